@@ -1,0 +1,32 @@
+"""Every option of the sandbox server, in one place."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+PLANS = ("lite", "growth", "premium", "ultimate")
+# Burst limit: requests per rolling 2-second window, per token, by plan (Pipedrive's published numbers).
+BURST_LIMITS: dict[str, dict[str, int]] = {
+    "api_token": {"lite": 20, "growth": 40, "premium": 100, "ultimate": 120},
+    "oauth": {"lite": 80, "growth": 160, "premium": 400, "ultimate": 480},
+}
+FAULT_KINDS = ("429", "500", "502", "503", "reset", "slow")
+
+
+@dataclass
+class SandboxConfig:
+    host: str = "127.0.0.1"
+    port: int = 8765
+    seed: int = 1
+    scale: int = 500  # number of deals; everything else scales with it
+    api_token: str | None = None  # the main user's API token; generated from the seed when None
+    oauth_client_id: str | None = None  # generated from the seed when None
+    oauth_client_secret: str | None = None  # generated from the seed when None
+    token_lifetime: int = 3600  # seconds an OAuth access token lives
+    plan: str = "growth"
+    daily_budget: int | None = None  # tokens per company per day; None = Pipedrive's formula for the plan
+    latency_ms: int = 0
+    fault_rate: float = 0.0
+    faults: tuple[str, ...] = field(default_factory=lambda: FAULT_KINDS)
+    auto_approve: bool = False
+    rate_limit: bool = True

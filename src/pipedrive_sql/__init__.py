@@ -1,0 +1,1 @@
+"""pipedrive-sql: SQL over Pipedrive CRM."""
