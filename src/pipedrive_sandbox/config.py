@@ -30,3 +30,8 @@ class SandboxConfig:
     faults: tuple[str, ...] = field(default_factory=lambda: FAULT_KINDS)
     auto_approve: bool = False
     rate_limit: bool = True
+    slow_ms: int = 5000  # how long the "slow" fault holds a request before answering
+    # Pipedrive (via Cloudflare) blocks API-token clients that keep sending after 429s: after this many
+    # 429s in a row a token gets 403 HTML pages for block_seconds.
+    block_after: int = 50
+    block_seconds: float = 60.0
