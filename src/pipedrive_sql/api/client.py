@@ -1,0 +1,392 @@
+"""``ApiClient``: every request of a connection goes through here.
+
+One ``httpx.Client`` and one rate-limit governor per connection, shared by all threads. A request is a loop
+of attempts: wait for the governor, send, then let the retry policy decide between handing back the answer,
+trying again, or raising the mapped error. Reads are retried on 429, 5xx, dropped connections and timeouts;
+writes only when the failure proves they were not applied (see ``retry.py``).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import httpx
+import orjson
+
+from pipedrive_sql.api.errormap import (
+    describe_record,
+    error_for_response,
+    error_for_transport,
+    is_block_page,
+    is_daily_budget,
+)
+from pipedrive_sql.api.governor import WINDOW_SECONDS, RateGovernor
+from pipedrive_sql.api.logs import attach_logfile, install_redaction, log_fields, logger
+from pipedrive_sql.api.models import ApiResponse, RequestCounters
+from pipedrive_sql.api.operations import Operation, operation
+from pipedrive_sql.api.paging import paginator_for
+from pipedrive_sql.api.retry import Decision, RetryPolicy, retry_after_seconds
+from pipedrive_sql.api.transport import base_url_for, build_http_client
+from pipedrive_sql.errors import AmbiguousWrite, InterfaceError, OperationalError, RequestTimeout
+from pipedrive_sql.settings import PROPERTIES, Settings
+
+__all__ = ["ApiClient"]
+
+_SECRET_PROPERTIES = tuple(p.name for p in PROPERTIES if p.secret)
+_MAX_PAGE = 500  # Pipedrive's largest page
+
+
+class _Deadline:
+    """The end of the Timeout budget on the monotonic clock (None = no limit)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.at = time.monotonic() + seconds if seconds > 0 else None
+
+    def remaining(self) -> float | None:
+        return None if self.at is None else self.at - time.monotonic()
+
+    def allows(self, wait: float) -> bool:
+        return self.at is None or time.monotonic() + wait < self.at
+
+
+class ApiClient:
+    """The HTTP layer of one connection. Safe to share across threads; close it (or use ``with``)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        auth: httpx.Auth,
+        *,
+        base_url: str | None = None,
+        transport: httpx.BaseTransport | None = None,
+        policy: RetryPolicy | None = None,
+        governor: RateGovernor | None = None,
+    ) -> None:
+        self.settings = settings
+        self.base_url = base_url_for(settings, base_url)
+        self.policy = policy or RetryPolicy()
+        self.governor = governor or RateGovernor()
+        self.counters = RequestCounters()
+        self.page_size = min(_MAX_PAGE, int(settings["Pagesize"]))
+        self.max_concurrency = int(settings["MaxConcurrency"])
+        self._timeout = float(settings["Timeout"])
+        self._verbosity = int(settings["Verbosity"])
+        self._closed = threading.Event()
+        install_redaction(settings[name] for name in _SECRET_PROPERTIES)
+        if settings["Logfile"]:
+            attach_logfile(settings["Logfile"], self._verbosity)
+        self._http = build_http_client(settings, auth, self.base_url, transport=transport)
+
+    # -- the public surface -------------------------------------------------------------------------------
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        data: Mapping[str, Any] | None = None,
+    ) -> ApiResponse:
+        """Send ``method path`` (``/api/v2/deals/5``), retrying as the policy allows; raise the mapped error."""
+        if self._closed.is_set():
+            raise InterfaceError("The API client is closed: open a new connection.")
+        method = method.upper()
+        op = operation(method, path)
+        content, headers = _encode_body(json)
+        request = self._http.build_request(
+            method, path, params=_clean_params(params), content=content, data=data, headers=headers
+        )
+        return self._send_with_retries(request, op, json if json is not None else data)
+
+    def get(self, path: str, params: Mapping[str, Any] | None = None) -> ApiResponse:
+        return self.request("GET", path, params=params)
+
+    def pages(
+        self, path: str, params: Mapping[str, Any] | None = None, *, max_records: int | None = None
+    ) -> Iterator[list[dict[str, Any]]]:
+        """The records of a list endpoint, page by page, cursor (v2) or offset (v1) paging.
+
+        Pages hold ``Pagesize`` records (fewer when ``max_records`` needs fewer); no page is asked for beyond
+        what ``max_records`` needs. A ``limit`` in ``params`` caps the page size too.
+        """
+        query = dict(params or {})
+        page_size = min(self.page_size, int(query.pop("limit", self.page_size) or self.page_size))
+        remaining = max_records
+        paginator = paginator_for(path)
+        while remaining is None or remaining > 0:
+            query["limit"] = page_size if remaining is None else min(page_size, remaining)
+            paginator.update_request(query)
+            response = self.get(path, query)
+            records = _records(response.data)
+            if remaining is not None:
+                records = records[:remaining]
+                remaining -= len(records)
+            paginator.update_state(response)
+            self._log(4, "page", path=path, records=len(records), more=paginator.has_next_page)
+            if records:
+                yield records
+            if not paginator.has_next_page:
+                return
+
+    def parallel_scan(
+        self, path: str, params: Mapping[str, Any] | None = None, *, concurrency: int | None = None
+    ) -> Iterator[list[dict[str, Any]]]:
+        """Every record of a v2 collection exactly once, read by several time-sliced cursors at once.
+
+        See ``pipedrive_sql.api.scan`` for the consistency it gives while others write during the scan.
+        Lists that cannot be sliced by ``update_time`` (and sorted or id-filtered reads) are read sequentially.
+        """
+        from pipedrive_sql.api.scan import parallel_scan  # scan builds on this module
+
+        return parallel_scan(self, path, params, concurrency=concurrency or self.max_concurrency)
+
+    def close(self) -> None:
+        self._closed.set()
+        self._http.close()
+
+    def __enter__(self) -> ApiClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"ApiClient(base_url={self.base_url!r}, {self.counters!r})"
+
+    # -- one request, many attempts -----------------------------------------------------------------------
+
+    def _send_with_retries(self, request: httpx.Request, op: Operation, body: Any) -> ApiResponse:
+        deadline = _Deadline(self._timeout)
+        attempt = 0
+        while True:
+            attempt += 1
+            self._wait_for_governor(deadline)
+            started = time.monotonic()
+            try:
+                response = self._send_once(request, op, deadline)
+            except httpx.TransportError as exc:
+                delay = self._after_transport_error(exc, request, op, body, attempt, deadline)
+            else:
+                self._log_exchange(request, response, op, started)
+                decision = self.policy.on_status(request.method, response.status_code)
+                if decision is Decision.SUCCEED:
+                    try:
+                        return _api_response(response)
+                    except _MalformedBody as exc:
+                        delay = self._after_malformed(exc, request, op, attempt, deadline)
+                else:
+                    delay = self._after_error_status(response, request, op, body, decision, attempt, deadline)
+            self.counters.count_retry()
+            if delay > 0:
+                self._closed.wait(delay)
+
+    def _wait_for_governor(self, deadline: _Deadline) -> None:
+        remaining = deadline.remaining()
+        waited = self.governor.acquire(None if remaining is None else time.monotonic() + remaining)
+        if waited > 0.001:
+            self.counters.count_wait(waited)
+            self._log(4, "rate-limit wait", seconds=f"{waited:.3f}")
+
+    def _send_once(self, request: httpx.Request, op: Operation, deadline: _Deadline) -> httpx.Response:
+        timeout = self._attempt_timeout(request.method, deadline)
+        request.extensions["timeout"] = timeout.as_dict()
+        self._log_request(request)
+        try:
+            response = self._http.send(request)
+        except self.policy.not_sent_errors:
+            self.governor.release_probe()
+            raise  # never left this machine: not a request Pipedrive saw or charged
+        except httpx.TransportError:
+            self.governor.release_probe()
+            self.counters.count_request(op.key, op.cost)
+            raise
+        except BaseException:
+            self.governor.release_probe()
+            raise
+        self.counters.count_request(op.key, op.cost)
+        self.governor.observe(response.headers)
+        return response
+
+    def _attempt_timeout(self, method: str, deadline: _Deadline) -> httpx.Timeout:
+        remaining = deadline.remaining()
+        if remaining is not None and remaining <= 0:
+            raise RequestTimeout(
+                f"{method} did not finish within Timeout={self._timeout:g} s; raise Timeout."
+            )
+        per_attempt = remaining
+        if self.policy.is_safe(method):
+            cap = self.policy.read_attempt_timeout
+            per_attempt = cap if per_attempt is None else min(per_attempt, cap)
+        return httpx.Timeout(per_attempt)
+
+    def _after_transport_error(
+        self,
+        exc: httpx.TransportError,
+        request: httpx.Request,
+        op: Operation,
+        body: Any,
+        attempt: int,
+        deadline: _Deadline,
+    ) -> float:
+        """Seconds to wait before the next attempt, or raise."""
+        path = request.url.path
+        decision = self.policy.on_error(request.method, exc)
+        if decision is Decision.AMBIGUOUS:
+            raise self._ambiguous(
+                request, body, f"the connection failed after sending ({type(exc).__name__})"
+            )
+        delay = self.policy.backoff(attempt)
+        if decision is Decision.RETRY and attempt < self.policy.max_attempts and deadline.allows(delay):
+            self._log(
+                2, "retrying after a network error", op=op.key, error=type(exc).__name__, attempt=attempt
+            )
+            return delay
+        error = error_for_transport(exc, request.method, path, self.base_url)
+        logger.error("%s %s failed: %s", request.method, path, error)
+        raise error from exc
+
+    def _after_malformed(
+        self, exc: _MalformedBody, request: httpx.Request, op: Operation, attempt: int, deadline: _Deadline
+    ) -> float:
+        """A 2xx whose JSON does not parse (cut short on the way): repeat a read, report anything else."""
+        delay = self.policy.backoff(attempt)
+        if (
+            self.policy.is_safe(request.method)
+            and attempt < self.policy.max_attempts
+            and deadline.allows(delay)
+        ):
+            self._log(2, "retrying after a malformed answer", op=op.key, attempt=attempt)
+            return delay
+        error = OperationalError(
+            f"Pipedrive sent malformed JSON for {request.method} {request.url.path}: {exc}"
+        )
+        logger.error("%s", error)
+        raise error
+
+    def _after_error_status(
+        self,
+        response: httpx.Response,
+        request: httpx.Request,
+        op: Operation,
+        body: Any,
+        decision: Decision,
+        attempt: int,
+        deadline: _Deadline,
+    ) -> float:
+        """Seconds to wait before the next attempt, or raise."""
+        status = response.status_code
+        retry_after = retry_after_seconds(response.headers) if status == 429 else None
+        if status == 429:
+            self.counters.count_throttled()
+            if is_daily_budget(response):
+                decision = Decision.FAIL
+        if status == 403 and is_block_page(response):
+            decision = Decision.FAIL  # going on is what got us blocked
+        if decision is Decision.AMBIGUOUS:
+            raise self._ambiguous(request, body, f"Pipedrive answered {status}")
+        if decision is Decision.RETRY and attempt < self.policy.max_attempts:
+            delay = self._retry_delay(status, retry_after, attempt)
+            if deadline.allows(delay):
+                self._log(2, "retrying", op=op.key, status=status, attempt=attempt, wait=f"{delay:.2f}")
+                return delay
+        error = error_for_response(response, request.method, request.url.path, retry_after=retry_after)
+        logger.error("%s %s failed: %s", request.method, request.url.path, error)
+        raise error
+
+    def _retry_delay(self, status: int, retry_after: float | None, attempt: int) -> float:
+        if status != 429:
+            return self.policy.backoff(attempt)
+        # The governor holds every thread until the window resets; this attempt then queues behind it.
+        self.governor.throttled(retry_after if retry_after is not None else WINDOW_SECONDS)
+        return 0.0
+
+    def _ambiguous(self, request: httpx.Request, body: Any, why: str) -> AmbiguousWrite:
+        record = describe_record(request.method, request.url.path, body)
+        error = AmbiguousWrite(
+            f"{request.method} {request.url.path} ({record}) may or may not have been applied: {why}. "
+            "It was not retried. Read the record to see whether the change is there before trying again.",
+            method=request.method,
+            path=request.url.path,
+        )
+        logger.error("%s", error)
+        return error
+
+    # -- logging ------------------------------------------------------------------------------------------
+
+    def _log(self, verbosity: int, message: str, **fields: Any) -> None:
+        level = 20 if verbosity <= 2 else 10
+        if self._verbosity >= verbosity and logger.isEnabledFor(level):
+            logger.log(level, "%s %s", message, log_fields(**fields))
+
+    def _log_request(self, request: httpx.Request) -> None:
+        if self._verbosity >= 3 and logger.isEnabledFor(10):
+            logger.debug("request %s %s headers=%s", request.method, request.url, dict(request.headers))
+        if self._verbosity >= 5 and logger.isEnabledFor(10) and request.content:
+            logger.debug("request body %s", request.content.decode("utf-8", "replace"))
+
+    def _log_exchange(
+        self, request: httpx.Request, response: httpx.Response, op: Operation, started: float
+    ) -> None:
+        ms = (time.monotonic() - started) * 1000
+        self._log(
+            2, f"{request.method} {request.url} -> {response.status_code}", ms=f"{ms:.0f}", tokens=op.cost
+        )
+        if self._verbosity >= 3 and logger.isEnabledFor(10):
+            # The request as sent, after the auth flow added its headers: redaction must catch them.
+            logger.debug("sent headers=%s", dict(response.request.headers))
+            logger.debug("response headers=%s", dict(response.headers))
+        if self._verbosity >= 5 and logger.isEnabledFor(10):
+            logger.debug("response body %s", response.content.decode("utf-8", "replace"))
+
+
+def _encode_body(json: Any) -> tuple[bytes | None, dict[str, str] | None]:
+    if json is None:
+        return None, None
+    return orjson.dumps(json, option=orjson.OPT_NON_STR_KEYS), {"content-type": "application/json"}
+
+
+def _clean_params(params: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """Drop None values and spell booleans as Pipedrive does (``true``/``false``)."""
+    if not params:
+        return None
+    out: dict[str, Any] = {}
+    for key, value in params.items():
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            value = "true" if value else "false"
+        elif isinstance(value, list | tuple | set | frozenset):
+            value = ",".join(str(v) for v in value)
+        out[key] = value
+    return out
+
+
+class _MalformedBody(Exception):
+    pass
+
+
+def _api_response(response: httpx.Response) -> ApiResponse:
+    content_type = response.headers.get("content-type", "")
+    if "json" not in content_type or not response.content:
+        return ApiResponse(response.status_code, response.content, None, response.headers, {})
+    try:
+        body = orjson.loads(response.content)
+    except orjson.JSONDecodeError as exc:
+        raise _MalformedBody(str(exc)) from None
+    if not isinstance(body, dict):
+        return ApiResponse(response.status_code, body, None, response.headers, {"data": body})
+    return ApiResponse(
+        response.status_code, body.get("data"), body.get("additional_data"), response.headers, body
+    )
+
+
+def _records(data: Any) -> list[dict[str, Any]]:
+    if data is None:
+        return []
+    if isinstance(data, list):
+        return data
+    return [data]

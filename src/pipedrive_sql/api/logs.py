@@ -1,0 +1,151 @@
+"""Logging for the driver: the ``pipedrive_sql`` logger, Verbosity levels, a Logfile, and redaction.
+
+Verbosity follows the commercial drivers: 1 errors, 2 one line per request, 3 request and response headers,
+4 timings, waits and paging, 5 full bodies. Records go through the standard ``logging`` module under the
+logger ``pipedrive_sql``; ``Logfile`` attaches a file handler to it.
+
+Secrets never reach a handler: a filter on the logger (so it runs before any handler, including the root
+logger's handlers that records propagate to) rewrites every record. It removes the literal secrets it was
+told about (API token, client secret, OAuth tokens and verifier, proxy password) and, by pattern, anything
+that looks like one: ``Authorization`` and ``x-api-token`` headers, ``api_token=`` and ``code=`` query or
+form values, and token-bearing JSON keys. Patterns matter because an OAuth refresh mints tokens this module
+never sees.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "LOGGER_NAME",
+    "REDACTED",
+    "RedactingFilter",
+    "attach_logfile",
+    "install_redaction",
+    "logger",
+    "redact",
+    "verbosity_level",
+]
+
+LOGGER_NAME = "pipedrive_sql"
+REDACTED = "[REDACTED]"
+logger = logging.getLogger(LOGGER_NAME)
+
+# What each Verbosity shows, as the standard level its records are logged at.
+_LEVELS = {1: logging.ERROR, 2: logging.INFO, 3: logging.DEBUG, 4: logging.DEBUG, 5: logging.DEBUG}
+_MIN_SECRET_LENGTH = 6  # shorter "secrets" (test tokens like "x") would shred ordinary text
+
+_SECRET_KEYS = (
+    r"api_token|access_token|refresh_token|client_secret|id_token|password|proxy_password|"
+    r"code|oauth_verifier|verifier|token|apitoken|oauthaccesstoken|oauthrefreshtoken|oauthclientsecret"
+)
+_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+    # Headers, however they are printed: "Authorization: Bearer x", "'authorization': 'Basic x'".
+    (
+        re.compile(r"""(?i)(["']?(?:authorization|proxy-authorization)["']?\s*[:=]\s*["']?)[^"'\r\n,}]+"""),
+        r"\1" + REDACTED,
+    ),
+    (re.compile(r"""(?i)(["']?x-api-token["']?\s*[:=]\s*["']?)[^"'\s,}]+"""), r"\1" + REDACTED),
+    # JSON bodies: "access_token": "x"
+    (re.compile(rf"""(?i)("(?:{_SECRET_KEYS})"\s*:\s*")[^"]*(")"""), r"\1" + REDACTED + r"\2"),
+    # Query strings and form bodies: api_token=x&code=y
+    (re.compile(rf"""(?i)((?:^|[?&\s;"']|\b)(?:{_SECRET_KEYS})=)[^&\s;"'#]+"""), r"\1" + REDACTED),
+    # Bare bearer tokens anywhere ("Bearer abc" inside a repr or an error text).
+    (re.compile(r"(?i)(\bbearer\s+)[A-Za-z0-9._~+/=:-]+"), r"\1" + REDACTED),
+)
+
+
+class RedactingFilter(logging.Filter):
+    """Rewrites each record's message (and traceback text) with every secret removed. Never drops a record."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._lock = threading.Lock()
+        self._secrets: frozenset[str] = frozenset()
+
+    def add_secrets(self, values: Iterable[str | None]) -> None:
+        fresh = {v for v in values if isinstance(v, str) and len(v) >= _MIN_SECRET_LENGTH}
+        with self._lock:
+            self._secrets = self._secrets | fresh
+
+    def redact(self, text: str) -> str:
+        # Longest first, so a secret that contains another is removed whole.
+        for secret in sorted(self._secrets, key=len, reverse=True):
+            if secret in text:
+                text = text.replace(secret, REDACTED)
+        for pattern, replacement in _PATTERNS:
+            text = pattern.sub(replacement, text)
+        return text
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, "_pipedrive_redacted", False):
+            return True  # the logger's filter already did it; handlers need not redo the work
+        record.msg = self.redact(record.getMessage())
+        record.args = None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = self.redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = self.redact(record.stack_info)
+        record._pipedrive_redacted = True
+        return True
+
+
+_FILTER = RedactingFilter()
+_install_lock = threading.Lock()
+_logfiles: dict[str, logging.Handler] = {}
+
+
+def install_redaction(secrets: Iterable[str | None] = ()) -> RedactingFilter:
+    """Make sure the ``pipedrive_sql`` logger redacts, and teach it more secret values."""
+    with _install_lock:
+        if _FILTER not in logger.filters:
+            logger.addFilter(_FILTER)
+    _FILTER.add_secrets(secrets)
+    return _FILTER
+
+
+def redact(text: str) -> str:
+    """``text`` as the log would show it."""
+    return _FILTER.redact(text)
+
+
+def verbosity_level(verbosity: int) -> int:
+    """The standard logging level that Verbosity ``verbosity`` needs records at."""
+    return _LEVELS.get(max(1, min(5, int(verbosity))), logging.DEBUG)
+
+
+def attach_logfile(path: str | Path, verbosity: int) -> logging.Handler:
+    """A file handler for ``path`` on the ``pipedrive_sql`` logger (one per file, shared by connections).
+
+    The logger's level is lowered as far as the most verbose Logfile needs, never raised: what the
+    application configured for itself stays in force.
+    """
+    level = verbosity_level(verbosity)
+    key = str(Path(path).expanduser().resolve())
+    with _install_lock:
+        handler = _logfiles.get(key)
+        if handler is None:
+            Path(key).parent.mkdir(parents=True, exist_ok=True)
+            handler = logging.FileHandler(key, encoding="utf-8")
+            handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s [%(threadName)s] %(message)s"))
+            handler.addFilter(_FILTER)
+            handler.setLevel(level)
+            logger.addHandler(handler)
+            _logfiles[key] = handler
+        elif level < handler.level:
+            handler.setLevel(level)
+        if logger.level == logging.NOTSET or logger.level > level:
+            logger.setLevel(level)
+    return handler
+
+
+def log_fields(**fields: Any) -> str:
+    """``k=v`` pairs for a log line, skipping empty ones."""
+    return " ".join(f"{k}={v}" for k, v in fields.items() if v not in (None, "", {}, []))
