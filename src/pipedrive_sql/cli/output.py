@@ -1,0 +1,269 @@
+"""Writing a result: a rich table on a terminal, plain tab-separated text when piped, or csv, json, jsonl,
+parquet. Rows stream through in batches (except for the terminal table and parquet, which need them all).
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import datetime as dt
+import decimal
+import io
+import json
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import IO, Any
+
+import orjson
+from rich.table import Table
+from rich.text import Text
+
+from pipedrive_sql.cli import console
+from pipedrive_sql.errors import InterfaceError
+
+FORMATS = ("table", "csv", "json", "jsonl", "parquet")
+_BY_SUFFIX = {".csv": "csv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
+BATCH = 1000
+# A terminal table beyond this many rows helps nobody; the rest is counted, and -o/--format are suggested.
+MAX_TERMINAL_ROWS = 10_000
+
+RowCallback = Callable[[int], None]
+
+
+def choose_format(fmt: str | None, output: Path | None) -> str:
+    """The format asked for, else the one the output file's suffix implies, else ``table``."""
+    if fmt:
+        fmt = fmt.lower()
+        if fmt not in FORMATS:
+            raise InterfaceError(f"Unknown format {fmt!r}: use one of {', '.join(FORMATS)}.")
+        return fmt
+    if output is not None:
+        return _BY_SUFFIX.get(output.suffix.lower(), "table")
+    return "table"
+
+
+def column_names(cursor: Any) -> list[str]:
+    return [str(d[0]) for d in cursor.description or ()]
+
+
+def unique_names(names: Sequence[str]) -> list[str]:
+    """Names made unique (``Id``, ``Id_2``): JSON objects cannot hold two keys of the same name."""
+    seen: dict[str, int] = {}
+    out: list[str] = []
+    taken = {n.lower() for n in names}
+    for name in names:
+        count = seen.get(name.lower(), 0) + 1
+        seen[name.lower()] = count
+        candidate = name
+        while count > 1 and candidate.lower() in taken:
+            candidate = f"{name}_{count}"
+            count += 1
+        taken.add(candidate.lower())
+        out.append(candidate)
+    return out
+
+
+def batches(cursor: Any, size: int = BATCH) -> Iterator[list[Sequence[Any]]]:
+    while True:
+        rows = cursor.fetchmany(size)
+        if not rows:
+            return
+        yield rows
+
+
+# --------------------------------------------------------------------------------------------- values
+
+
+def text_value(value: Any) -> str:
+    """A value as text for csv and plain tables (NULL is the empty string in csv; callers choose)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, bytes | bytearray | memoryview):
+        return base64.b64encode(bytes(value)).decode("ascii")
+    if isinstance(value, list | tuple | dict):
+        return json.dumps(value, default=_json_default, ensure_ascii=False, separators=(",", ":"))
+    return str(value)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, decimal.Decimal):
+        return float(value)
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, dt.timedelta):
+        return value.total_seconds()
+    if isinstance(value, bytes | bytearray | memoryview):
+        return base64.b64encode(bytes(value)).decode("ascii")
+    if isinstance(value, set | frozenset | tuple):
+        return list(value)
+    return str(value)
+
+
+def _json_bytes(obj: Any) -> bytes:
+    return orjson.dumps(obj, default=_json_default, option=orjson.OPT_NON_STR_KEYS)
+
+
+# --------------------------------------------------------------------------------------------- writers
+
+
+def write_result(
+    cursor: Any,
+    fmt: str,
+    output: Path | None,
+    *,
+    on_rows: RowCallback | None = None,
+) -> int:
+    """Write every row of ``cursor`` as ``fmt`` to ``output`` (stdout when None); the number of rows."""
+    count = on_rows or (lambda n: None)
+    if fmt == "parquet":
+        return _write_parquet(cursor, output, count)
+    if fmt == "table" and output is None and console.stdout_is_terminal():
+        return _print_rich_table(cursor, count)
+    if output is None:
+        return _write_text(cursor, fmt, sys.stdout, count)
+    with open(output, "w", encoding="utf-8", newline="") as fh:
+        return _write_text(cursor, fmt, fh, count)
+
+
+def _write_text(cursor: Any, fmt: str, fh: IO[str], count: RowCallback) -> int:
+    writer = {"table": _write_plain, "csv": _write_csv, "json": _write_json, "jsonl": _write_jsonl}[fmt]
+    total = writer(cursor, fh, count)
+    fh.flush()
+    return total
+
+
+def _counted(cursor: Any, count: RowCallback) -> Iterator[list[Sequence[Any]]]:
+    total = 0
+    for rows in batches(cursor):
+        yield rows
+        total += len(rows)
+        count(total)
+
+
+def _write_plain(cursor: Any, fh: IO[str], count: RowCallback) -> int:
+    # Tab-separated with a header, like mysql's batch mode: easy for cut, awk and spreadsheets.
+    fh.write("\t".join(_plain(n) for n in column_names(cursor)) + "\n")
+    total = 0
+    for rows in _counted(cursor, count):
+        fh.write("".join("\t".join(_plain_value(v) for v in row) + "\n" for row in rows))
+        total += len(rows)
+    return total
+
+
+def _plain_value(value: Any) -> str:
+    return "NULL" if value is None else _plain(text_value(value))
+
+
+def _plain(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+def _write_csv(cursor: Any, fh: IO[str], count: RowCallback) -> int:
+    writer = csv.writer(fh, lineterminator="\n")
+    writer.writerow(column_names(cursor))
+    total = 0
+    for rows in _counted(cursor, count):
+        writer.writerows([text_value(v) for v in row] for row in rows)
+        total += len(rows)
+    return total
+
+
+def _write_json(cursor: Any, fh: IO[str], count: RowCallback) -> int:
+    names = unique_names(column_names(cursor))
+    total = 0
+    fh.write("[")
+    for rows in _counted(cursor, count):
+        for row in rows:
+            fh.write(
+                ("\n" if total == 0 else ",\n") + _json_bytes(dict(zip(names, row, strict=True))).decode()
+            )
+            total += 1
+    fh.write("\n]\n" if total else "]\n")
+    return total
+
+
+def _write_jsonl(cursor: Any, fh: IO[str], count: RowCallback) -> int:
+    names = unique_names(column_names(cursor))
+    total = 0
+    for rows in _counted(cursor, count):
+        fh.write("".join(_json_bytes(dict(zip(names, row, strict=True))).decode() + "\n" for row in rows))
+        total += len(rows)
+    return total
+
+
+def _write_parquet(cursor: Any, output: Path | None, count: RowCallback) -> int:
+    import pyarrow.parquet as pq
+
+    if output is None and console.stdout_is_terminal():
+        raise InterfaceError("Parquet is binary: write it to a file with -o FILE.parquet, or pipe it.")
+    table = _arrow_table(cursor)
+    count(table.num_rows)
+    if output is not None:
+        pq.write_table(table, output)
+        return int(table.num_rows)
+    buffer = io.BytesIO()
+    pq.write_table(table, buffer)
+    sys.stdout.flush()
+    sys.stdout.buffer.write(buffer.getvalue())
+    sys.stdout.buffer.flush()
+    return int(table.num_rows)
+
+
+def _arrow_table(cursor: Any) -> Any:
+    import pyarrow as pa
+
+    fetch = getattr(cursor, "fetch_arrow_table", None)
+    if fetch is not None:
+        return fetch()
+    names = unique_names(column_names(cursor))
+    rows = [row for rows in batches(cursor) for row in rows]
+    return pa.Table.from_pylist([dict(zip(names, r, strict=True)) for r in rows])
+
+
+# --------------------------------------------------------------------------------------------- terminal
+
+
+def _print_rich_table(cursor: Any, count: RowCallback) -> int:
+    names = column_names(cursor)
+    shown: list[Sequence[Any]] = []
+    total = 0
+    for rows in _counted(cursor, count):
+        room = MAX_TERMINAL_ROWS - len(shown)
+        if room > 0:
+            shown.extend(rows[:room])
+        total += len(rows)
+    console.out.print(rich_table(names, shown))
+    if total > len(shown):
+        console.note(f"Showing {len(shown)} of {total} rows; use --format csv or -o FILE for all of them.")
+    return total
+
+
+def rich_table(names: Sequence[str], rows: Sequence[Sequence[Any]]) -> Table:
+    table = Table(header_style="bold", show_lines=False)
+    for i, name in enumerate(names):
+        numeric = _is_numeric_column(rows, i)
+        table.add_column(Text(name), justify="right" if numeric else "left", overflow="fold")
+    for row in rows:
+        table.add_row(*(_cell(v) for v in row))
+    return table
+
+
+def _is_numeric_column(rows: Sequence[Sequence[Any]], i: int) -> bool:
+    for row in rows:
+        value = row[i]
+        if value is not None:
+            return isinstance(value, int | float | decimal.Decimal) and not isinstance(value, bool)
+    return False
+
+
+def _cell(value: Any) -> Text:
+    if value is None:
+        return Text("NULL", style="dim")
+    return Text(text_value(value))

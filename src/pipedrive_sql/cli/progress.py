@@ -1,0 +1,91 @@
+"""A live line on stderr while a query runs: rows so far, API requests, waits for rate limits.
+
+Shown only when stderr is a terminal, the result is not being streamed to that same terminal, and the
+query has run for half a second (quick queries should not flicker).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from types import TracebackType
+from typing import Any
+
+from rich.live import Live
+from rich.text import Text
+
+from pipedrive_sql.cli import console
+
+_DELAY_S = 0.5
+_REFRESH_S = 0.2
+
+StatsFn = Callable[[], dict[str, Any]]
+
+
+def cursor_stats(cursor: Any) -> StatsFn:
+    """What the cursor can tell while it runs; absent attributes are simply not shown."""
+
+    def stats() -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for name in ("api_requests", "api_tokens", "rate_limit_wait"):
+            value = getattr(cursor, name, None)
+            if isinstance(value, int | float):
+                out[name] = value
+        return out
+
+    return stats
+
+
+class QueryProgress:
+    def __init__(self, stats: StatsFn, *, enabled: bool) -> None:
+        self._stats = stats
+        self._enabled = enabled
+        self._rows = 0
+        self._started = time.monotonic()
+        self._done = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def set_rows(self, rows: int) -> None:
+        self._rows = rows
+
+    def __enter__(self) -> QueryProgress:
+        self._started = time.monotonic()
+        if self._enabled:
+            self._thread = threading.Thread(target=self._run, name="pipedrive-sql-progress", daemon=True)
+            self._thread.start()
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self._done.set()
+        if self._thread is not None:
+            self._thread.join(timeout=2)
+
+    def _run(self) -> None:
+        if self._done.wait(_DELAY_S):
+            return
+        with Live(
+            self._line(),
+            console=console.err,
+            transient=True,
+            auto_refresh=False,
+            redirect_stdout=False,
+            redirect_stderr=False,
+        ) as live:
+            while not self._done.wait(_REFRESH_S):
+                live.update(self._line(), refresh=True)
+
+    def _line(self) -> Text:
+        try:
+            stats = self._stats()
+        except Exception:  # the cursor may be mid-change on the other thread: skip this refresh
+            stats = {}
+        parts = [f"{self._rows:,} rows"]
+        if "api_requests" in stats:
+            parts.append(f"{stats['api_requests']:,} API requests")
+        if stats.get("rate_limit_wait"):
+            parts.append(f"waiting {stats['rate_limit_wait']:.1f} s for the rate limit")
+        parts.append(f"{time.monotonic() - self._started:.1f} s")
+        return Text("Running… " + " · ".join(parts) + "  (Ctrl-C stops)", style="dim")
