@@ -1,0 +1,209 @@
+"""Every response of every operation the sandbox implements, checked against Pipedrive's OpenAPI documents.
+
+One test per implemented operation (discovered from the app's routes, matched to the documents; a v1
+operation served under both ``/api/v1`` and ``/v1`` counts once). Each sends a realistic successful
+request (ids that exist; bodies with the fields the document requires) and error requests (no token,
+an unknown id, bad input) and checks each response against the document's schema for that status, or
+against Pipedrive's error envelope where the document does not describe the status. The failures name
+the operation, the request and what is wrong. ``python tools/conformance_report.py`` prints the table.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+try:
+    import openapi_check as oc
+except ModuleNotFoundError:  # tests/sandbox made a package: import through it
+    oc = importlib.import_module(f"{__package__}.openapi_check")
+
+# --------------------------------------------------------------------------------------------------
+# Allowances: where Pipedrive's documents contradict themselves, the patch we apply, and why.
+# Each entry must still point at something (a stale one fails SpecIndex construction) and must be
+# about an operation the sandbox implements (test_allowances_concern_implemented_operations).
+# --------------------------------------------------------------------------------------------------
+ALLOWANCES: tuple[oc.AnyAllowance, ...] = (
+    oc.FormatAllowance(
+        document="v1",
+        format="date-time",
+        # Pipedrive's v1 time stamps: "2019-02-04 13:58:03" (UTC, no zone), or RFC 3339.
+        replace={"pattern": r"^\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(\.\d+)?([Zz]|[+-]\d\d:\d\d)?$"},
+        reason=(
+            "The v1 document declares `format: date-time` (RFC 3339) on add_time, update_time and the "
+            "like, yet 51 of its own response examples give them as '2019-02-04 13:58:03' (a space, no "
+            "zone), which is what the v1 API answers. Both spellings are accepted; anything else fails."
+        ),
+    ),
+)
+
+# --------------------------------------------------------------------------------------------------
+# What the documents say only in prose: bodies a realistic request needs beyond the listed required
+# fields. Keyed by canonical operation key; each returns fields to start the body with.
+# --------------------------------------------------------------------------------------------------
+
+
+def _with(**fields: Any) -> oc.BodyOverride:
+    def override(prober: oc.Prober, op: oc.SpecOperation) -> dict[str, Any]:
+        return {name: (value(prober) if callable(value) else value) for name, value in fields.items()}
+
+    return override
+
+
+def _ref(name: str) -> Any:
+    return lambda prober: prober.reference(name)
+
+
+def _field_definition(prober: oc.Prober) -> str:
+    return prober.unique("Conformance field")
+
+
+BODY_OVERRIDES: dict[str, oc.BodyOverride] = {
+    # "A lead always has to be linked to a person or an organization or both."
+    "POST /api/v1/leads": _with(person_id=_ref("person_id")),
+    # "A note must be attached to at least one of deal, person, organization, lead or project."
+    "POST /api/v1/notes": _with(deal_id=_ref("deal_id")),
+    # Custom fields: a plain text field needs no options (an enum/set field would).
+    "POST /api/v2/dealFields": _with(field_name=_field_definition, field_type="varchar"),
+    "POST /api/v2/personFields": _with(field_name=_field_definition, field_type="varchar"),
+    "POST /api/v2/organizationFields": _with(field_name=_field_definition, field_type="varchar"),
+    "POST /api/v2/productFields": _with(field_name=_field_definition, field_type="varchar"),
+    "POST /api/v2/activityFields": _with(field_name=_field_definition, field_type="varchar"),
+    "POST /api/v1/dealFields": _with(name=_field_definition, field_type="varchar"),
+    "POST /api/v1/personFields": _with(name=_field_definition, field_type="varchar"),
+    "POST /api/v1/organizationFields": _with(name=_field_definition, field_type="varchar"),
+    "POST /api/v1/productFields": _with(name=_field_definition, field_type="varchar"),
+    # A filter's conditions: the two-level glue structure the v1 document's description lays out.
+    "POST /api/v1/filters": _with(
+        type="deals",
+        conditions={
+            "glue": "and",
+            "conditions": [
+                {
+                    "glue": "and",
+                    "conditions": [
+                        {"object": "deal", "field_id": "status", "operator": "=", "value": "open"}
+                    ],
+                },
+                {"glue": "or", "conditions": []},
+            ],
+        },
+    ),
+}
+
+
+# --------------------------------------------------------------------------------------------------
+# Discovery (at collection time: one test per implemented operation)
+# --------------------------------------------------------------------------------------------------
+
+SCALE = 60  # deals; enough for every kind of record to exist, small enough to start in well under a second
+
+
+def discover() -> tuple[oc.SpecIndex, dict[str, oc.Implemented], list[tuple[str, str]]]:
+    from pipedrive_sandbox.app import build_app
+    from pipedrive_sandbox.config import SandboxConfig
+
+    index = oc.SpecIndex(ALLOWANCES)
+    app = build_app(SandboxConfig(scale=SCALE, rate_limit=False))
+    implemented, unmatched = oc.implemented_operations(index, oc.app_routes(app))
+    return index, implemented, unmatched
+
+
+try:
+    INDEX, IMPLEMENTED, UNMATCHED = discover()
+    DISCOVERY_ERROR: str | None = None
+except Exception as exc:  # the sandbox cannot be built: one failing test says why
+    INDEX, IMPLEMENTED, UNMATCHED = oc.SpecIndex(ALLOWANCES), {}, []
+    DISCOVERY_ERROR = f"{type(exc).__name__}: {exc}"
+
+
+# --------------------------------------------------------------------------------------------------
+# Fixtures
+# --------------------------------------------------------------------------------------------------
+
+RESULTS: dict[str, oc.OperationResult] = {}
+
+
+@pytest.fixture(scope="module")
+def conformance_sandbox() -> Iterator[Any]:
+    from pipedrive_sandbox.server import Sandbox
+
+    with Sandbox(scale=SCALE, rate_limit=False) as sandbox:
+        yield sandbox
+
+
+@pytest.fixture(scope="module")
+def prober(conformance_sandbox: Any, request: pytest.FixtureRequest) -> Iterator[oc.Prober]:
+    probe = oc.Prober(
+        conformance_sandbox.url,
+        conformance_sandbox.api_token,
+        INDEX,
+        IMPLEMENTED,
+        BODY_OVERRIDES,
+        oauth_client=(conformance_sandbox.oauth_client_id, conformance_sandbox.oauth_client_secret),
+    )
+    yield probe
+    probe.client.close()
+    _report_summary(request.config)
+
+
+def _report_summary(config: pytest.Config) -> None:
+    if not RESULTS:
+        return
+    probed, conforming, cases = oc.summarize(RESULTS.values())
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    line = (
+        f"conformance: {len(IMPLEMENTED)} operations implemented, {probed} probed here, "
+        f"{conforming} conform ({cases} responses checked)"
+    )
+    if reporter is not None:
+        reporter.write_line("")
+        reporter.write_line(line)
+    else:
+        print(line)
+
+
+# --------------------------------------------------------------------------------------------------
+# Tests
+# --------------------------------------------------------------------------------------------------
+
+
+def test_sandbox_routes_were_discovered() -> None:
+    assert DISCOVERY_ERROR is None, (
+        f"could not build the sandbox app to discover its routes: {DISCOVERY_ERROR}"
+    )
+    assert IMPLEMENTED, "the sandbox app routes no documented operation"
+
+
+def test_every_api_route_is_a_documented_operation() -> None:
+    """Paths follow the documents: an API route that no document describes is invented."""
+    invented = [
+        f"{method} {template}" for method, template in UNMATCHED if template.startswith(("/api/", "/v1/"))
+    ]
+    assert not invented, "API routes no Pipedrive document describes:\n" + "\n".join(invented)
+
+
+def test_allowances_concern_implemented_operations() -> None:
+    """An allowance for an operation the sandbox does not serve exempts nothing and should go."""
+    implemented = {(impl.op.document, impl.op.spec_key) for impl in IMPLEMENTED.values()}
+    idle = [
+        a.label
+        for a in ALLOWANCES
+        if isinstance(a, oc.Allowance)
+        and a.operation is not None
+        and (a.document, a.operation) not in implemented
+    ]
+    assert not idle, "allowances for operations the sandbox does not implement:\n" + "\n".join(idle)
+
+
+@pytest.mark.parametrize("key", list(IMPLEMENTED) or ["(none discovered)"])
+def test_operation_conforms(key: str, prober: oc.Prober) -> None:
+    if key not in IMPLEMENTED:
+        pytest.fail(f"no implemented operation discovered: {DISCOVERY_ERROR}")
+    result = prober.run(key)
+    RESULTS[key] = result
+    failures = result.failures()
+    assert not failures, f"{key}: {len(failures)} non-conforming responses:\n" + "\n".join(failures)

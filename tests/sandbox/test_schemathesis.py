@@ -1,0 +1,147 @@
+"""A property-based run (schemathesis) over every operation the sandbox implements.
+
+For each implemented operation, Hypothesis draws requests from the operation's documented parameters
+and body (positive and negative data, and positive data on ids that exist) and sends them to a running
+sandbox with a valid API token. Every response must be no 5xx, conform to the documented schema for its
+status (schemathesis's own ``response_schema_conformance``, formats included), and pass the same checks
+as the conformance test (``openapi_check.check_response``: an undocumented error status carries
+Pipedrive's error envelope). The documents are the ones the conformance test uses, with its
+allowances applied.
+
+Operations that remove records (DELETE, merge) run on a sandbox of their own, so they cannot take away
+what the other operations read. Examples are bounded (``MAX_EXAMPLES`` per operation, derandomized, no
+shrinking), so the run is reproducible and takes a couple of minutes at most.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import importlib
+from collections.abc import Iterator
+from typing import Any
+
+import hypothesis.strategies as st
+import pytest
+import requests
+import schemathesis
+from hypothesis import HealthCheck, Phase, given, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import response_schema_conformance
+
+try:
+    import openapi_check as oc
+    import test_conformance as tc
+except ModuleNotFoundError:  # tests/sandbox made a package: import through it
+    oc = importlib.import_module(f"{__package__}.openapi_check")
+    tc = importlib.import_module(f"{__package__}.test_conformance")
+
+MAX_EXAMPLES = 25
+SCALE = 40
+MAX_REPORTED = 5  # distinct failures reported per operation
+
+
+def removes_records(op: oc.SpecOperation) -> bool:
+    return op.method == "DELETE" or op.path.endswith("/merge")
+
+
+@functools.cache
+def schema_of(document: str) -> Any:
+    return schemathesis.openapi.from_dict(copy.deepcopy(tc.INDEX.docs[document]))
+
+
+@pytest.fixture(scope="module")
+def shared_sandbox() -> Iterator[Any]:
+    from pipedrive_sandbox.server import Sandbox
+
+    with Sandbox(scale=SCALE, rate_limit=False, seed=11) as sandbox:
+        yield sandbox
+
+
+def fuzz(sandbox: Any, impl: oc.Implemented) -> list[str]:
+    """Run the examples for one operation against ``sandbox``; the distinct failures found."""
+    op = impl.op
+    api_operation = schema_of(op.document)[op.path][op.method]
+    prober = oc.Prober(
+        sandbox.url,
+        sandbox.api_token,
+        tc.INDEX,
+        tc.IMPLEMENTED,
+        tc.BODY_OVERRIDES,
+        oauth_client=(sandbox.oauth_client_id, sandbox.oauth_client_secret),
+    )
+    served = prober.served_url(op)
+    base_url = sandbox.url + served[: len(served) - len(op.path)]
+    strategies = [
+        api_operation.as_strategy(),
+        api_operation.as_strategy(schemathesis.GenerationMode.NEGATIVE),
+    ]
+    if oc.path_params(op.path) and not removes_records(op):
+        try:
+            existing = prober.fill(op)
+        except oc.SetupError:
+            existing = {}
+        if existing:
+            strategies.append(api_operation.as_strategy(path_parameters=existing))
+    prober.client.close()
+
+    failures: dict[str, str] = {}
+    session = requests.Session()
+    auth = {"x-api-token": sandbox.api_token}
+
+    @given(case=st.one_of(strategies))
+    @settings(
+        max_examples=MAX_EXAMPLES,
+        phases=[Phase.explicit, Phase.generate],
+        derandomize=True,
+        database=None,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    def run(case: Any) -> None:
+        response = case.call(base_url=base_url, headers=auth, session=session)
+        found: list[str] = []
+        try:
+            case.validate_response(response, checks=[not_a_server_error, response_schema_conformance])
+        except Exception as exc:  # schemathesis groups its check failures in one exception
+            found.append(f"schemathesis: {str(exc).strip()[:1500]}")
+        found += oc.check_response(
+            tc.INDEX,
+            op,
+            response.status_code,
+            response.headers.get("content-type"),
+            response.content,
+            expected=(),
+        )
+        if found and len(failures) < MAX_REPORTED:
+            summary = f"{response.status_code}: " + found[0].splitlines()[0][:200]
+            if summary not in failures:
+                request = response.request
+                body = request.body if isinstance(request.body, str | bytes) else None
+                failures[summary] = (
+                    f"{request.method} {request.url}"
+                    + (f" body={body[:300]!r}" if body else "")
+                    + f" -> {response.status_code}\n    "
+                    + "\n    ".join(found)
+                )
+
+    try:
+        run()
+    finally:
+        session.close()
+    return list(failures.values())
+
+
+@pytest.mark.parametrize("key", list(tc.IMPLEMENTED) or ["(none discovered)"])
+def test_property_based(key: str, shared_sandbox: Any) -> None:
+    if key not in tc.IMPLEMENTED:
+        pytest.fail(f"no implemented operation discovered: {tc.DISCOVERY_ERROR}")
+    impl = tc.IMPLEMENTED[key]
+    if removes_records(impl.op):
+        from pipedrive_sandbox.server import Sandbox
+
+        with Sandbox(scale=SCALE, rate_limit=False, seed=11) as own:
+            failures = fuzz(own, impl)
+    else:
+        failures = fuzz(shared_sandbox, impl)
+    assert not failures, f"{key}: {len(failures)} distinct failures:\n" + "\n".join(failures)
