@@ -101,7 +101,13 @@ class CallbackListener:
         # Port 0 asks for any free port: the redirect URI then names the one we got.
         netloc = f"[{host.strip('[]')}]" if ":" in host else host
         self.redirect_uri = f"http://{netloc}:{port}{parts.path}" if parts.port == 0 else callback_url
-        self._thread = threading.Thread(target=self._server.serve_forever, name="oauth-callback", daemon=True)
+        self._thread = threading.Thread(
+            # a short poll interval: shutdown() waits up to one interval for the loop to notice
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="oauth-callback",
+            daemon=True,
+        )
 
     @staticmethod
     def _bind(host: str, port: int, callback_url: str) -> _Server:
