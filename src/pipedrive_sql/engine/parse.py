@@ -1,0 +1,168 @@
+"""Stage 1: SQL text -> a classified statement (query, EXPLAIN, EXEC, write) as a sqlglot tree.
+
+Text is read with ``PipedriveSQL`` (T-SQL as the commercial drivers read it); what that cannot read is tried
+as DuckDB SQL, so DuckDB-only syntax still works. A syntax error is a ProgrammingError that shows the line,
+the column and the offending text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import ParseError, TokenError
+from sqlglot.tokens import TokenType
+
+from pipedrive_sql.engine.dialect import PipedriveSQL
+from pipedrive_sql.errors import NotSupportedError, ProgrammingError
+
+__all__ = ["Statement", "parse"]
+
+QUERY = "query"
+EXPLAIN = "explain"
+EXEC = "exec"
+WRITE = "write"
+
+_EXPLAIN = re.compile(r"^\s*EXPLAIN\b(\s+ANALYZE\b)?", re.IGNORECASE)
+_QUERY_TYPES = (exp.Select, exp.SetOperation, exp.Subquery, exp.Values)
+_WRITE_TYPES = (exp.Insert, exp.Update, exp.Delete)
+
+
+@dataclass
+class Statement:
+    """One parsed statement. ``tree`` is the sqlglot expression (for EXPLAIN: the explained statement)."""
+
+    kind: str  # query, explain, exec, write
+    tree: exp.Expression
+    sql: str
+    qmarks: int = 0  # ``?`` markers, renamed to :__p0, :__p1, ... in text order
+
+    def copy(self) -> Statement:
+        return Statement(self.kind, self.tree.copy(), self.sql, self.qmarks)
+
+
+def parse(sql: str) -> Statement:
+    """Parse one statement; raise ProgrammingError on a syntax error or more than one statement."""
+    if not isinstance(sql, str):
+        raise ProgrammingError(f"The operation must be a SQL string, not {type(sql).__name__}.")
+    text = sql.strip().rstrip(";").strip()
+    if not text:
+        raise ProgrammingError("The SQL statement is empty.")
+    explain = _EXPLAIN.match(text)
+    body = text[explain.end() :] if explain else text
+    body, qmarks = _name_qmarks(body)
+    tree = _parse_one(body, offset_text=text[: explain.end()] if explain else "")
+    kind = _classify(tree)
+    if explain:
+        if kind != QUERY:
+            raise NotSupportedError("EXPLAIN shows the API plan of a query (SELECT ...).")
+        kind = EXPLAIN
+    return Statement(kind, tree, text, qmarks)
+
+
+QMARK_PREFIX = "__p"
+
+
+def _name_qmarks(text: str) -> tuple[str, int]:
+    """Rename each ``?`` marker to ``:__pN`` so binding follows text order (the tree's order differs for
+    OFFSET .. FETCH); markers inside strings, comments and quoted names are left alone."""
+    try:
+        tokens = PipedriveSQL().tokenize(text)
+    except (TokenError, ParseError):
+        return text, 0
+    marks = [t for t in tokens if t.token_type == TokenType.PLACEHOLDER and t.text == "?"]
+    if not marks:
+        return text, 0
+    out: list[str] = []
+    last = 0
+    for index, token in enumerate(marks):
+        out.append(text[last : token.start])
+        out.append(f":{QMARK_PREFIX}{index}")
+        last = token.end + 1
+    out.append(text[last:])
+    return "".join(out), len(marks)
+
+
+def _classify(tree: exp.Expression) -> str:
+    if isinstance(tree, exp.Execute):
+        return EXEC
+    if isinstance(tree, _WRITE_TYPES):
+        return WRITE
+    if isinstance(tree, _QUERY_TYPES):
+        return QUERY
+    if isinstance(tree, exp.Command):
+        verb = str(tree.this).upper()
+        if verb in ("EXEC", "EXECUTE"):
+            raise ProgrammingError(
+                f"Cannot read the procedure call {_first_line(str(tree.sql()))!r}: "
+                "write EXEC ProcedureName Param='value', Param2='value'."
+            )
+        raise NotSupportedError(
+            f"{verb} statements are not supported: use SELECT (queries over the tables), EXPLAIN SELECT, "
+            "EXEC (stored procedures) or INSERT/UPDATE/DELETE."
+        )
+    raise NotSupportedError(
+        f"{type(tree).__name__.upper()} statements are not supported: use SELECT, EXPLAIN, EXEC or "
+        "INSERT/UPDATE/DELETE."
+    )
+
+
+def _parse_one(text: str, offset_text: str = "") -> exp.Expression:
+    try:
+        trees = _parse_all(text, PipedriveSQL)
+    except (ParseError, TokenError) as first:
+        try:
+            trees = _parse_all(text, "duckdb")
+        except (ParseError, TokenError):
+            raise _syntax_error(first, offset_text + text, len(offset_text)) from None
+    trees = [t for t in trees if t is not None]
+    if len(trees) != 1:
+        raise ProgrammingError(
+            f"Found {len(trees)} statements: execute one statement at a time (or use executemany for one "
+            "statement with many parameter sets)."
+        )
+    return trees[0]
+
+
+def _parse_all(text: str, dialect: object) -> list[exp.Expression | None]:
+    import logging
+
+    # sqlglot logs a warning when it falls back to an opaque Command; that is ours to report, not its.
+    log = logging.getLogger("sqlglot")
+    level = log.level
+    log.setLevel(logging.ERROR)
+    try:
+        return list(sqlglot.parse(text, read=dialect))  # type: ignore[arg-type]
+    finally:
+        log.setLevel(level)
+
+
+def _syntax_error(error: ParseError | TokenError, text: str, shift: int) -> ProgrammingError:
+    details = error.errors[0] if isinstance(error, ParseError) and error.errors else {}
+    line = int(details.get("line") or 1)
+    col = int(details.get("col") or 1)
+    if line == 1:
+        col += shift
+    highlight = str(details.get("highlight") or "").strip()
+    description = str(details.get("description") or str(error).splitlines()[0])
+    source_line = text.splitlines()[line - 1] if 0 < line <= len(text.splitlines()) else text
+    caret_at = max(col - len(highlight), 0) if highlight else max(col - 1, 0)
+    pointer = " " * caret_at + "^" * max(len(highlight), 1)
+    near = f" near {highlight!r}" if highlight else ""
+    message = (
+        f"Syntax error at line {line}, column {col}{near}: {_plain(description)}\n"
+        f"  {source_line}\n  {pointer}"
+    )
+    return ProgrammingError(message, line=line, col=col)
+
+
+def _plain(description: str) -> str:
+    # sqlglot describes tokens as "<Token token_type: ...>": keep the words a user can act on.
+    description = re.sub(r"<Token token_type: TokenType\.(\w+), text: ([^,]*),[^>]*>", r"\2", description)
+    return re.sub(r"<class 'sqlglot\.expressions\.[\w.]*?(\w+)'>", r"\1", description)
+
+
+def _first_line(text: str) -> str:
+    return text.splitlines()[0] if text else text
