@@ -47,13 +47,16 @@ def test_missing_company_domain_is_named_unless_base_url_or_sandbox() -> None:
     build_auth(settings(APIToken="t", Sandbox=True))
 
 
-@pytest.mark.parametrize(
-    ("value", "hint"),
-    [("acme.pipedrive.com", "CompanyDomain=acme"), ("https://acme.pipedrive.com/", "CompanyDomain=acme")],
-)
-def test_company_domain_given_as_a_host_suggests_the_subdomain(value: str, hint: str) -> None:
-    with pytest.raises(ConfigurationError, match=hint):
+@pytest.mark.parametrize("value", ["acme corp", "acme.example.com", "https://acme.pipedrive.com/deals"])
+def test_a_company_domain_that_is_no_subdomain_is_refused(value: str) -> None:
+    with pytest.raises(ConfigurationError, match=r"only the name before \.pipedrive\.com") as caught:
         build_auth(settings(APIToken="t", CompanyDomain=value))
+    assert caught.value.property == "CompanyDomain"
+
+
+@pytest.mark.parametrize("value", ["acme", "acme.pipedrive.com", "https://acme.pipedrive.com/"])
+def test_a_pasted_pipedrive_host_is_accepted_like_the_api_client_does(value: str) -> None:
+    build_auth(settings(APIToken="t", CompanyDomain=value))
 
 
 @pytest.mark.parametrize("missing", ["OAuthClientId", "OAuthClientSecret"])

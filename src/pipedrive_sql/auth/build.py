@@ -38,6 +38,7 @@ __all__ = ["OAuthContext", "build_auth", "oauth_context", "open_store"]
 
 _WHERE_TOKEN = "find it in Pipedrive under Settings > Personal preferences > API"
 _SUBDOMAIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?")
+_PIPEDRIVE_HOST = re.compile(r"(?i)(?:https?://)?[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.pipedrive\.com/?")
 
 
 def build_auth(
@@ -89,14 +90,13 @@ def _check_company_domain(settings: Settings) -> None:
                 property="CompanyDomain",
             )
         return
-    if not _SUBDOMAIN.fullmatch(domain):
-        hint = re.sub(r"^[a-z]+://", "", domain.strip(), flags=re.I).split(".")[0].split("/")[0]
-        suggestion = f": for {domain!r} write CompanyDomain={hint}" if _SUBDOMAIN.fullmatch(hint) else ""
-        raise ConfigurationError(
-            f"CompanyDomain={domain!r} is not a Pipedrive subdomain. Give only the name before "
-            f".pipedrive.com (acme for https://acme.pipedrive.com){suggestion}.",
-            property="CompanyDomain",
-        )
+    if _SUBDOMAIN.fullmatch(domain) or _PIPEDRIVE_HOST.fullmatch(domain.strip()):
+        return  # "acme", or a pasted "https://acme.pipedrive.com/" whose subdomain the API client takes
+    raise ConfigurationError(
+        f"CompanyDomain={domain!r} is not a Pipedrive subdomain: give only the name before .pipedrive.com "
+        "(acme for https://acme.pipedrive.com), or set BaseURL for another host.",
+        property="CompanyDomain",
+    )
 
 
 # --- OAuth --------------------------------------------------------------------------------------------------
