@@ -173,6 +173,18 @@ def match_route(routes: Sequence[BaseRoute], scope: Scope, prefix: str = "") -> 
     return partial or RouteMatch(None, False)
 
 
+def route_operations(routes: Sequence[BaseRoute], prefix: str = "") -> list[tuple[str, str]]:
+    """Every ``(METHOD, template)`` the routes serve (HEAD aside)."""
+    found: list[tuple[str, str]] = []
+    for route in routes:
+        if isinstance(route, Mount):
+            found += route_operations(route.routes, prefix + route.path)
+        elif isinstance(route, Route):
+            template = route_template(prefix + route.path)
+            found += [(m, template) for m in sorted(route.methods or ()) if m != "HEAD"]
+    return found
+
+
 def is_api_path(path: str) -> bool:
     return path.startswith(API_PREFIXES)
 
@@ -221,6 +233,13 @@ class SandboxMiddleware:
     def __init__(self, app: ASGIApp, api_routes: Sequence[BaseRoute]) -> None:
         self.app = app
         self.api_routes = list(api_routes)
+        # Costs are looked up once, here: reading the OpenAPI documents takes a second or two.
+        self.costs = {op: spec.token_cost(*op) for op in route_operations(self.api_routes)}
+        spec.oauth_scopes()
+
+    def cost(self, method: str, template: str) -> int:
+        cost = self.costs.get((method, template))
+        return cost if cost is not None else spec.token_cost(method, template)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not is_api_path(scope["path"]):
@@ -258,9 +277,7 @@ class SandboxMiddleware:
             return
 
         caller, user_id = auth
-        decision = state.limiter.admit(
-            caller, method, found.template, spec.token_cost(method, found.template)
-        )
+        decision = state.limiter.admit(caller, method, found.template, self.cost(method, found.template))
         if not decision.admitted:
             await _refusal(state, decision, scope)(scope, receive, send)
             return
@@ -480,12 +497,12 @@ def build_app(
     """The sandbox as an ASGI app. ``config`` is copied: change the running app's settings through
     ``app.state.sandbox.config`` or ``POST /__sandbox/config``."""
     config = dataclasses.replace(config)
+    clock = clock or Clock()
     if store is None:
         from pipedrive_sandbox.store import Store
 
-        store = Store(config)
+        store = Store(config, clock)  # the store's "now" follows the sandbox clock too
     routes = list(api_routes) if api_routes is not None else default_api_routes()
-    clock = clock or Clock()
     oauth = OAuthServer(config, store, clock)
     app = Starlette(
         routes=[*routes, *oauth.routes(), *observation_routes()],
@@ -501,6 +518,8 @@ def build_app(
         oauth=oauth,
         stats=Stats(),
     )
+    # Build the middleware now rather than on the first request: it reads the OpenAPI documents.
+    app.middleware_stack = app.build_middleware_stack()
     _quiet_dropped_connections()
     return app
 

@@ -16,8 +16,9 @@ What Pipedrive documents (developers.pipedrive.com, "Rate limiting"), and what t
 - Over the burst limit: 429 ``{"success": false, "error": "Request over limit", "errorCode": 429, ...}``
   with ``Retry-After``. Over the daily budget: 429 whose ``error`` says the daily budget is exhausted,
   ``x-daily-ratelimit-token-remaining: 0`` and ``Retry-After`` = seconds until midnight UTC.
-- API-token clients that keep sending after 429s (more than ``config.block_after`` 429s in a row) get
-  Cloudflare's 403 HTML page for ``config.block_seconds``. OAuth traffic is never blocked, as documented.
+- An API token that keeps sending after 429s (``config.block_after`` 429s in a row, with no admitted
+  call between) gets Cloudflare's 403 HTML page for ``config.block_seconds``; OAuth traffic is never
+  blocked, as Pipedrive documents.
 
 Rejected calls spend no tokens and take no slot in the window.
 """
@@ -183,7 +184,7 @@ class RateLimiter:
         # Only API-token traffic is escalated to Cloudflare's block, as Pipedrive documents.
         if caller.kind == "api_token":
             state.consecutive_429 += 1
-            if state.consecutive_429 > self.config.block_after:
+            if state.consecutive_429 >= self.config.block_after:
                 state.blocked_until = self.clock.monotonic() + self.config.block_seconds
         return decision
 
