@@ -12,11 +12,12 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
 import pytest
-from tests.auth.fakes import CLIENT_ID, CLIENT_SECRET, SERVER, FakeOAuth
 
 from pipedrive_sql.auth import OAuthEndpoints, run_desktop_flow
 from pipedrive_sql.auth.desktop import CallbackListener
 from pipedrive_sql.errors import ConfigurationError, OAuthError
+
+from .fakes import CLIENT_ID, CLIENT_SECRET, SERVER, FakeOAuth
 
 ENDPOINTS = OAuthEndpoints(SERVER, CLIENT_ID, CLIENT_SECRET)
 

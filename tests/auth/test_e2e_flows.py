@@ -12,14 +12,6 @@ from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 import httpx
 import pytest
-from tests.auth.conftest import (
-    ConsentBrowser,
-    approved_code,
-    code_from,
-    consent,
-    no_browser,
-    oauth_settings,
-)
 
 from pipedrive_sandbox.server import Sandbox
 from pipedrive_sql.api import ApiClient
@@ -27,6 +19,15 @@ from pipedrive_sql.auth import OAuthAuth, build_auth
 from pipedrive_sql.auth.procedures import PROCEDURES
 from pipedrive_sql.errors import AuthenticationError, ConfigurationError, OAuthError
 from pipedrive_sql.settings import Settings
+
+from .helpers import (
+    ConsentBrowser,
+    approved_code,
+    code_from,
+    consent,
+    no_browser,
+    oauth_settings,
+)
 
 
 def me(settings: Settings, auth: httpx.Auth, base: str | None) -> dict:

@@ -8,11 +8,12 @@ from pathlib import Path
 
 import httpx
 import pytest
-from tests.auth.fakes import API, CLIENT_ID, CLIENT_SECRET, SERVER, FakeOAuth
 
 from pipedrive_sql.auth import FileTokenStore, MemoryTokenStore, OAuthAuth, OAuthEndpoints, TokenSet
 from pipedrive_sql.auth.tokens import now_ms
 from pipedrive_sql.errors import AuthenticationError, ConfigurationError, OAuthError
+
+from .fakes import API, CLIENT_ID, CLIENT_SECRET, SERVER, FakeOAuth
 
 ENDPOINTS = OAuthEndpoints(SERVER, CLIENT_ID, CLIENT_SECRET)
 

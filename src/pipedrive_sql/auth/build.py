@@ -12,6 +12,7 @@ InitiateOAuth, as the commercial drivers define it:
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -36,6 +37,7 @@ from pipedrive_sql.settings import Settings
 
 __all__ = ["OAuthContext", "build_auth", "oauth_context", "open_store"]
 
+logger = logging.getLogger("pipedrive_sql")  # nothing secret is logged here
 _WHERE_TOKEN = "find it in Pipedrive under Settings > Personal preferences > API"
 _SUBDOMAIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?")
 _PIPEDRIVE_HOST = re.compile(r"(?i)(?:https?://)?[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.pipedrive\.com/?")
@@ -213,6 +215,7 @@ def _tokens_for_getandrefresh(
         )
     with ctx.store.locked():
         ctx.store.save(tokens)
+    logger.info("OAuth sign-in complete; tokens saved to %s", ctx.store.location)
     return tokens
 
 
@@ -227,6 +230,7 @@ def exchange_verifier(settings: Settings, ctx: OAuthContext, verifier: str) -> T
             tokens = ctx.endpoints.exchange_code(http, verifier, settings["CallbackURL"])
         tokens = tokens.replace(verifier_digest=digest)
         ctx.store.save(tokens)
+        logger.info("OAuthVerifier exchanged; tokens saved to %s", ctx.store.location)
         return tokens
 
 

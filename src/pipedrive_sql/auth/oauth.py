@@ -12,6 +12,7 @@ N connections that find the token expired together cause one refresh, and no ref
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
 from collections.abc import AsyncGenerator, Generator
 from datetime import UTC, datetime
@@ -24,6 +25,9 @@ from pipedrive_sql.auth.tokens import TokenSet, now_ms
 from pipedrive_sql.errors import AuthenticationError, ConfigurationError
 
 __all__ = ["OAuthAuth"]
+
+# The driver's logger: its redaction filter is installed by the API client. Nothing secret is logged here.
+logger = logging.getLogger("pipedrive_sql")
 
 _REFRESH_BY_HAND = (
     "With InitiateOAuth=OFF the driver does not refresh tokens: get a new one with "
@@ -133,6 +137,11 @@ class OAuthAuth(httpx.Auth):
                 self._store.save(fresh)
             self._set(fresh)
             self.refreshes += 1
+            logger.info(
+                "OAuth access token refreshed: expires in %s s; saved to %s",
+                fresh.expires_in,
+                self._store.location if self._store is not None else "memory",
+            )
             return fresh
 
     def _set(self, tokens: TokenSet) -> None:

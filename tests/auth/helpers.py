@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 import httpx
-import pytest
 
 from pipedrive_sandbox.server import Sandbox
 from pipedrive_sql.settings import Settings, build_settings
@@ -97,11 +96,3 @@ def oauth_settings(sb: Sandbox, location: Path | str, **props: Any) -> Settings:
 def approved_code(sb: Sandbox, redirect_uri: str = "http://localhost:33333") -> str:
     """An authorization code as the user would note it from the redirect (no listener involved)."""
     return code_from(consent(sb.authorize_url(redirect_uri, state="s")))
-
-
-@pytest.fixture
-def config_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """The user's config folder (where default settings files go), private to the test."""
-    home = tmp_path / "config"
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(home))
-    yield home
