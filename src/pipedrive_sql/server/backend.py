@@ -1,0 +1,66 @@
+"""What the server needs from whatever answers the SQL: the `Backend` protocol and its data classes.
+
+The server speaks to DB-API connections only; a backend says which databases exist, opens a
+connection for one, describes the tables for the emulated PostgreSQL catalog, and interrupts a
+running statement when a client cancels. `PipedriveBackend` (in `pipedrive.py`) is the real one;
+tests plug in a DuckDB-backed one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from .types import ColumnType
+
+
+@dataclass(frozen=True)
+class ColumnInfo:
+    name: str
+    type: ColumnType
+    nullable: bool = True
+    description: str = ""
+    default: str | None = None
+
+
+@dataclass(frozen=True)
+class ForeignKey:
+    name: str
+    columns: tuple[str, ...]
+    ref_table: str
+    ref_columns: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class TableInfo:
+    name: str
+    columns: tuple[ColumnInfo, ...]
+    schema: str = "public"
+    kind: str = "table"  # or "view"
+    description: str = ""
+    primary_key: tuple[str, ...] = ()
+    foreign_keys: tuple[ForeignKey, ...] = field(default_factory=tuple)
+
+
+class Backend(Protocol):
+    """The driver side of the server. Implementations must be safe to call from many threads."""
+
+    #: the DB-API paramstyle of the connections `connect` returns
+    paramstyle: str
+
+    def databases(self) -> Sequence[str]:
+        """Names clients may put in their startup `database` parameter."""
+        ...
+
+    def connect(self, database: str) -> Any:
+        """A new PEP 249 connection for one client session."""
+        ...
+
+    def tables(self, database: str, connection: Any) -> Sequence[TableInfo]:
+        """The tables of a database, read through an open connection of that database."""
+        ...
+
+    def interrupt(self, connection: Any) -> None:
+        """Ask the connection to stop its running statement (called from another thread)."""
+        ...

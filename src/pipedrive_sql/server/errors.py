@@ -1,0 +1,109 @@
+"""Errors as clients see them: an SQLSTATE, a message, and sometimes a hint.
+
+Driver and DuckDB exceptions are mapped by class name along the MRO, so this module needs neither
+import; tools such as pgjdbc and psqlODBC branch on the SQLSTATE class (08 connection, 28 auth,
+42 syntax/undefined, 57014 cancelled).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+
+@dataclass
+class PgError(Exception):
+    sqlstate: str
+    message: str
+    severity: str = "ERROR"
+    hint: str | None = None
+    detail: str | None = None
+
+    def __str__(self) -> str:
+        return self.message
+
+    def fields(self) -> dict[str, str]:
+        out = {"S": self.severity, "V": self.severity, "C": self.sqlstate, "M": self.message}
+        if self.detail:
+            out["D"] = self.detail
+        if self.hint:
+            out["H"] = self.hint
+        return out
+
+
+QUERY_CANCELED = "57014"
+IN_FAILED_TRANSACTION = "25P02"
+INVALID_PASSWORD = "28P01"
+INVALID_AUTHORIZATION = "28000"
+PROTOCOL_VIOLATION = "08P01"
+UNDEFINED_DATABASE = "3D000"
+SYNTAX_ERROR = "42601"
+UNDEFINED_TABLE = "42P01"
+UNDEFINED_COLUMN = "42703"
+UNDEFINED_PREPARED = "26000"
+UNDEFINED_CURSOR = "34000"
+FEATURE_NOT_SUPPORTED = "0A000"
+INTERNAL = "XX000"
+TOO_MANY_CONNECTIONS = "53300"
+
+# Driver (pipedrive_sql.errors) and PEP 249 class names, most specific first along the MRO.
+_BY_CLASS = {
+    "NotFoundError": UNDEFINED_TABLE,
+    "ProgrammingError": "42000",
+    "NotSupportedError": FEATURE_NOT_SUPPORTED,
+    "DataError": "22000",
+    "IntegrityError": "23000",
+    "PartialWriteError": "23000",
+    "AuthenticationError": "28000",
+    "AuthorizationError": "42501",
+    "OAuthError": "28000",
+    "RateLimited": "53400",
+    "Blocked": "53400",
+    "RequestTimeout": "57014",
+    "ConnectionFailed": "08006",
+    "ServiceUnavailable": "08006",
+    "OperationalError": "58000",
+    "InternalError": INTERNAL,
+    "InterfaceError": "08000",
+    "ConfigurationError": "08000",
+    # DuckDB (answers catalog queries, and the test backend)
+    "ParserException": SYNTAX_ERROR,
+    "CatalogException": UNDEFINED_TABLE,
+    "BinderException": "42000",
+    "ConversionException": "22P02",
+    "OutOfRangeException": "22003",
+    "ConstraintException": "23000",
+    "InterruptException": QUERY_CANCELED,
+    "InvalidInputException": "22023",
+    "NotImplementedException": FEATURE_NOT_SUPPORTED,
+    "TransactionException": "25000",
+    "DatabaseError": "58000",
+    "Error": INTERNAL,
+}
+
+_COLUMN_HINTS = re.compile(r"(column|Referenced column) .*(not found|does not exist)", re.I)
+_TABLE_HINTS = re.compile(r"(Table with name|table|relation) .*(does not exist|not found|unknown)", re.I)
+
+
+def from_exception(exc: BaseException) -> PgError:
+    if isinstance(exc, PgError):
+        return exc
+    message = str(exc).strip() or type(exc).__name__
+    sqlstate = INTERNAL
+    for cls in type(exc).__mro__:
+        if cls.__name__ in _BY_CLASS:
+            sqlstate = _BY_CLASS[cls.__name__]
+            break
+    if sqlstate in ("42000", UNDEFINED_TABLE) and _COLUMN_HINTS.search(message):
+        sqlstate = UNDEFINED_COLUMN
+    elif sqlstate == "42000" and _TABLE_HINTS.search(message):
+        sqlstate = UNDEFINED_TABLE
+    # DuckDB prefixes its messages with the error class ("Binder Error: ..."); clients need only the text
+    message = re.sub(r"^[A-Za-z ]+ Error: ", "", message, count=1)
+    return PgError(sqlstate, message.splitlines()[0] if message else message, detail=_rest(message))
+
+
+def _rest(message: str) -> str | None:
+    lines = message.splitlines()[1:]
+    text = "\n".join(line for line in lines if line.strip())
+    return text or None

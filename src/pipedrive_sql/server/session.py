@@ -1,0 +1,811 @@
+"""One client connection: startup (TLS, authentication), then simple and extended query.
+
+A session runs on its own thread and owns one backend (driver) connection. Statements are routed:
+transaction control, SET/SHOW and friends are answered here; catalog queries (pg_catalog,
+information_schema, queries without tables) go to the emulated catalog; everything else goes to the
+driver with `$n` parameters rewritten into the driver's paramstyle.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+import socket
+import ssl
+import struct
+import threading
+from functools import partial
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from . import auth, protocol, sqltext
+from . import errors as pgerr
+from . import types as pgt
+from .errors import PgError
+from .pgcatalog import SERVER_VERSION, SERVER_VERSION_NUM, CatalogDatabase
+from .results import BATCH_ROWS, CommandResult, CursorResult, OutColumn, Result, RowEncoder, StaticResult
+from .translate import TranslationError, Translator, has_no_tables, looks_like_catalog_query
+
+if TYPE_CHECKING:
+    from .server import Server
+
+log = logging.getLogger("pipedrive_sql.server")
+
+# Parameters the server reports with ParameterStatus at startup and whenever they change.
+_REPORTED = {
+    name.lower(): name
+    for name in (
+        "application_name",
+        "client_encoding",
+        "DateStyle",
+        "default_transaction_read_only",
+        "in_hot_standby",
+        "integer_datetimes",
+        "IntervalStyle",
+        "is_superuser",
+        "server_encoding",
+        "server_version",
+        "session_authorization",
+        "standard_conforming_strings",
+        "TimeZone",
+    )
+}
+
+_SET = re.compile(r"^SET\s+(?:SESSION\s+|LOCAL\s+)?([\w.\"]+)\s*(?:=|\s+TO\s+)\s*(.*?)\s*;?$", re.I | re.S)
+_SET_TIME_ZONE = re.compile(r"^SET\s+(?:SESSION\s+|LOCAL\s+)?TIME\s+ZONE\s+(.*?)\s*;?$", re.I | re.S)
+_ROW_RETURNING = {"SELECT", "WITH", "VALUES", "TABLE", "SHOW", "EXPLAIN", "EXEC", "EXECUTE", "CALL"}
+
+
+def default_settings(user: str, database: str) -> dict[str, str]:
+    return {
+        "server_version": SERVER_VERSION,
+        "server_version_num": SERVER_VERSION_NUM,
+        "server_encoding": "UTF8",
+        "client_encoding": "UTF8",
+        "datestyle": "ISO, MDY",
+        "timezone": "UTC",
+        "integer_datetimes": "on",
+        "standard_conforming_strings": "on",
+        "intervalstyle": "postgres",
+        "is_superuser": "off",
+        "default_transaction_read_only": "off",
+        "in_hot_standby": "off",
+        "session_authorization": user,
+        "application_name": "",
+        "search_path": '"$user", public',
+        "transaction_isolation": "read committed",
+        "default_transaction_isolation": "read committed",
+        "transaction_read_only": "off",
+        "max_identifier_length": "63",
+        "max_index_keys": "32",
+        "extra_float_digits": "1",
+        "statement_timeout": "0",
+        "lc_collate": "C.UTF-8",
+        "lc_ctype": "C.UTF-8",
+        "lc_messages": "C.UTF-8",
+        "block_size": "8192",
+        "bytea_output": "hex",
+        "current_database": database,
+    }
+
+
+@dataclass
+class Prepared:
+    sql: str
+    param_oids: list[int]
+    columns: list[OutColumn] | None = None
+    described: bool = False
+
+    @property
+    def param_count(self) -> int:
+        numbers = sqltext.placeholders(self.sql)
+        return max([len(self.param_oids), *numbers]) if numbers else len(self.param_oids)
+
+
+@dataclass
+class Portal:
+    statement: Prepared
+    params: list[Any]
+    result_formats: list[int]
+    result: Result | None = None
+    encoder: RowEncoder | None = None
+    done: bool = False
+    rows_sent: int = 0
+    pending: list[Sequence[Any]] = field(default_factory=list)
+
+
+class Session:
+    def __init__(self, server: Server, sock: socket.socket, peer: str) -> None:
+        self.server = server
+        self.sock = sock
+        self.peer = peer
+        self.wire = protocol.Wire(sock)
+        self.pid = server.next_pid()
+        self.secret = secrets.randbits(31)
+        self.tls = False
+        self.user = ""
+        self.database = ""
+        self.settings: dict[str, str] = {}
+        self.status = b"I"
+        self.connection: Any = None
+        self._catalog: CatalogDatabase | None = None
+        self._translator: Translator | None = None
+        self.statements: dict[str, Prepared] = {}
+        self.portals: dict[str, Portal] = {}
+        self.skip_until_sync = False
+        self._busy = threading.Lock()
+        self._interrupt: Callable[[], None] | None = None
+        self._cancelled = threading.Event()
+
+    # ---- lifecycle -----------------------------------------------------------------------------------
+
+    def run(self) -> None:
+        try:
+            if self._startup():
+                self.server.register(self)
+                self._loop()
+        except (protocol.ClientGone, ConnectionError, ssl.SSLError):
+            pass
+        except protocol.ProtocolViolation as exc:
+            self._fatal(PgError(pgerr.PROTOCOL_VIOLATION, str(exc)))
+        except PgError as exc:
+            self._fatal(exc)
+        except Exception:
+            log.exception("session %s failed", self.pid)
+            self._fatal(PgError(pgerr.INTERNAL, "internal server error; see the server log"))
+        finally:
+            self._cleanup()
+
+    def _cleanup(self) -> None:
+        self.server.unregister(self)
+        for portal in self.portals.values():
+            if portal.result is not None:
+                portal.result.close()
+        self.portals.clear()
+        if self.connection is not None:
+            try:
+                self.connection.close()
+            except Exception:
+                pass
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+    def _fatal(self, error: PgError) -> None:
+        error.severity = "FATAL"
+        try:
+            self.wire.write(b"E", protocol.error_response(error.fields()))
+            self.wire.flush()
+        except (protocol.ClientGone, OSError):
+            pass
+
+    def send(self, message: tuple[bytes, bytes]) -> None:
+        self.wire.write(*message)
+
+    # ---- startup ---------------------------------------------------------------------------------------
+
+    def _startup(self) -> bool:
+        while True:
+            code, body = self.wire.read_startup()
+            if code == protocol.SSL_REQUEST:
+                self._negotiate_tls()
+                continue
+            if code == protocol.GSSENC_REQUEST:
+                self.sock.sendall(b"N")
+                continue
+            if code == protocol.CANCEL_REQUEST:
+                pid, secret = struct.unpack("!ii", body[:8])
+                self.server.cancel(pid, secret)
+                return False
+            if code >> 16 == 3:
+                params = protocol.parse_startup_parameters(body)
+                if code & 0xFFFF:
+                    # we speak 3.0: tell a newer client so instead of failing
+                    self.send((b"v", protocol.int32(0) + protocol.int32(0)))
+                break
+            raise protocol.ProtocolViolation(f"unsupported frontend protocol {code >> 16}.{code & 0xFFFF}")
+        if self.server.config.require_tls and not self.tls:
+            raise PgError(
+                pgerr.INVALID_AUTHORIZATION,
+                f'no connection without TLS is allowed for host "{self.peer}"',
+                hint="connect with sslmode=require",
+            )
+        self.user = params.get("user", "")
+        self.database = params.get("database") or self.user
+        if not self.user:
+            raise PgError(pgerr.INVALID_AUTHORIZATION, "no user name was given in the startup packet")
+        self._authenticate()
+        self._check_database()
+        self.settings = default_settings(self.user, self.database)
+        for key, value in params.items():
+            if key not in ("user", "database", "options", "replication"):
+                self.settings[key.lower()] = value
+        try:
+            self.connection = self.server.backend.connect(self.database)
+        except Exception as exc:
+            log.warning("cannot open database %r: %s", self.database, exc)
+            raise PgError(
+                "08006", f'cannot open database "{self.database}": {pgerr.from_exception(exc).message}'
+            ) from exc
+        self.send(protocol.authentication(0))
+        for key, name in _REPORTED.items():
+            self.send(protocol.parameter_status(name, self.settings.get(key, "")))
+        self.send(protocol.backend_key_data(self.pid, self.secret))
+        self.send(protocol.ready_for_query(b"I"))
+        self.wire.flush()
+        log.info("session %s: %s connected to %s from %s", self.pid, self.user, self.database, self.peer)
+        return True
+
+    def _negotiate_tls(self) -> None:
+        context = self.server.ssl_context
+        if context is None or self.tls:
+            self.sock.sendall(b"N")
+            return
+        if self.wire.has_buffered_input():
+            raise protocol.ProtocolViolation("received unencrypted data after SSL request")
+        self.sock.sendall(b"S")
+        self.sock = context.wrap_socket(self.sock, server_side=True)
+        self.wire.rebind(self.sock)
+        self.tls = True
+
+    def _authenticate(self) -> None:
+        method = self.server.config.auth
+        if method == "trust":
+            return
+        store = self.server.users
+        user = store.get(self.user) if store is not None else None
+        failed = PgError(pgerr.INVALID_PASSWORD, f'password authentication failed for user "{self.user}"')
+        if method == "md5":
+            salt = secrets.token_bytes(4)
+            self.send(protocol.authentication(5, salt))
+            self.wire.flush()
+            response = self._read_password_message().rstrip(b"\0").decode("utf-8", "replace")
+            if user is None or not user.md5 or not auth.md5_check(user.md5, salt, response):
+                raise failed
+            return
+        exchange = auth.ScramExchange(user.scram if user is not None else None)
+        self.send(protocol.authentication(10, protocol.cstr(auth.MECHANISM) + b"\0"))
+        self.wire.flush()
+        reader = protocol.Reader(self._read_password_message())
+        mechanism = reader.cstring()
+        if mechanism != auth.MECHANISM:
+            raise PgError(pgerr.PROTOCOL_VIOLATION, f"unsupported SASL mechanism {mechanism}")
+        length = reader.int32()
+        client_first = reader.raw(length).decode("utf-8") if length >= 0 else ""
+        try:
+            server_first = exchange.server_first_message(client_first)
+            self.send(protocol.authentication(11, server_first.encode()))
+            self.wire.flush()
+            client_final = self._read_password_message().decode("utf-8")
+            server_final = exchange.server_final_message(client_final)
+        except auth.AuthFailed as exc:
+            log.info("session %s: authentication failed for %r from %s", self.pid, self.user, self.peer)
+            raise failed from exc
+        self.send(protocol.authentication(12, server_final.encode()))
+
+    def _read_password_message(self) -> bytes:
+        kind, body = self.wire.read_message()
+        if kind != b"p":
+            raise protocol.ProtocolViolation("expected a password message")
+        return body
+
+    def _check_database(self) -> None:
+        databases = list(self.server.backend.databases())
+        if self.database not in databases:
+            raise PgError(
+                pgerr.UNDEFINED_DATABASE,
+                f'database "{self.database}" does not exist',
+                hint="served databases: " + ", ".join(databases),
+            )
+
+    # ---- message loop --------------------------------------------------------------------------------
+
+    def _loop(self) -> None:
+        handlers: dict[bytes, Callable[[bytes], None]] = {
+            b"Q": self._simple_query,
+            b"P": self._parse,
+            b"B": self._bind,
+            b"D": self._describe,
+            b"E": self._execute,
+            b"C": self._close,
+            b"H": lambda _body: self.wire.flush(),
+            b"S": self._sync,
+        }
+        while True:
+            kind, body = self.wire.read_message()
+            if kind == b"X":
+                return
+            if self.skip_until_sync and kind != b"S":
+                continue
+            handler = handlers.get(kind)
+            try:
+                if handler is None:
+                    raise PgError(pgerr.FEATURE_NOT_SUPPORTED, f"message type {kind!r} is not supported")
+                handler(body)
+            except PgError as exc:
+                self._error(exc, extended=kind != b"Q")
+            except (protocol.ClientGone, protocol.ProtocolViolation):
+                raise
+            except Exception as exc:
+                log.debug("session %s: statement failed", self.pid, exc_info=True)
+                self._error(pgerr.from_exception(exc), extended=kind != b"Q")
+
+    def _error(self, error: PgError, *, extended: bool) -> None:
+        self.wire.write(b"E", protocol.error_response(error.fields()))
+        if self.status == b"T":
+            self.status = b"E"
+        if extended:
+            self.skip_until_sync = True
+        else:
+            self.send(protocol.ready_for_query(self.status))
+            self.wire.flush()
+
+    def _sync(self, _body: bytes) -> None:
+        self.skip_until_sync = False
+        if self.status == b"I":
+            self._close_portals()
+        self.send(protocol.ready_for_query(self.status))
+        self.wire.flush()
+
+    def _close_portals(self) -> None:
+        for portal in self.portals.values():
+            if portal.result is not None:
+                portal.result.close()
+        self.portals.clear()
+
+    # ---- simple query --------------------------------------------------------------------------------
+
+    def _simple_query(self, body: bytes) -> None:
+        sql = protocol.Reader(body).cstring()
+        statements = sqltext.split_statements(sql)
+        if not statements:
+            self.send((b"I", b""))
+        for statement in statements:
+            result = self.run_statement(statement, [])
+            try:
+                if result.columns is not None:
+                    self.send(protocol.row_description([c.field(0) for c in result.columns]))
+                    rows = self._stream(result, RowEncoder(result.columns, []), 0)
+                else:
+                    rows = 0
+                self.send(protocol.command_complete(result.tag(rows)))
+            finally:
+                result.close()
+        self.send(protocol.ready_for_query(self.status))
+        self.wire.flush()
+
+    def _stream(self, result: Result, encoder: RowEncoder, limit: int, portal: Portal | None = None) -> int:
+        """Send up to `limit` rows (0: all); return how many were sent."""
+        sent = 0
+        while limit == 0 or sent < limit:
+            want = BATCH_ROWS if limit == 0 else min(BATCH_ROWS, limit - sent)
+            batch: list[Sequence[Any]] = self._guarded(partial(result.fetch, want), result)
+            if not batch:
+                if portal is not None:
+                    portal.done = True
+                break
+            for row in batch:
+                self.wire.write_raw(encoder.encode(row))
+            if len(self.wire.out) >= protocol.FLUSH_THRESHOLD:
+                self.wire.flush()
+            sent += len(batch)
+        return sent
+
+    # ---- extended query ------------------------------------------------------------------------------
+
+    def _parse(self, body: bytes) -> None:
+        r = protocol.Reader(body)
+        name, sql = r.cstring(), r.cstring()
+        oids = [r.int32() for _ in range(r.int16())]
+        if name and name in self.statements:
+            raise PgError("42P05", f'prepared statement "{name}" already exists')
+        self.statements[name] = Prepared(sql, oids)
+        self.send((b"1", b""))
+
+    def _bind(self, body: bytes) -> None:
+        r = protocol.Reader(body)
+        portal_name, statement_name = r.cstring(), r.cstring()
+        formats = [r.int16() for _ in range(r.int16())]
+        values: list[bytes | None] = []
+        for _ in range(r.int16()):
+            length = r.int32()
+            values.append(None if length < 0 else r.raw(length))
+        result_formats = [r.int16() for _ in range(r.int16())]
+        statement = self._statement(statement_name)
+        if len(formats) not in (0, 1, len(values)):
+            raise PgError(pgerr.PROTOCOL_VIOLATION, "bind message has a wrong number of parameter formats")
+        params = []
+        for i, value in enumerate(values):
+            fmt = formats[0] if len(formats) == 1 else (formats[i] if formats else 0)
+            oid = statement.param_oids[i] if i < len(statement.param_oids) else 0
+            try:
+                params.append(pgt.decode_parameter(value, oid, fmt == 1))
+            except (ValueError, struct.error) as exc:
+                raise PgError("22P02", f"invalid value for parameter ${i + 1}: {exc}") from exc
+        old = self.portals.pop(portal_name, None)
+        if old is not None and old.result is not None:
+            old.result.close()
+        self.portals[portal_name] = Portal(statement, params, result_formats)
+        self.send((b"2", b""))
+
+    def _describe(self, body: bytes) -> None:
+        r = protocol.Reader(body)
+        kind, name = r.byte(), r.cstring()
+        if kind == b"S":
+            statement = self._statement(name)
+            count = statement.param_count
+            oids = [
+                (
+                    statement.param_oids[i]
+                    if i < len(statement.param_oids) and statement.param_oids[i]
+                    else pgt.TEXT
+                )
+                for i in range(count)
+            ]
+            self.send(protocol.parameter_description(oids))
+            columns = self._describe_statement(statement)
+            if columns is None:
+                self.send((b"n", b""))
+            else:
+                self.send(protocol.row_description([c.field(0) for c in columns]))
+            return
+        portal = self._portal(name)
+        self._start(portal)
+        assert portal.result is not None
+        columns = portal.result.columns
+        if columns is None:
+            self.send((b"n", b""))
+        else:
+            formats = portal.encoder.formats if portal.encoder else [0] * len(columns)
+            self.send(protocol.row_description([c.field(f) for c, f in zip(columns, formats, strict=True)]))
+
+    def _execute(self, body: bytes) -> None:
+        r = protocol.Reader(body)
+        name, max_rows = r.cstring(), r.int32()
+        portal = self._portal(name)
+        if not portal.statement.sql.strip() or sqltext.is_only_comments(portal.statement.sql):
+            self.send((b"I", b""))
+            return
+        self._start(portal)
+        result = portal.result
+        assert result is not None
+        if result.columns is None or portal.done:
+            self.send(protocol.command_complete(result.tag(portal.rows_sent)))
+            portal.done = True
+            return
+        assert portal.encoder is not None
+        sent = self._stream(result, portal.encoder, max(max_rows, 0), portal)
+        portal.rows_sent += sent
+        if max_rows > 0 and sent >= max_rows and not portal.done:
+            self.send((b"s", b""))
+        else:
+            portal.done = True
+            self.send(protocol.command_complete(result.tag(portal.rows_sent)))
+
+    def _close(self, body: bytes) -> None:
+        r = protocol.Reader(body)
+        kind, name = r.byte(), r.cstring()
+        if kind == b"S":
+            self.statements.pop(name, None)
+        else:
+            portal = self.portals.pop(name, None)
+            if portal is not None and portal.result is not None:
+                portal.result.close()
+        self.send((b"3", b""))
+
+    def _statement(self, name: str) -> Prepared:
+        try:
+            return self.statements[name]
+        except KeyError:
+            raise PgError(pgerr.UNDEFINED_PREPARED, f'prepared statement "{name}" does not exist') from None
+
+    def _portal(self, name: str) -> Portal:
+        try:
+            return self.portals[name]
+        except KeyError:
+            raise PgError(pgerr.UNDEFINED_CURSOR, f'portal "{name}" does not exist') from None
+
+    def _start(self, portal: Portal) -> None:
+        """Run the portal's statement if it has not run yet (Describe portal runs it, Execute reads it)."""
+        if portal.result is not None:
+            return
+        result = self.run_statement(portal.statement.sql, portal.params)
+        if result.columns is not None and portal.statement.columns is not None:
+            announced = portal.statement.columns
+            if len(announced) == len(result.columns):
+                # the client decodes with the types it was told at Describe statement time
+                result.columns = announced
+        portal.result = result
+        if result.columns is not None:
+            portal.encoder = RowEncoder(result.columns, portal.result_formats)
+
+    def _describe_statement(self, statement: Prepared) -> list[OutColumn] | None:
+        if statement.described:
+            return statement.columns
+        sql = statement.sql
+        words = sqltext.first_words(sql, 1)
+        head = words[0] if words else ""
+        columns: list[OutColumn] | None = None
+        if head in _ROW_RETURNING:
+            nulls = [None] * statement.param_count
+            probe = (
+                sql
+                if head in ("SHOW", "EXEC", "EXECUTE", "CALL", "EXPLAIN") or self._is_catalog(sql)
+                else (f"SELECT * FROM ({sql.rstrip().rstrip(';')}) AS _pgx_describe LIMIT 0")
+            )
+            result = self.run_statement(probe, nulls)
+            try:
+                columns = result.columns
+            finally:
+                result.close()
+        statement.columns = columns
+        statement.described = True
+        return columns
+
+    # ---- statement routing ---------------------------------------------------------------------------
+
+    def run_statement(self, sql: str, params: Sequence[Any]) -> Result:
+        words = sqltext.first_words(sql, 3)
+        head = words[0] if words else ""
+        if self.status == b"E" and head not in ("ROLLBACK", "ABORT", "COMMIT", "END"):
+            raise PgError(
+                pgerr.IN_FAILED_TRANSACTION,
+                "current transaction is aborted, commands ignored until end of transaction block",
+            )
+        local = self._local_command(head, words, sql)
+        if local is not None:
+            return local
+        if self._is_catalog(sql):
+            return self._catalog_query(sql, params)
+        return self._backend_query(sql, params)
+
+    def _local_command(self, head: str, words: list[str], sql: str) -> Result | None:
+        second = words[1] if len(words) > 1 else ""
+        if head in ("BEGIN", "START"):
+            self.status = b"T"
+            return CommandResult("BEGIN" if head == "BEGIN" else "START TRANSACTION")
+        if head in ("COMMIT", "END"):
+            failed = self.status == b"E"
+            self.status = b"I"
+            self._transaction_end(commit=not failed)
+            return CommandResult("ROLLBACK" if failed else "COMMIT")
+        if head in ("ROLLBACK", "ABORT"):
+            if second == "TO" or (second in ("TRANSACTION", "WORK") and len(words) > 2 and words[2] == "TO"):
+                if self.status == b"E":
+                    self.status = b"T"
+                return CommandResult("ROLLBACK")
+            self.status = b"I"
+            self._transaction_end(commit=False)
+            return CommandResult("ROLLBACK")
+        if head == "SAVEPOINT":
+            return CommandResult("SAVEPOINT")
+        if head == "RELEASE":
+            return CommandResult("RELEASE")
+        if head == "SET":
+            return self._set(sql, second)
+        if head == "RESET":
+            return CommandResult("RESET")
+        if head == "SHOW":
+            return self._show(sql)
+        if head == "DISCARD":
+            return CommandResult("DISCARD ALL")
+        if head == "DEALLOCATE":
+            target = sql.split()[-1].strip('";')
+            if target.upper() == "ALL":
+                self.statements = {k: v for k, v in self.statements.items() if not k}
+            else:
+                self.statements.pop(target, None)
+            return CommandResult("DEALLOCATE")
+        if head in ("LISTEN", "UNLISTEN", "NOTIFY"):
+            return CommandResult(head)
+        return None
+
+    def _transaction_end(self, *, commit: bool) -> None:
+        method = getattr(self.connection, "commit" if commit else "rollback", None)
+        if method is None:
+            return
+        try:
+            method()
+        except Exception:
+            # the driver's writes are immediate API calls; a driver without transactions may refuse
+            log.debug(
+                "session %s: backend %s failed", self.pid, "commit" if commit else "rollback", exc_info=True
+            )
+
+    def _set(self, sql: str, second: str) -> Result:
+        if (
+            second in ("TRANSACTION", "SESSION") and "CHARACTERISTICS" in sql.upper()
+        ) or second == "TRANSACTION":
+            return CommandResult("SET")
+        m = _SET_TIME_ZONE.match(sql.strip())
+        if m:
+            name, value = "timezone", m.group(1)
+        else:
+            m = _SET.match(sql.strip())
+            if not m:
+                return CommandResult("SET")
+            name, value = m.group(1).strip('"').lower(), m.group(2)
+        value = ", ".join(
+            part.strip().strip("'\"") for part in sqltext.split_statements(value.replace(",", ";"))
+        )
+        if value.upper() == "DEFAULT":
+            value = default_settings(self.user, self.database).get(name, "")
+        self.settings[name] = value
+        if name in _REPORTED:
+            self.send(protocol.parameter_status(_REPORTED[name], value))
+        return CommandResult("SET")
+
+    def _show(self, sql: str) -> Result:
+        name = sqltext.strip_comments(sql).rstrip(";").split(None, 1)[1].strip().strip('"')
+        key = name.lower()
+        if key == "all":
+            rows: list[Sequence[Any]] = [(k, v, "") for k, v in sorted(self.settings.items())]
+            cols = [OutColumn(c, pgt.ColumnType(pgt.TEXT)) for c in ("name", "setting", "description")]
+            return StaticResult(cols, rows, "SHOW")
+        if key in ("transaction isolation level",):
+            key = "transaction_isolation"
+        if key not in self.settings:
+            raise PgError("42704", f'unrecognized configuration parameter "{name}"')
+        column = _REPORTED.get(key, key)
+        return StaticResult([OutColumn(column, pgt.ColumnType(pgt.TEXT))], [(self.settings[key],)], "SHOW")
+
+    def _is_catalog(self, sql: str) -> bool:
+        return looks_like_catalog_query(sql) or has_no_tables(sql)
+
+    def catalog(self) -> CatalogDatabase:
+        if self._catalog is None:
+            self._catalog = self.server.catalog_for(self.database, self.connection)
+            self._translator = Translator(
+                self._catalog.oid_of, user=self.user, database=self.database, settings=self.settings
+            )
+        return self._catalog
+
+    def _catalog_query(self, sql: str, params: Sequence[Any]) -> Result:
+        catalog = self.catalog()
+        assert self._translator is not None
+        try:
+            translated = self._translator.translate(sql)
+        except TranslationError as exc:
+            raise PgError(pgerr.SYNTAX_ERROR, f"cannot answer this catalog query: {exc}") from exc
+        cursor = catalog.cursor()
+        try:
+            self._run_guarded(lambda: cursor.execute(translated, list(params) or None), cursor.interrupt)
+        except PgError:
+            cursor.close()
+            raise
+        except Exception as exc:
+            cursor.close()
+            empty = _empty_result_for(sql)
+            if empty is not None:
+                log.debug("session %s: catalog query answered empty (%s)", self.pid, exc)
+                return empty
+            log.info("session %s: catalog query failed: %s", self.pid, exc)
+            raise
+        return CursorResult(cursor, sql, catalog=True)
+
+    def _backend_query(self, sql: str, params: Sequence[Any]) -> Result:
+        backend = self.server.backend
+        converted, order = sqltext.replace_placeholders(sql, backend.paramstyle)
+        bound: Any
+        if backend.paramstyle in ("named", "pyformat"):
+            bound = {f"p{n}": params[n - 1] for n in set(order)}
+        elif backend.paramstyle == "numeric":
+            bound = list(params)
+        else:
+            bound = [params[n - 1] for n in order]
+        if order and max(order) > len(params):
+            raise PgError(
+                "08P01", f"the query uses ${max(order)} but only {len(params)} parameters were bound"
+            )
+        cursor = self.connection.cursor()
+        connection = self.connection
+        try:
+            if bound:
+                self._run_guarded(
+                    lambda: cursor.execute(converted, bound), lambda: backend.interrupt(connection)
+                )
+            else:
+                self._run_guarded(lambda: cursor.execute(converted), lambda: backend.interrupt(connection))
+            return CursorResult(cursor, sql)
+        except BaseException:
+            try:
+                cursor.close()
+            except Exception:
+                pass
+            raise
+
+    # ---- cancellation --------------------------------------------------------------------------------
+
+    def _run_guarded(self, action: Callable[[], Any], interrupt: Callable[[], None]) -> Any:
+        """Run a blocking backend call that a CancelRequest may interrupt."""
+        self._cancelled.clear()
+        with self._busy:
+            self._interrupt = interrupt
+        try:
+            value = action()
+        except Exception as exc:
+            if self._cancelled.is_set():
+                raise PgError(pgerr.QUERY_CANCELED, "canceling statement due to user request") from exc
+            raise
+        finally:
+            with self._busy:
+                self._interrupt = None
+        if self._cancelled.is_set():
+            raise PgError(pgerr.QUERY_CANCELED, "canceling statement due to user request")
+        return value
+
+    def _guarded(self, action: Callable[[], Any], result: Result) -> Any:
+        """Fetch a batch; a cancel between batches ends the stream."""
+        if self._cancelled.is_set():
+            raise PgError(pgerr.QUERY_CANCELED, "canceling statement due to user request")
+        cursor = getattr(result, "cursor", None)
+        interrupt = getattr(cursor, "interrupt", None) or (
+            lambda: self.server.backend.interrupt(self.connection)
+        )
+        return self._run_guarded(action, interrupt)
+
+    def cancel(self) -> None:
+        """Called from the thread that received the CancelRequest."""
+        with self._busy:
+            self._cancelled.set()
+            interrupt = self._interrupt
+        if interrupt is not None:
+            try:
+                interrupt()
+            except Exception:
+                log.debug("session %s: interrupt failed", self.pid, exc_info=True)
+
+
+def _empty_result_for(sql: str) -> Result | None:
+    """Queries on catalogs that are always empty here (triggers, policies, publications, inheritance)
+    may use functions the emulation lacks; their answer is known without running them: no rows."""
+    import sqlglot
+    from sqlglot import expressions as exp
+
+    from .translate import _pg_output_name, preprocess
+
+    always_empty = {
+        "pg_trigger",
+        "pg_policy",
+        "pg_publication",
+        "pg_publication_rel",
+        "pg_publication_namespace",
+        "pg_inherits",
+        "pg_statistic_ext",
+        "pg_rewrite",
+        "pg_extension",
+        "pg_event_trigger",
+        "pg_enum",
+        "pg_proc",
+        "pg_collation",
+        "pg_depend",
+        "pg_sequence",
+        "pg_foreign_table",
+        "pg_range",
+    }
+    try:
+        tree = sqlglot.parse_one(preprocess(sql), read="postgres")
+    except Exception:
+        return None
+    selects: list[exp.Select] = []
+    if isinstance(tree, exp.Select):
+        selects = [tree]
+    elif isinstance(tree, exp.SetOperation):
+        selects = [
+            s
+            for s in tree.find_all(exp.Select)
+            if s.parent_select is None or s.parent is tree or isinstance(s.parent, exp.SetOperation)
+        ]
+    if not selects:
+        return None
+    for select in selects:
+        source = select.args.get("from_") or select.args.get("from")
+        table = source.find(exp.Table) if source is not None else None
+        if table is None or table.name.lower() not in always_empty:
+            return None
+    first = selects[0]
+    names = [p.alias_or_name if isinstance(p, exp.Alias) else _pg_output_name(p) for p in first.expressions]
+    return StaticResult([OutColumn(n, pgt.ColumnType(pgt.TEXT)) for n in names], [])

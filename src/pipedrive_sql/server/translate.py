@@ -1,0 +1,347 @@
+"""Rewriting client catalog queries (PostgreSQL SQL) onto the emulated catalog (DuckDB SQL).
+
+The rewrite works on sqlglot's syntax tree, never on text, except for two lexical forms sqlglot cannot
+parse (`OPERATOR(pg_catalog.~)` and `COLLATE pg_catalog.default`). What it does, and why:
+
+- `pg_catalog.x`, bare `pg_x` and `information_schema.x` tables move to the `pgc` / `pgi` schemas,
+  because DuckDB has its own (partial) pg_catalog that must not answer.
+- System functions become `pgx_*` macros; session functions (`current_schema()`, `current_user`,
+  `current_setting('x')`) become literals of this session.
+- `::regclass` of a literal becomes the relation's oid (psql compares oids with it); of a column, the
+  relation's name (psql prints it). `::oid`, `::name`, `::regproc` become plain types.
+- `int2vector` subscripts are 0-based in PostgreSQL, DuckDB lists 1-based.
+- Regex matches on names ignore case: psql lower-cases `\\d Deals` to `^(deals)$`, the driver's tables
+  are `Deals`, and a BI user means the table either way.
+- Set-returning functions in a select list (`generate_series`, `_pg_expandarray`) are unnested.
+- Output columns get PostgreSQL's names (unquoted aliases lower-cased, `?column?`), which clients read.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+
+import sqlglot
+from sqlglot import expressions as exp
+
+from .pgcatalog import MACRO_NAMES, VERSION_STRING
+
+_OPERATOR = re.compile(r"OPERATOR\s*\(\s*pg_catalog\s*\.\s*([~!<>=*@#%^&|`?+\-/]+)\s*\)", re.I)
+_COLLATE = re.compile(r"\s+COLLATE\s+(?:pg_catalog\s*\.\s*)?(?:\"?default\"?|\"C\"|\"POSIX\")", re.I)
+
+_CATALOG_HINT = re.compile(
+    r"\bpg_[a-z_]+|\binformation_schema\b|\bcurrent_schemas?\b|\bcurrent_database\b|\bcurrent_user\b"
+    r"|\bsession_user\b|\bversion\s*\(|\bcurrent_setting\b|\bhas_[a-z_]+_privilege\b|\bobj_description\b"
+    r"|\bcol_description\b|\bformat_type\b|::\s*regclass|::\s*regtype|::\s*oid\b|\bset_config\b",
+    re.I,
+)
+
+_VECTOR_COLUMNS = {"indkey", "indoption", "indclass", "indcollation", "proargtypes", "stxkeys"}
+
+_TYPE_REWRITES = {
+    "NAME": "VARCHAR",
+    "OID": "UINTEGER",
+    "REGPROC": "VARCHAR",
+    "CHAR": "VARCHAR",
+    "XID": "UINTEGER",
+    "INT2VECTOR": "SMALLINT[]",
+    "OIDVECTOR": "UINTEGER[]",
+    "TEXT": "VARCHAR",
+    "ACLITEM": "VARCHAR",
+}
+
+
+class TranslationError(Exception):
+    """The query is not something the emulated catalog can answer."""
+
+
+def looks_like_catalog_query(sql: str) -> bool:
+    return bool(_CATALOG_HINT.search(sql))
+
+
+def has_no_tables(sql: str) -> bool:
+    """`SELECT 1`, `SELECT $1::text || 'x'`: answered locally, never by the driver."""
+    try:
+        tree = sqlglot.parse_one(sql, read="postgres")
+    except Exception:
+        return False
+    return isinstance(tree, exp.Select) and tree.find(exp.Table) is None
+
+
+def preprocess(sql: str) -> str:
+    return _COLLATE.sub("", _OPERATOR.sub(r"\1", sql))
+
+
+class Translator:
+    """Translates one session's catalog queries; knows its user, database and settings."""
+
+    def __init__(
+        self,
+        oid_of: Callable[[str], int | None],
+        *,
+        user: str,
+        database: str,
+        settings: Mapping[str, str],
+    ) -> None:
+        self.oid_of = oid_of
+        self.user = user
+        self.database = database
+        self.settings = settings
+
+    def translate(self, sql: str) -> str:
+        try:
+            tree = sqlglot.parse_one(preprocess(sql), read="postgres")
+        except Exception as exc:
+            raise TranslationError(str(exc)) from exc
+        if tree is None:
+            raise TranslationError("empty statement")
+        # names first: PostgreSQL names a column after what the client wrote, not after our rewrite
+        self._name_outputs(tree)
+        tree = self._post_order(tree)
+        return tree.sql(dialect="duckdb")
+
+    # ---- node rewrites --------------------------------------------------------------------------
+
+    def _post_order(self, node: exp.Expr) -> exp.Expr:
+        """Rewrite children before parents, so a rewrite sees (and keeps) already-rewritten children."""
+        for key, value in list(node.args.items()):
+            if isinstance(value, exp.Expr):
+                new = self._post_order(value)
+                if new is not value:
+                    node.set(key, new)
+            elif isinstance(value, list):
+                node.set(key, [self._post_order(v) if isinstance(v, exp.Expr) else v for v in value])
+        return self._rewrite(node)
+
+    def _rewrite(self, node: exp.Expr) -> exp.Expr:
+        if isinstance(node, exp.Table):
+            return self._table(node)
+        if (
+            isinstance(node, exp.Dot)
+            and isinstance(node.this, exp.Identifier)
+            and node.this.name.lower() in ("pg_catalog", "information_schema")
+            and isinstance(node.expression, exp.Func)
+        ):
+            return node.expression
+        if isinstance(node, exp.Cast):
+            return self._cast(node)
+        if isinstance(node, exp.Bracket):
+            return self._bracket(node)
+        if isinstance(node, exp.RegexpLike):
+            return exp.RegexpILike(this=node.this, expression=node.expression)
+        if isinstance(node, exp.CurrentUser) or (
+            isinstance(node, exp.Column)
+            and node.name.lower() in ("current_user", "session_user", "user")
+            and not node.table
+        ):
+            return exp.Literal.string(self.user)
+        if isinstance(node, (exp.CurrentSchema,)):
+            return exp.Literal.string("public")
+        if isinstance(node, exp.Column) and not node.table and node.name.lower() == "current_catalog":
+            return exp.Literal.string(self.database)
+        if isinstance(node, exp.Func):
+            return self._function(node)
+        return node
+
+    def _table(self, node: exp.Table) -> exp.Expr:
+        db = node.db.lower() if node.db else ""
+        if not isinstance(node.this, exp.Identifier):
+            # a table function such as pg_catalog.generate_series(1, 32): DuckDB knows it unqualified
+            if db in ("pg_catalog", "information_schema"):
+                node.set("db", None)
+                node.set("catalog", None)
+            return node
+        name = node.name.lower()
+        if db == "pg_catalog" or (not db and name.startswith("pg_")):
+            node.set("db", exp.to_identifier("pgc"))
+            node.set("this", exp.to_identifier(name))
+            node.set("catalog", None)
+        elif db == "information_schema":
+            node.set("db", exp.to_identifier("pgi"))
+            node.set("this", exp.to_identifier(name))
+            node.set("catalog", None)
+        return node
+
+    def _function(self, node: exp.Func) -> exp.Expr:
+        name = _function_name(node)
+        args = _function_args(node)
+        if name == "current_schema":
+            return exp.Literal.string("public")
+        if name == "current_schemas":
+            include_implicit = not (args and isinstance(args[0], exp.Boolean) and not args[0].this)
+            names = ["pg_catalog", "public"] if include_implicit else ["public"]
+            return exp.Array(expressions=[exp.Literal.string(n) for n in names])
+        if name in ("version", "current_version"):
+            return exp.Literal.string(VERSION_STRING)
+        if name in ("current_database",):
+            return exp.Literal.string(self.database)
+        if name in ("current_user", "session_user", "user"):
+            return exp.Literal.string(self.user)
+        if name == "current_setting" and args and isinstance(args[0], exp.Literal):
+            value = self.settings.get(args[0].name.lower())
+            return exp.Literal.string(value) if value is not None else exp.Null()
+        if name == "set_config" and len(args) >= 2:
+            return args[1]
+        if name == "generate_series" and _in_projection(node):
+            return exp.Unnest(expressions=[_as_list_function(node)])
+        if name in MACRO_NAMES:
+            call = exp.Anonymous(this=f"pgx_{name}", expressions=args)
+            if name == "_pg_expandarray":
+                return exp.Unnest(expressions=[call])
+            return call
+        return node
+
+    def _cast(self, node: exp.Cast) -> exp.Expr:
+        target = _type_name(node.to)
+        inner = node.this
+        if target == "REGCLASS":
+            if isinstance(inner, exp.Literal):
+                text = inner.name
+                if text.isdigit():
+                    return exp.Literal.number(int(text))
+                oid = self.oid_of(text)
+                return exp.Literal.number(oid if oid is not None else 0)
+            return exp.Anonymous(this="pgx_regclass_name", expressions=[inner])
+        if target == "REGTYPE":
+            if isinstance(inner, exp.Literal) and not inner.is_number:
+                return exp.Literal.number(_type_oid(inner.name))
+            return exp.Anonymous(this="pgx_format_type", expressions=[inner, exp.Literal.number(-1)])
+        if target == "REGNAMESPACE":
+            return exp.Anonymous(this="pgx_regnamespace_name", expressions=[inner])
+        if target == "REGROLE":
+            return exp.Literal.string("pipedrive")
+        if target == "REGPROC" and isinstance(inner, exp.Literal):
+            return exp.Literal.string(inner.name.split(".")[-1])
+        if target in _TYPE_REWRITES:
+            return exp.Cast(this=inner, to=exp.DataType.build(_TYPE_REWRITES[target]))
+        if target.endswith("[]") and target[:-2] in ("INT2", "SMALLINT"):
+            return exp.Cast(this=inner, to=exp.DataType.build("SMALLINT[]"))
+        return node
+
+    def _bracket(self, node: exp.Bracket) -> exp.Expr:
+        base = node.this
+        if isinstance(base, exp.Column) and base.name.lower() in _VECTOR_COLUMNS and node.expressions:
+            index = node.expressions[0]
+            node.set("expressions", [exp.Add(this=exp.Paren(this=index), expression=exp.Literal.number(1))])
+        return node
+
+    # ---- output names -------------------------------------------------------------------------------
+
+    def _name_outputs(self, tree: exp.Expr) -> None:
+        """PostgreSQL names result columns its own way; clients look columns up by those names."""
+        selects = [tree] if isinstance(tree, exp.Select) else []
+        if isinstance(tree, exp.SetOperation):
+            left = tree.left
+            while isinstance(left, exp.SetOperation):
+                left = left.left
+            if isinstance(left, exp.Select):
+                selects = [left]
+        for select in selects:
+            for i, projection in enumerate(select.expressions):
+                if isinstance(projection, exp.Star) or (
+                    isinstance(projection, exp.Column) and isinstance(projection.this, exp.Star)
+                ):
+                    continue
+                if isinstance(projection, exp.Alias):
+                    alias = projection.args.get("alias")
+                    if isinstance(alias, exp.Identifier) and not alias.quoted:
+                        projection.set("alias", exp.to_identifier(alias.name.lower(), quoted=True))
+                    elif isinstance(alias, exp.Identifier):
+                        alias.set("quoted", True)
+                    continue
+                select.expressions[i] = exp.alias_(projection, _pg_output_name(projection), quoted=True)
+
+
+def _function_name(node: exp.Func) -> str:
+    if isinstance(node, exp.Anonymous):
+        return str(node.this).lower()
+    return node.sql_name().lower()
+
+
+def _function_args(node: exp.Func) -> list[exp.Expr]:
+    if isinstance(node, exp.Anonymous):
+        return list(node.expressions)
+    args: list[exp.Expr] = []
+    for key in node.arg_types:
+        value = node.args.get(key)
+        if isinstance(value, list):
+            args.extend(value)
+        elif isinstance(value, exp.Expr):
+            args.append(value)
+    return args
+
+
+def _as_list_function(node: exp.Func) -> exp.Expr:
+    args = _function_args(node)
+    return exp.Anonymous(this="generate_series", expressions=args)
+
+
+def _in_projection(node: exp.Expr) -> bool:
+    """True if the node sits in a SELECT list rather than in FROM."""
+    parent = node.parent
+    while parent is not None:
+        if isinstance(parent, (exp.From, exp.Join, exp.Table)):
+            return False
+        if isinstance(parent, exp.Select):
+            return True
+        parent = parent.parent
+    return False
+
+
+def _type_name(data_type: exp.Expr) -> str:
+    if isinstance(data_type, exp.DataType):
+        if data_type.this == exp.DataType.Type.USERDEFINED:
+            kind = data_type.args.get("kind")
+            name = kind.name if isinstance(kind, (exp.Dot, exp.Identifier)) else str(kind)
+            if isinstance(kind, exp.Dot):
+                name = kind.expression.name
+            return name.upper()
+        if data_type.this == exp.DataType.Type.ARRAY and data_type.expressions:
+            return _type_name(data_type.expressions[0]) + "[]"
+        return str(getattr(data_type.this, "value", data_type.this)).upper()
+    if isinstance(data_type, exp.ObjectIdentifier):
+        return data_type.name.upper()
+    return data_type.sql().upper()
+
+
+def _type_oid(name: str) -> int:
+    from .types import BY_NAME
+
+    key = name.split(".")[-1].strip('"').lower()
+    aliases = {
+        "integer": "int4",
+        "bigint": "int8",
+        "smallint": "int2",
+        "boolean": "bool",
+        "character varying": "varchar",
+        "double precision": "float8",
+        "real": "float4",
+    }
+    t = BY_NAME.get(aliases.get(key, key))
+    return t.oid if t else 0
+
+
+def _pg_output_name(node: exp.Expr) -> str:
+    """The column name PostgreSQL gives an unaliased select-list expression."""
+    if isinstance(node, exp.Column):
+        return node.name if node.this.quoted else node.name.lower()
+    if isinstance(node, exp.Cast):
+        inner = node.this
+        if isinstance(inner, (exp.Column, exp.Func)):
+            return _pg_output_name(inner)
+        name = _type_name(node.to).lower()
+        return {"varchar": "varchar", "uinteger": "oid"}.get(name, name)
+    if isinstance(node, exp.Anonymous):
+        name = str(node.this).lower()
+        return name.removeprefix("pgx_")
+    if isinstance(node, exp.Func):
+        return node.sql_name().lower()
+    if isinstance(node, exp.Literal) and node.is_string:
+        return "?column?"
+    if isinstance(node, exp.Paren):
+        return _pg_output_name(node.this)
+    if isinstance(node, exp.Case):
+        return "case"
+    if isinstance(node, exp.Bracket):
+        return _pg_output_name(node.this)
+    return "?column?"

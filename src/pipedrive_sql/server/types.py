@@ -1,0 +1,536 @@
+"""PostgreSQL types: which OID a result column gets, and how values travel as text or binary.
+
+Results come from DB-API cursors whose `description` carries a type code of the backend's own kind
+(DuckDB type objects, PEP 249 type objects, Python types, strings). `pg_type_for` maps any of them to a
+PostgreSQL type; values are encoded per column with a function picked once per result, not per value.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import json
+import math
+import re
+import struct
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class PgType:
+    oid: int
+    name: str
+    size: int  # typlen: -1 for variable length
+    category: str  # typcategory
+    array_oid: int = 0
+    elem_oid: int = 0
+    sql_name: str = ""  # format_type() spelling
+
+
+def _t(oid: int, name: str, size: int, category: str, array_oid: int, sql_name: str = "") -> PgType:
+    return PgType(oid, name, size, category, array_oid, 0, sql_name or name)
+
+
+BASE_TYPES: list[PgType] = [
+    _t(16, "bool", 1, "B", 1000, "boolean"),
+    _t(17, "bytea", -1, "U", 1001),
+    _t(18, "char", 1, "Z", 1002, '"char"'),
+    _t(19, "name", 64, "S", 1003),
+    _t(20, "int8", 8, "N", 1016, "bigint"),
+    _t(21, "int2", 2, "N", 1005, "smallint"),
+    _t(22, "int2vector", -1, "A", 1006),
+    _t(23, "int4", 4, "N", 1007, "integer"),
+    _t(24, "regproc", 4, "N", 1008),
+    _t(25, "text", -1, "S", 1009),
+    _t(26, "oid", 4, "N", 1028),
+    _t(28, "xid", 4, "U", 1011),
+    _t(30, "oidvector", -1, "A", 1013),
+    _t(114, "json", -1, "U", 199),
+    _t(700, "float4", 4, "N", 1021, "real"),
+    _t(701, "float8", 8, "N", 1022, "double precision"),
+    _t(705, "unknown", -2, "X", 0),
+    _t(1042, "bpchar", -1, "S", 1014, "character"),
+    _t(1043, "varchar", -1, "S", 1015, "character varying"),
+    _t(1082, "date", 4, "D", 1182),
+    _t(1083, "time", 8, "D", 1183, "time without time zone"),
+    _t(1114, "timestamp", 8, "D", 1115, "timestamp without time zone"),
+    _t(1184, "timestamptz", 8, "D", 1185, "timestamp with time zone"),
+    _t(1186, "interval", 16, "T", 1187),
+    _t(1266, "timetz", 12, "D", 1270, "time with time zone"),
+    _t(1700, "numeric", -1, "N", 1231),
+    _t(2205, "regclass", 4, "N", 2210),
+    _t(2206, "regtype", 4, "N", 2211),
+    _t(2950, "uuid", 16, "U", 2951),
+    _t(3802, "jsonb", -1, "U", 3807),
+]
+
+
+def _array_types() -> list[PgType]:
+    return [
+        PgType(t.array_oid, "_" + t.name, -1, "A", 0, t.oid, t.sql_name + "[]")
+        for t in BASE_TYPES
+        if t.array_oid
+    ]
+
+
+ALL_TYPES: list[PgType] = BASE_TYPES + _array_types()
+BY_OID: dict[int, PgType] = {t.oid: t for t in ALL_TYPES}
+BY_NAME: dict[str, PgType] = {t.name: t for t in ALL_TYPES}
+
+BOOL, BYTEA, INT8, INT2, INT4, TEXT, OID = 16, 17, 20, 21, 23, 25, 26
+FLOAT4, FLOAT8, UNKNOWN, VARCHAR, NUMERIC, JSON = 700, 701, 705, 1043, 1700, 114
+DATE, TIME, TIMESTAMP, TIMESTAMPTZ, INTERVAL, UUID, JSONB = 1082, 1083, 1114, 1184, 1186, 2950, 3802
+
+
+@dataclass(frozen=True)
+class ColumnType:
+    """A result column's PostgreSQL type, with typmod (numeric precision/scale, varchar length)."""
+
+    oid: int
+    typmod: int = -1
+
+    @property
+    def size(self) -> int:
+        t = BY_OID.get(self.oid)
+        return t.size if t else -1
+
+
+def numeric_typmod(precision: int, scale: int) -> int:
+    return ((precision << 16) | scale) + 4
+
+
+# ---- mapping backend type codes to PostgreSQL --------------------------------------------------------
+
+_NAMED: dict[str, int] = {
+    "BOOLEAN": BOOL,
+    "BOOL": BOOL,
+    "TINYINT": INT2,
+    "SMALLINT": INT2,
+    "UTINYINT": INT2,
+    "INTEGER": INT4,
+    "INT": INT4,
+    "USMALLINT": INT4,
+    "BIGINT": INT8,
+    "UBIGINT": NUMERIC,
+    "HUGEINT": NUMERIC,
+    "UHUGEINT": NUMERIC,
+    # oids in the emulated catalog are UINTEGER, so they come back typed as oid
+    "UINTEGER": OID,
+    "FLOAT": FLOAT4,
+    "REAL": FLOAT4,
+    "DOUBLE": FLOAT8,
+    "VARCHAR": VARCHAR,
+    "STRING": VARCHAR,
+    "TEXT": TEXT,
+    "BLOB": BYTEA,
+    "BINARY": BYTEA,
+    "BYTEA": BYTEA,
+    "DATE": DATE,
+    "TIME": TIME,
+    "TIMESTAMP": TIMESTAMP,
+    "DATETIME": TIMESTAMP,
+    "TIMESTAMP_NS": TIMESTAMP,
+    "TIMESTAMP_MS": TIMESTAMP,
+    "TIMESTAMP_S": TIMESTAMP,
+    "TIMESTAMP WITH TIME ZONE": TIMESTAMPTZ,
+    "TIMESTAMPTZ": TIMESTAMPTZ,
+    "INTERVAL": INTERVAL,
+    "UUID": UUID,
+    "JSON": JSON,
+    "NUMBER": NUMERIC,
+    "DECIMAL": NUMERIC,
+    "NUMERIC": NUMERIC,
+}
+
+_PY_TYPES: dict[type, int] = {
+    bool: BOOL,
+    int: INT8,
+    float: FLOAT8,
+    str: VARCHAR,
+    bytes: BYTEA,
+    decimal.Decimal: NUMERIC,
+    dt.datetime: TIMESTAMP,
+    dt.date: DATE,
+    dt.time: TIME,
+    dt.timedelta: INTERVAL,
+    uuid.UUID: UUID,
+    dict: JSON,
+}
+
+_DECIMAL_RE = re.compile(r"^(?:DECIMAL|NUMERIC)\((\d+),\s*(\d+)\)$")
+
+
+def pg_type_for(type_code: Any, sample: Any = None) -> ColumnType:
+    """The PostgreSQL type of a result column from a DB-API type code (and a sample value if vague)."""
+    if isinstance(type_code, type) and type_code in _PY_TYPES:
+        return ColumnType(_PY_TYPES[type_code])
+    name = _type_code_name(type_code)
+    m = _DECIMAL_RE.match(name)
+    if m:
+        return ColumnType(NUMERIC, numeric_typmod(int(m.group(1)), int(m.group(2))))
+    if name.endswith("[]"):
+        elem = pg_type_for(name[:-2])
+        elem_type = BY_OID.get(elem.oid)
+        return ColumnType(elem_type.array_oid if elem_type and elem_type.array_oid else TEXT)
+    if name in _NAMED:
+        oid = _NAMED[name]
+        if oid == TIMESTAMP and isinstance(sample, dt.datetime) and sample.tzinfo is not None:
+            return ColumnType(TIMESTAMPTZ)
+        if oid == NUMERIC and name == "NUMBER" and sample is not None:
+            return pg_type_for(type(sample), sample)
+        return ColumnType(oid)
+    if sample is not None:
+        for py_type, oid in _PY_TYPES.items():
+            if type(sample) is py_type:
+                if oid == TIMESTAMP and getattr(sample, "tzinfo", None) is not None:
+                    return ColumnType(TIMESTAMPTZ)
+                return ColumnType(oid)
+    return ColumnType(VARCHAR)
+
+
+def _type_code_name(type_code: Any) -> str:
+    """Normalise type codes of the many kinds DB-API drivers use to an upper-case SQL type name."""
+    if type_code is None:
+        return ""
+    if isinstance(type_code, str):
+        return type_code.upper()
+    values = getattr(type_code, "values", None)  # PEP 249 type objects (STRING, NUMBER, ...)
+    if isinstance(values, (set, frozenset, list, tuple)) and values:
+        return str(sorted(values)[0]).upper()
+    name = getattr(type_code, "__name__", None)
+    if name:
+        return str(name).upper()
+    text = str(type_code).upper()
+    # pyarrow DataTypes stringify as int64, string, timestamp[us, tz=UTC], decimal128(18, 2)...
+    return _ARROW_NAMES.get(text.split("[")[0], text) if "TZ=" not in text else "TIMESTAMPTZ"
+
+
+_ARROW_NAMES = {
+    "INT8": "SMALLINT",
+    "INT16": "SMALLINT",
+    "INT32": "INTEGER",
+    "INT64": "BIGINT",
+    "UINT8": "SMALLINT",
+    "UINT16": "INTEGER",
+    "UINT32": "BIGINT",
+    "UINT64": "UBIGINT",
+    "FLOAT": "FLOAT",
+    "HALFFLOAT": "FLOAT",
+    "DOUBLE": "DOUBLE",
+    "STRING": "VARCHAR",
+    "LARGE_STRING": "VARCHAR",
+    "STRING_VIEW": "VARCHAR",
+    "BINARY": "BLOB",
+    "LARGE_BINARY": "BLOB",
+    "DATE32": "DATE",
+    "DATE64": "DATE",
+    "TIMESTAMP": "TIMESTAMP",
+    "TIME64": "TIME",
+    "TIME32": "TIME",
+    "BOOL": "BOOLEAN",
+}
+
+
+# ---- text encoding ------------------------------------------------------------------------------------
+
+Encoder = Callable[[Any], bytes]
+
+_PG_EPOCH_DATE = dt.date(2000, 1, 1)
+_PG_EPOCH = dt.datetime(2000, 1, 1)
+_PG_EPOCH_TZ = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+
+
+def _text_bool(v: Any) -> bytes:
+    return b"t" if v else b"f"
+
+
+def _text_float(v: Any) -> bytes:
+    f = float(v)
+    if math.isnan(f):
+        return b"NaN"
+    if math.isinf(f):
+        return b"Infinity" if f > 0 else b"-Infinity"
+    text = repr(f)
+    return (text[:-2] if text.endswith(".0") else text).encode()
+
+
+def _text_numeric(v: Any) -> bytes:
+    if isinstance(v, decimal.Decimal):
+        if v.is_nan():
+            return b"NaN"
+        return format(v, "f").encode()
+    return str(v).encode()
+
+
+def _text_timestamp(v: Any) -> bytes:
+    if isinstance(v, dt.datetime):
+        if v.tzinfo is not None:
+            v = v.astimezone(dt.UTC).replace(tzinfo=None)
+        return v.isoformat(sep=" ").encode()
+    return str(v).encode()
+
+
+def _text_timestamptz(v: Any) -> bytes:
+    if isinstance(v, dt.datetime):
+        if v.tzinfo is None:
+            v = v.replace(tzinfo=dt.UTC)
+        return v.astimezone(dt.UTC).replace(tzinfo=None).isoformat(sep=" ").encode() + b"+00"
+    return str(v).encode()
+
+
+def _text_bytea(v: Any) -> bytes:
+    return b"\\x" + bytes(v).hex().encode()
+
+
+def _text_interval(v: Any) -> bytes:
+    if isinstance(v, dt.timedelta):
+        sign = "-" if v < dt.timedelta(0) else ""
+        v = abs(v)
+        hours, rem = divmod(v.seconds, 3600)
+        minutes, seconds = divmod(rem, 60)
+        frac = f".{v.microseconds:06d}" if v.microseconds else ""
+        days = f"{sign}{v.days} days " if v.days else ""
+        return f"{days}{sign}{hours:02d}:{minutes:02d}:{seconds:02d}{frac}".encode()
+    return str(v).encode()
+
+
+def _text_json(v: Any) -> bytes:
+    if isinstance(v, str):
+        return v.encode()
+    return json.dumps(v, default=str).encode()
+
+
+def _text_default(v: Any) -> bytes:
+    if isinstance(v, bytes):
+        return v
+    if isinstance(v, (list, tuple)):
+        return _text_array(v)
+    if isinstance(v, dict):
+        return _text_json(v)
+    if isinstance(v, bool):
+        return _text_bool(v)
+    if isinstance(v, float):
+        return _text_float(v)
+    if isinstance(v, decimal.Decimal):
+        return _text_numeric(v)
+    if isinstance(v, dt.datetime):
+        return _text_timestamptz(v) if v.tzinfo is not None else _text_timestamp(v)
+    if isinstance(v, dt.date):
+        return v.isoformat().encode()
+    return str(v).encode()
+
+
+def _array_element(v: Any) -> str:
+    if v is None:
+        return "NULL"
+    text = _text_default(v).decode()
+    if text == "" or any(c in text for c in ' {},"\\') or text.upper() == "NULL":
+        return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return text
+
+
+def _text_array(v: Any) -> bytes:
+    return ("{" + ",".join(_array_element(e) for e in v) + "}").encode()
+
+
+_TEXT_ENCODERS: dict[int, Encoder] = {
+    BOOL: _text_bool,
+    FLOAT4: _text_float,
+    FLOAT8: _text_float,
+    NUMERIC: _text_numeric,
+    TIMESTAMP: _text_timestamp,
+    TIMESTAMPTZ: _text_timestamptz,
+    BYTEA: _text_bytea,
+    INTERVAL: _text_interval,
+    JSON: _text_json,
+    JSONB: _text_json,
+}
+
+
+def text_encoder(oid: int) -> Encoder:
+    if oid in _TEXT_ENCODERS:
+        return _TEXT_ENCODERS[oid]
+    t = BY_OID.get(oid)
+    if t is not None and t.elem_oid:
+        return _text_array
+    return _text_default
+
+
+# ---- binary encoding ----------------------------------------------------------------------------------
+
+_S_I16, _S_I32, _S_I64 = struct.Struct("!h"), struct.Struct("!i"), struct.Struct("!q")
+_S_F32, _S_F64 = struct.Struct("!f"), struct.Struct("!d")
+
+
+def _micros(delta: dt.timedelta) -> int:
+    return (delta.days * 86400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def _bin_timestamp(v: Any) -> bytes:
+    if v.tzinfo is not None:
+        v = v.astimezone(dt.UTC).replace(tzinfo=None)
+    return _S_I64.pack(_micros(v - _PG_EPOCH))
+
+
+def _bin_timestamptz(v: Any) -> bytes:
+    if v.tzinfo is None:
+        v = v.replace(tzinfo=dt.UTC)
+    return _S_I64.pack(_micros(v - _PG_EPOCH_TZ))
+
+
+def _bin_time(v: Any) -> bytes:
+    return _S_I64.pack(((v.hour * 60 + v.minute) * 60 + v.second) * 1_000_000 + v.microsecond)
+
+
+def _bin_interval(v: Any) -> bytes:
+    return _S_I64.pack(v.seconds * 1_000_000 + v.microseconds) + _S_I32.pack(v.days) + _S_I32.pack(0)
+
+
+def _bin_numeric(v: Any) -> bytes:
+    """NUMERIC's binary form: base-10000 digits with a weight, a sign and a display scale."""
+    d = decimal.Decimal(v)
+    if d.is_nan():
+        return struct.pack("!hhHh", 0, 0, 0xC000, 0)
+    sign, digits, exponent = d.as_tuple()
+    assert isinstance(exponent, int)
+    dscale = max(0, -exponent)
+    # Pad the decimal digits so the integer part and the fraction each split into groups of 4.
+    int_digits = list(digits[: len(digits) + exponent]) if exponent < 0 else [*digits, *([0] * exponent)]
+    frac_digits = list(digits[len(digits) + exponent :]) if exponent < 0 else []
+    if exponent < 0 and len(digits) < -exponent:
+        frac_digits = [0] * (-exponent - len(digits)) + list(digits)
+        int_digits = []
+    int_digits = [0] * (-len(int_digits) % 4) + int_digits
+    frac_digits = frac_digits + [0] * (-len(frac_digits) % 4)
+    groups = [int("".join(map(str, int_digits[i : i + 4]))) for i in range(0, len(int_digits), 4)] + [
+        int("".join(map(str, frac_digits[i : i + 4]))) for i in range(0, len(frac_digits), 4)
+    ]
+    weight = len(int_digits) // 4 - 1
+    while groups and groups[0] == 0:
+        groups.pop(0)
+        weight -= 1
+    while groups and groups[-1] == 0:
+        groups.pop()
+    if not groups:
+        weight = 0
+    header = struct.pack("!hhHh", len(groups), weight, 0x4000 if sign else 0, dscale)
+    return header + b"".join(struct.pack("!H", g) for g in groups)
+
+
+def _bin_jsonb(v: Any) -> bytes:
+    return b"\x01" + _text_json(v)
+
+
+def _bin_uuid(v: Any) -> bytes:
+    return v.bytes if isinstance(v, uuid.UUID) else uuid.UUID(str(v)).bytes
+
+
+_BINARY_ENCODERS: dict[int, Encoder] = {
+    BOOL: lambda v: b"\x01" if v else b"\x00",
+    INT2: lambda v: _S_I16.pack(int(v)),
+    INT4: lambda v: _S_I32.pack(int(v)),
+    INT8: lambda v: _S_I64.pack(int(v)),
+    OID: lambda v: struct.pack("!I", int(v)),
+    FLOAT4: lambda v: _S_F32.pack(float(v)),
+    FLOAT8: lambda v: _S_F64.pack(float(v)),
+    NUMERIC: _bin_numeric,
+    DATE: lambda v: _S_I32.pack((v - _PG_EPOCH_DATE).days),
+    TIME: _bin_time,
+    TIMESTAMP: _bin_timestamp,
+    TIMESTAMPTZ: _bin_timestamptz,
+    INTERVAL: _bin_interval,
+    BYTEA: bytes,
+    UUID: _bin_uuid,
+    JSONB: _bin_jsonb,
+}
+
+
+def binary_encoder(oid: int) -> Encoder:
+    """Binary form for the common types; anything else has the same bytes as its text form."""
+    return _BINARY_ENCODERS.get(oid) or text_encoder(oid)
+
+
+def has_binary_form(oid: int) -> bool:
+    return oid in _BINARY_ENCODERS or oid in (TEXT, VARCHAR, 1042, 19, JSON, 18)
+
+
+# ---- parameter decoding -------------------------------------------------------------------------------
+
+_TRUE = {"t", "true", "y", "yes", "on", "1"}
+
+
+def _parse_timestamp(text: str) -> dt.datetime:
+    text = text.strip().replace("T", " ")
+    m = re.match(r"^(.*?)([+-]\d\d(?::?\d\d)?)$", text)
+    if m and len(m.group(1)) > 10:
+        base, tz = m.groups()
+        tz = tz if ":" in tz or len(tz) != 5 else tz[:3] + ":" + tz[3:]
+        tz = tz + ":00" if len(tz) == 3 else tz
+        return dt.datetime.fromisoformat(base.strip() + tz)
+    return dt.datetime.fromisoformat(text)
+
+
+_TEXT_DECODERS: dict[int, Callable[[str], Any]] = {
+    BOOL: lambda s: s.strip().lower() in _TRUE,
+    INT2: int,
+    INT4: int,
+    INT8: int,
+    OID: int,
+    FLOAT4: float,
+    FLOAT8: float,
+    NUMERIC: decimal.Decimal,
+    DATE: dt.date.fromisoformat,
+    TIME: dt.time.fromisoformat,
+    TIMESTAMP: _parse_timestamp,
+    TIMESTAMPTZ: _parse_timestamp,
+    UUID: uuid.UUID,
+    BYTEA: lambda s: bytes.fromhex(s[2:]) if s.startswith("\\x") else s.encode(),
+}
+
+
+def _bin_decode_numeric(data: bytes) -> decimal.Decimal:
+    ndigits, weight, sign, dscale = struct.unpack_from("!hhHh", data)
+    if sign == 0xC000:
+        return decimal.Decimal("NaN")
+    groups = struct.unpack_from(f"!{ndigits}H", data, 8)
+    value = decimal.Decimal(0)
+    for i, g in enumerate(groups):
+        value += decimal.Decimal(g).scaleb(4 * (weight - i))
+    value = value.quantize(decimal.Decimal(1).scaleb(-dscale)) if dscale else value.to_integral_value()
+    return -value if sign == 0x4000 else value
+
+
+_BINARY_DECODERS: dict[int, Callable[[bytes], Any]] = {
+    BOOL: lambda b: b != b"\x00",
+    INT2: lambda b: _S_I16.unpack(b)[0],
+    INT4: lambda b: _S_I32.unpack(b)[0],
+    INT8: lambda b: _S_I64.unpack(b)[0],
+    OID: lambda b: struct.unpack("!I", b)[0],
+    FLOAT4: lambda b: _S_F32.unpack(b)[0],
+    FLOAT8: lambda b: _S_F64.unpack(b)[0],
+    NUMERIC: _bin_decode_numeric,
+    DATE: lambda b: _PG_EPOCH_DATE + dt.timedelta(days=_S_I32.unpack(b)[0]),
+    TIMESTAMP: lambda b: _PG_EPOCH + dt.timedelta(microseconds=_S_I64.unpack(b)[0]),
+    TIMESTAMPTZ: lambda b: _PG_EPOCH_TZ + dt.timedelta(microseconds=_S_I64.unpack(b)[0]),
+    TIME: lambda b: (dt.datetime.min + dt.timedelta(microseconds=_S_I64.unpack(b)[0])).time(),
+    UUID: lambda b: uuid.UUID(bytes=b),
+    BYTEA: bytes,
+    JSONB: lambda b: b[1:].decode(),
+}
+
+
+def decode_parameter(data: bytes | None, oid: int, binary: bool) -> Any:
+    """A bound parameter as a Python value. Untyped (OID 0) and text parameters stay strings."""
+    if data is None:
+        return None
+    if binary:
+        decoder = _BINARY_DECODERS.get(oid)
+        if decoder is not None:
+            return decoder(data)
+        return data.decode("utf-8")
+    text = data.decode("utf-8")
+    text_decoder = _TEXT_DECODERS.get(oid)
+    return text_decoder(text) if text_decoder is not None else text

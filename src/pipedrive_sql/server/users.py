@@ -1,0 +1,101 @@
+"""The users file: who may connect to the server, with password verifiers (never passwords).
+
+A JSON document, written atomically with mode 0600::
+
+    {"users": {"alice": {"scram": "SCRAM-SHA-256$4096:...", "md5": "md5..."}}}
+
+`md5` is present only for users added with `md5=True` (old clients); an MD5 verifier is a weaker
+secret, so it is opt-in per user.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+
+from .auth import ScramVerifier, md5_verifier, scram_verifier
+
+
+class UsersFileError(Exception):
+    """The users file cannot be read or written; the message says which file and what to do."""
+
+
+@dataclass(frozen=True)
+class User:
+    name: str
+    scram: ScramVerifier | None
+    md5: str | None
+
+
+def default_users_file() -> Path:
+    return Path(platformdirs.user_config_dir("pipedrive-sql")) / "server-users.json"
+
+
+class UserStore:
+    """Reads the users file on every lookup (cheap, and edits apply without a restart)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._lock = threading.Lock()
+
+    def _load(self) -> dict[str, dict[str, str]]:
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return {}
+        except (OSError, ValueError) as exc:
+            raise UsersFileError(f"cannot read the users file {self.path}: {exc}") from exc
+        users = data.get("users", {}) if isinstance(data, dict) else {}
+        return {str(k): dict(v) for k, v in users.items() if isinstance(v, dict)}
+
+    def _save(self, users: dict[str, dict[str, str]]) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".users-", dir=self.path.parent)
+        try:
+            os.fchmod(fd, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                json.dump({"users": users}, f, indent=2, sort_keys=True)
+            os.replace(tmp, self.path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def get(self, name: str) -> User | None:
+        entry = self._load().get(name)
+        if entry is None:
+            return None
+        scram = ScramVerifier.decode(entry["scram"]) if entry.get("scram") else None
+        return User(name, scram, entry.get("md5"))
+
+    def names(self) -> list[str]:
+        return sorted(self._load())
+
+    def has_users(self) -> bool:
+        return bool(self._load())
+
+    def set_password(self, name: str, password: str, *, md5: bool = False) -> None:
+        if not name or ":" in name or "\0" in name:
+            raise UsersFileError(f"invalid user name {name!r}")
+        if not password:
+            raise UsersFileError("the password must not be empty")
+        with self._lock:
+            users = self._load()
+            entry = {"scram": scram_verifier(password).encode()}
+            if md5:
+                entry["md5"] = md5_verifier(name, password)
+            users[name] = entry
+            self._save(users)
+
+    def remove(self, name: str) -> bool:
+        with self._lock:
+            users = self._load()
+            if users.pop(name, None) is None:
+                return False
+            self._save(users)
+            return True
