@@ -1,0 +1,860 @@
+"""The in-memory state of one company: records, field definitions, soft deletes and the change log.
+
+One canonical form per record (see ``data``'s docstring); ``v2`` and ``v1`` render their shapes from it.
+Handlers run on the event loop, one at a time, so nothing here locks.
+
+Kinds of records (``store.tables[kind]``, keyed by id): ``deal``, ``person``, ``organization``,
+``activity``, ``product``, ``pipeline``, ``stage``, ``deal_product``, ``participant``, ``lead``,
+``lead_label``, ``note``, ``file``, ``filter``, ``activity_type``, ``currency``, ``user``.
+
+Public surface used by the app and the routes:
+    company_id, company_domain, company_name, main_user_id, users, default_currency
+    user_for_api_token(token), now(), now_ts()
+    get(kind, id), scan(kind), page(kind, ...), create(kind, values, user_id),
+    update(kind, record, changes, user_id), delete(kind, record, user_id), merge(kind, id, into_id, user_id)
+    fields(entity), custom_fields(entity), field_by_code(entity, code), field_by_id(entity, id),
+    add_field(...), update_field(...), delete_field(...)
+    filter_predicate(filter_record, entity), changes_since(ts, kinds), cached(name, kinds, compute)
+    file_content(record)
+"""
+
+from __future__ import annotations
+
+import bisect
+import gc
+import itertools
+import random
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, datetime
+from typing import Any, Protocol, TypeVar
+
+from pipedrive_sandbox import data
+from pipedrive_sandbox.config import SandboxConfig
+
+Record = dict[str, Any]
+Predicate = Callable[[Record], bool]
+T = TypeVar("T")
+
+# Kinds whose DELETE is a soft delete visible through ``is_deleted``; the rest differ as noted.
+SOFT_DELETE = frozenset({"deal", "person", "organization", "activity", "product", "pipeline", "stage"})
+INACTIVE_DELETE = frozenset({"note", "file", "filter", "activity_type"})  # active_flag false, then hidden
+# Everything else (deal_product, participant, lead, lead_label) is removed, as Pipedrive does.
+UUID_KINDS = frozenset({"lead", "lead_label"})
+# Kinds that /v1/recents reports, with Pipedrive's item names.
+RECENT_ITEMS = {
+    "activity": "activity",
+    "activity_type": "activityType",
+    "deal": "deal",
+    "file": "file",
+    "filter": "filter",
+    "note": "note",
+    "person": "person",
+    "organization": "organization",
+    "pipeline": "pipeline",
+    "product": "product",
+    "stage": "stage",
+    "user": "user",
+}
+STRING_SORT_KEYS = frozenset({"name", "due_date", "title", "expected_close_date"})
+ENTITIES = ("deal", "person", "organization", "product", "activity")
+
+
+class NowSource(Protocol):
+    def time(self) -> float: ...
+
+
+class StoreError(Exception):
+    """A write the store refuses; ``status`` and ``message`` become the API's error response."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+class Store:
+    def __init__(self, config: SandboxConfig, clock: NowSource | None = None) -> None:
+        self.config = config
+        self._clock = clock
+        dataset = data.generate(config)
+        self.company_id = dataset.company_id
+        self.company_name = dataset.company_name
+        self.company_domain = dataset.company_domain
+        self.default_currency = dataset.default_currency
+        self.main_user_id = dataset.main_user_id
+        self.users: dict[int, Record] = dataset.users
+        self.tables: dict[str, dict[Any, Record]] = dataset.tables
+        self.tables["user"] = self.users
+        self._fields: dict[str, list[Record]] = dataset.fields
+        self.timezones = dict(dataset.timezones)
+        self._order: dict[str, list[Any]] = {kind: list(table) for kind, table in self.tables.items()}
+        self._next_id: dict[str, int] = {
+            kind: (max(table) if table else 0) + 1
+            for kind, table in self.tables.items()
+            if kind not in UUID_KINDS
+        }
+        self._version: Counter[str] = Counter()
+        self._cache: dict[Any, tuple[tuple[int, ...], Any]] = {}
+        self._tokens = {user["api_token"]: uid for uid, user in self.users.items()}
+        self._last_now = float(data.HISTORY_END)
+        self._changes: list[tuple[int, int, str, Any]] | None = None  # built on the first /recents call
+        self._latest: dict[tuple[str, Any], int] = {}
+        self._seq = itertools.count()
+        self._uuid_rng = random.Random(config.seed ^ 0x5EED)
+        # Everything generated lives as long as the process; keep the cyclic GC from walking it again.
+        gc.collect()
+        gc.freeze()
+
+    # -- identity, clock ------------------------------------------------------------------------------
+
+    def user_for_api_token(self, token: str) -> int | None:
+        user_id = self._tokens.get(token)
+        if user_id is None or not self.users[user_id].get("active_flag", True):
+            return None
+        return user_id
+
+    def now(self) -> datetime:
+        """The current UTC time, never earlier than a previous reading nor than the generated history."""
+        real = self._clock.time() if self._clock is not None else time.time()
+        self._last_now = max(self._last_now, real)
+        return datetime.fromtimestamp(self._last_now, UTC)
+
+    def now_ts(self) -> int:
+        return int(self.now().timestamp())
+
+    # -- reading --------------------------------------------------------------------------------------
+
+    def get(self, kind: str, record_id: Any) -> Record | None:
+        return self.tables[kind].get(record_id)
+
+    def scan(self, kind: str) -> Iterator[Record]:
+        """Every record of ``kind`` (deleted ones too) in id order."""
+        table = self.tables[kind]
+        for record_id in self._order[kind]:
+            record = table.get(record_id)
+            if record is not None:
+                yield record
+
+    def page(
+        self,
+        kind: str,
+        pred: Predicate,
+        *,
+        sort_by: str = "id",
+        descending: bool = False,
+        after: tuple[Any, Any] | None = None,
+        limit: int = 100,
+        candidates: Iterable[Any] | None = None,
+    ) -> tuple[list[Record], bool]:
+        """Up to ``limit`` records matching ``pred`` after the position ``after`` = (sort value, id).
+
+        Returns the page and whether more records follow. ``candidates`` restricts the scan to those ids
+        (for ``ids=`` filters and lists scoped to one parent record).
+        """
+        table = self.tables[kind]
+        if candidates is not None:
+            index: list[Any] = sorted(
+                (self.sort_value(table[i], sort_by), i) for i in set(candidates) if i in table
+            )
+            keyed = True
+        elif sort_by == "id":
+            index = self._order[kind]
+            keyed = False
+        else:
+            index = self._sorted_index(kind, sort_by)
+            keyed = True
+        positions: Iterable[int]
+        if after is None:
+            positions = range(len(index) - 1, -1, -1) if descending else range(len(index))
+        else:
+            probe = (self.norm(sort_by, after[0]), after[1]) if keyed else after[1]
+            if descending:
+                positions = range(bisect.bisect_left(index, probe) - 1, -1, -1)
+            else:
+                positions = range(bisect.bisect_right(index, probe), len(index))
+        out: list[Record] = []
+        for position in positions:
+            entry = index[position]
+            record = table.get(entry[1] if keyed else entry)
+            if record is not None and pred(record):
+                out.append(record)
+                if len(out) > limit:
+                    return out[:limit], True
+        return out, False
+
+    def sort_value(self, record: Record, sort_by: str) -> Any:
+        return self.norm(sort_by, record.get(sort_by))
+
+    @staticmethod
+    def norm(sort_by: str, value: Any) -> Any:
+        # None sorts first, and must compare with the field's other values.
+        if value is None:
+            return "" if sort_by in STRING_SORT_KEYS else -1
+        return value
+
+    def _sorted_index(self, kind: str, sort_by: str) -> list[tuple[Any, Any]]:
+        def build() -> list[tuple[Any, Any]]:
+            norm = self.norm
+            return sorted((norm(sort_by, r.get(sort_by)), rid) for rid, r in self.tables[kind].items())
+
+        return self.cached(("index", kind, sort_by), (kind,), build)
+
+    def cached(self, name: Any, kinds: tuple[str, ...], compute: Callable[[], T]) -> T:
+        """``compute()``, remembered until a record of one of ``kinds`` changes."""
+        stamp = tuple(self._version[kind] for kind in kinds)
+        hit = self._cache.get(name)
+        if hit is not None and hit[0] == stamp:
+            result: T = hit[1]
+            return result
+        value = compute()
+        self._cache[name] = (stamp, value)
+        return value
+
+    def count_by(self, kind: str, key: str, where: tuple[str, Any] | None = None) -> Counter[Any]:
+        """How many live records of ``kind`` share each value of ``key`` (optionally where a field equals)."""
+
+        def compute() -> Counter[Any]:
+            counter: Counter[Any] = Counter()
+            for record in self.tables[kind].values():
+                if record.get("is_deleted") or record.get("active_flag") is False:
+                    continue
+                if where is not None and record.get(where[0]) != where[1]:
+                    continue
+                value = record.get(key)
+                if value is not None:
+                    counter[value] += 1
+            return counter
+
+        return self.cached(("count", kind, key, where), (kind,), compute)
+
+    # -- writing --------------------------------------------------------------------------------------
+
+    def new_id(self, kind: str) -> Any:
+        if kind in UUID_KINDS:
+            return str(uuid.UUID(int=self._uuid_rng.getrandbits(128), version=4))
+        next_id = self._next_id.get(kind, 1)
+        self._next_id[kind] = next_id + 1
+        return next_id
+
+    def create(self, kind: str, values: Record, user_id: int | None = None) -> Record:
+        """A new record from ``values`` (None values dropped); stamps ids and times, logs the change."""
+        now = self.now_ts()
+        record: Record = {"id": self.new_id(kind)}
+        record.update((key, value) for key, value in values.items() if value is not None)
+        record.setdefault("add_time", now)
+        record["update_time"] = now
+        if kind in INACTIVE_DELETE:
+            record.setdefault("active_flag", True)
+        self._apply_rules(kind, None, record, user_id, now)
+        self.tables[kind][record["id"]] = record
+        self._order[kind].append(record["id"])
+        self._touched(kind, record)
+        return record
+
+    def update(self, kind: str, record: Record, changes: Record, user_id: int | None = None) -> Record:
+        """Apply ``changes`` to ``record`` in place (None clears a value); every write moves update_time."""
+        now = self.now_ts()
+        changes = dict(changes)
+        self._apply_rules(kind, record, changes, user_id, now)
+        for key, value in changes.items():
+            if value is None:
+                record.pop(key, None)
+            else:
+                record[key] = value
+        record["update_time"] = now
+        self._touched(kind, record)
+        return record
+
+    def delete(self, kind: str, record: Record, user_id: int | None = None) -> None:
+        """Pipedrive's delete for ``kind``: soft (kept, flagged) for entities, removal for attachments."""
+        del user_id
+        if kind in SOFT_DELETE:
+            record["is_deleted"] = True
+        elif kind in INACTIVE_DELETE:
+            record["active_flag"] = False
+        else:
+            self.tables[kind].pop(record["id"], None)
+            self._order[kind].remove(record["id"])
+        record["update_time"] = self.now_ts()
+        self._touched(kind, record)
+
+    def _touched(self, kind: str, record: Record) -> None:
+        self._version[kind] += 1
+        if self._changes is not None and kind in RECENT_ITEMS:
+            seq = next(self._seq)
+            self._changes.append((record["update_time"], seq, kind, record["id"]))
+            self._latest[(kind, record["id"])] = seq
+
+    def _apply_rules(
+        self, kind: str, old: Record | None, changes: Record, user_id: int | None, now: int
+    ) -> None:
+        """The side effects Pipedrive applies on writes (status times, stage moves, name parts...)."""
+        rule = _RULES.get(kind)
+        if rule is not None:
+            rule(self, old, changes, user_id, now)
+
+    # -- merges ---------------------------------------------------------------------------------------
+
+    def merge(self, kind: str, source_id: int, target_id: int, user_id: int) -> Record:
+        """Merge record ``source_id`` into ``target_id``: the target keeps its values, fills its gaps from
+        the source, inherits the source's related items; the source is deleted."""
+        table = self.tables[kind]
+        source, target = table.get(source_id), table.get(target_id)
+        if source is None or source.get("is_deleted") or target is None or target.get("is_deleted"):
+            raise StoreError(404, f"{_LABEL[kind]} not found")
+        if source_id == target_id:
+            raise StoreError(400, f"Cannot merge {_LABEL[kind].lower()} with itself")
+        changes: Record = {
+            key: value for key, value in source.items() if key not in target and key not in _NO_MERGE
+        }
+        if kind == "person":
+            changes["emails"] = _union_contacts(target.get("emails", ()), source.get("emails", ()))
+            changes["phones"] = _union_contacts(target.get("phones", ()), source.get("phones", ()))
+        for related_kind, key in _MERGE_LINKS[kind]:
+            for record in list(self.tables[related_kind].values()):
+                if record.get(key) == source_id:
+                    self.update(related_kind, record, {key: target_id}, user_id)
+        self.update(kind, target, changes, user_id)
+        self.delete(kind, source, user_id)
+        return target
+
+    # -- fields ---------------------------------------------------------------------------------------
+
+    def _all_fields(self, entity: str) -> list[Record]:
+        if entity == "lead":  # leads carry the deals' custom fields
+            return self._fields["lead"] + [d for d in self._fields["deal"] if d["custom"]]
+        return self._fields[entity]
+
+    def fields(self, entity: str) -> list[Record]:
+        """Active field definitions of ``entity`` in order (system fields first)."""
+        return [definition for definition in self._all_fields(entity) if definition["active"]]
+
+    def custom_fields(self, entity: str) -> list[Record]:
+        owner = "deal" if entity == "lead" else entity
+        return self.cached(
+            ("custom_fields", owner),
+            ("fields:" + owner,),
+            lambda: [d for d in self._fields[owner] if d["custom"] and d["active"]],
+        )
+
+    def field_by_code(self, entity: str, code: str) -> Record | None:
+        """The active field whose v2 code (or, for v1-only fields, v1 key) is ``code``."""
+        for definition in self._all_fields(entity):
+            if definition["active"] and (definition["code"] or definition["v1_key"]) == code:
+                return definition
+        return None
+
+    def field_by_key(self, entity: str, key: str) -> Record | None:
+        """The active field whose v1 key is ``key``."""
+        for definition in self._all_fields(entity):
+            if definition["active"] and definition["v1_key"] == key:
+                return definition
+        return None
+
+    def field_by_id(self, entity: str, field_id: int) -> Record | None:
+        for definition in self._all_fields(entity):
+            if definition["active"] and definition["id"] == field_id:
+                return definition
+        return None
+
+    def add_field(
+        self,
+        entity: str,
+        name: str,
+        field_type: str,
+        user_id: int,
+        *,
+        options: list[str] | None = None,
+        description: str | None = None,
+        add_visible: bool = True,
+    ) -> Record:
+        now = self.now_ts()
+        every = [d for fields in self._fields.values() for d in fields]
+        key = data.field_key(self.config.seed, entity, f"{name}#{len(self._fields[entity])}#{now}")
+        option_id = max(
+            (o["id"] for d in every for o in (d["options"] or []) if isinstance(o["id"], int)), default=100
+        )
+        definition = {
+            **data.field_definition(
+                max(d["id"] for d in self._fields[entity]) + 1,
+                key,
+                key,
+                name,
+                field_type,
+                custom=True,
+                subfields=data.SUBFIELDS.get(field_type),
+                description=description,
+                options=[
+                    {"id": option_id + index + 1, "label": label, "add_time": now, "update_time": now}
+                    for index, label in enumerate(options or [])
+                ]
+                or None,
+            ),
+            "add_time": now,
+            "update_time": now,
+            "created_by_user_id": user_id,
+            "last_updated_by_user_id": user_id,
+            "add_visible": add_visible,
+        }
+        definition["order_nr"] = len(self._fields[entity])
+        self._fields[entity].append(definition)
+        self._version["fields:" + entity] += 1
+        return definition
+
+    def update_field(self, entity: str, definition: Record, changes: Record, user_id: int) -> Record:
+        """Rename or re-describe a field; ``changes["options"]`` = labels with optional ids (v1 style)."""
+        now = self.now_ts()
+        options = changes.pop("options", None)
+        if options is not None:
+            definition["options"] = self._merge_options(definition.get("options") or [], options, now) or None
+        definition.update(changes)
+        definition["update_time"] = now
+        definition["last_updated_by_user_id"] = user_id
+        self._version["fields:" + entity] += 1
+        return definition
+
+    def _merge_options(self, current: list[Record], wanted: list[Record], now: int) -> list[Record]:
+        by_id = {o["id"]: o for o in current}
+        every = [o for fields in self._fields.values() for d in fields for o in (d["options"] or [])]
+        next_id = max((o["id"] for o in every if isinstance(o["id"], int)), default=100) + 1
+        out: list[Record] = []
+        for option in wanted:
+            if option.get("id") in by_id:
+                kept = dict(by_id[option["id"]])
+                kept["label"] = option.get("label", kept["label"])
+                kept["update_time"] = now
+                out.append(kept)
+            else:
+                out.append({"id": next_id, "label": option["label"], "add_time": now, "update_time": now})
+                next_id += 1
+        return out
+
+    def delete_field(self, entity: str, definition: Record, user_id: int) -> Record:
+        if not definition["custom"]:
+            raise StoreError(400, "System fields cannot be deleted")
+        definition["active"] = False
+        definition["update_time"] = self.now_ts()
+        definition["last_updated_by_user_id"] = user_id
+        self._version["fields:" + entity] += 1
+        return definition
+
+    # -- filters --------------------------------------------------------------------------------------
+
+    def filter_predicate(self, flt: Record, entity: str) -> Predicate:
+        """A predicate for the stored filter ``flt`` applied to records of ``entity``.
+
+        Supported (a subset of Pipedrive's filters, enough to push filters down): the documented structure
+        ``{"glue": "and", "conditions": [{"glue": "and", ...}, {"glue": "or", ...}]}``; conditions on any
+        field of the filter's own entity or of a linked one (a deal's person and organization, a person's
+        organization, an activity's deal/person/organization); operators ``=``, ``!=``, ``<``, ``>``,
+        ``<=``, ``>=``, ``IS NULL``, ``IS NOT NULL``, ``LIKE '$%'`` (starts with), ``LIKE '%$%'``
+        (contains), ``NOT LIKE '$%'``, ``NOT LIKE '%$%'``. Dates compare as ``YYYY-MM-DD``, option fields
+        by option id, sets by membership, e-mails and phones by any of their values, texts case-insensitively.
+        """
+        groups = []
+        for group in flt["conditions"].get("conditions", []):
+            preds = [self._condition(condition, entity) for condition in group.get("conditions") or []]
+            groups.append((group.get("glue", "and"), preds))
+
+        def match(record: Record) -> bool:
+            for glue, preds in groups:
+                if not preds:
+                    continue
+                if glue == "or":
+                    if not any(p(record) for p in preds):
+                        return False
+                elif not all(p(record) for p in preds):
+                    return False
+            return True
+
+        return match
+
+    def validate_filter_conditions(self, conditions: Any, filter_type: str) -> str | None:
+        """None if ``conditions`` is a filter this store can apply, else what is wrong with it."""
+        if not isinstance(conditions, dict) or not isinstance(conditions.get("conditions"), list):
+            return "conditions must be an object with a conditions array"
+        count = 0
+        for group in conditions["conditions"]:
+            if not isinstance(group, dict) or group.get("glue") not in ("and", "or"):
+                return "each condition group needs glue 'and' or 'or'"
+            for condition in group.get("conditions") or []:
+                count += 1
+                try:
+                    self._condition(condition, FILTER_TYPES[filter_type])
+                except (KeyError, TypeError, ValueError) as exc:
+                    return f"invalid condition {condition!r}: {exc}"
+        if count > 16:
+            return "a filter can have at most 16 conditions"
+        return None
+
+    def _condition(self, condition: Record, entity: str) -> Predicate:
+        obj = OBJECT_ENTITY[condition["object"]]
+        field_id = str(condition["field_id"])
+        # Pipedrive's conditions name fields by numeric id; a field key is accepted too.
+        definition = (
+            self.field_by_id(obj, int(field_id))
+            if field_id.isdigit()
+            else (self.field_by_key(obj, field_id) or self.field_by_code(obj, field_id))
+        )
+        if definition is None:
+            raise ValueError(f"unknown field {condition['field_id']} for {condition['object']}")
+        operator = condition["operator"]
+        if operator not in OPERATORS:
+            raise ValueError(f"unknown operator {operator!r}")
+        test = _condition_test(definition, operator, condition.get("value"))
+        if obj == entity:
+            return test
+        link = LINKS.get((entity, obj))
+        if link is None:
+            raise ValueError(f"{condition['object']} conditions do not apply to {entity} filters")
+        table = self.tables[obj]
+
+        def linked(record: Record) -> bool:
+            other = table.get(record.get(link))
+            return other is not None and test(other)
+
+        return linked
+
+    # -- recents --------------------------------------------------------------------------------------
+
+    def changes_since(self, since: int, kinds: set[str] | None = None) -> list[tuple[str, Any, int]]:
+        """(kind, id, update_time) of the records changed at or after ``since``, oldest first, each once."""
+        if self._changes is None:
+            self._build_changes()
+        assert self._changes is not None
+        start = bisect.bisect_left(self._changes, (since, -1, "", 0))
+        out: list[tuple[str, Any, int]] = []
+        for ts, seq, kind, record_id in itertools.islice(self._changes, start, None):
+            if kinds is not None and kind not in kinds:
+                continue
+            if self._latest.get((kind, record_id)) != seq or record_id not in self.tables[kind]:
+                continue
+            out.append((kind, record_id, ts))
+        return out
+
+    def _build_changes(self) -> None:
+        rows = sorted(
+            (record.get("update_time") or 0, kind, record_id)
+            for kind in RECENT_ITEMS
+            for record_id, record in self.tables[kind].items()
+        )
+        self._changes = []
+        for ts, kind, record_id in rows:
+            seq = next(self._seq)
+            self._changes.append((ts, seq, kind, record_id))
+            self._latest[(kind, record_id)] = seq
+
+    # -- files ----------------------------------------------------------------------------------------
+
+    @staticmethod
+    def file_content(record: Record) -> bytes:
+        content = record.get("content")
+        if isinstance(content, bytes):
+            return content
+        return data.file_content(record)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Write rules: what Pipedrive derives when a record changes.
+
+
+def _deal_rule(store: Store, old: Record | None, changes: Record, user_id: int | None, now: int) -> None:
+    if old is None:
+        changes.setdefault("creator_user_id", user_id or store.main_user_id)
+        changes.setdefault("owner_id", user_id or store.main_user_id)
+        changes.setdefault("currency", store.default_currency)
+        changes.setdefault("value", 0.0)
+        changes.setdefault("status", "open")
+        changes.setdefault("visible_to", 3)
+        changes.setdefault("origin", "API")
+        changes.setdefault("stage_change_time", now)
+        if "stage_id" not in changes:
+            pipeline_id = changes.get("pipeline_id") or min(
+                p["id"] for p in store.tables["pipeline"].values() if not p.get("is_deleted")
+            )
+            changes["stage_id"] = _first_stage(store, pipeline_id)
+    if "stage_id" in changes and changes["stage_id"] is not None:
+        stage = store.tables["stage"][changes["stage_id"]]
+        changes["pipeline_id"] = stage["pipeline_id"]
+        if old is not None and old.get("stage_id") != changes["stage_id"]:
+            changes["stage_change_time"] = now
+    elif "pipeline_id" in changes and old is not None and changes["pipeline_id"] != old.get("pipeline_id"):
+        changes["stage_id"] = _first_stage(store, changes["pipeline_id"])
+        changes["stage_change_time"] = now
+    status = changes.get("status")
+    if status is not None and (old is None or old.get("status") != status):
+        if status == "open":
+            changes.update(close_time=None, won_time=None, lost_time=None)
+        else:
+            changes.setdefault("close_time", now)
+            changes.setdefault("won_time" if status == "won" else "lost_time", now)
+            changes["lost_time" if status == "won" else "won_time"] = None
+            if status == "won":
+                changes["lost_reason"] = None
+    if changes.get("is_archived") and not (old or {}).get("is_archived"):
+        changes.setdefault("archive_time", now)
+    elif changes.get("is_archived") is False:
+        changes["archive_time"] = None
+        changes["is_archived"] = None
+
+
+def _first_stage(store: Store, pipeline_id: int) -> int:
+    stages = [
+        s
+        for s in store.tables["stage"].values()
+        if s["pipeline_id"] == pipeline_id and not s.get("is_deleted")
+    ]
+    if not stages:
+        raise StoreError(400, f"Pipeline {pipeline_id} has no stages")
+    return int(min(stages, key=lambda s: (s["order_nr"], s["id"]))["id"])
+
+
+def _person_rule(store: Store, old: Record | None, changes: Record, user_id: int | None, now: int) -> None:
+    if old is None:
+        changes.setdefault("owner_id", user_id or store.main_user_id)
+        changes.setdefault("visible_to", 3)
+    if "name" in changes and changes["name"] is not None and "first_name" not in changes:
+        first, _, last = changes["name"].partition(" ")
+        changes["first_name"] = first
+        changes["last_name"] = last or None
+
+
+def _owned_rule(store: Store, old: Record | None, changes: Record, user_id: int | None, now: int) -> None:
+    if old is None:
+        changes.setdefault("owner_id", user_id or store.main_user_id)
+        changes.setdefault("visible_to", 3)
+
+
+def _activity_rule(store: Store, old: Record | None, changes: Record, user_id: int | None, now: int) -> None:
+    if old is None:
+        changes.setdefault("owner_id", user_id or store.main_user_id)
+        changes.setdefault("creator_user_id", user_id or store.main_user_id)
+        changes.setdefault("type", "task")
+        changes.setdefault("done", False)
+        changes.setdefault("busy", False)
+    if "done" in changes and changes["done"] is not None and changes["done"] != (old or {}).get("done"):
+        changes["marked_as_done_time"] = now if changes["done"] else None
+
+
+def _product_rule(store: Store, old: Record | None, changes: Record, user_id: int | None, now: int) -> None:
+    _owned_rule(store, old, changes, user_id, now)
+    if old is None:
+        changes.setdefault("is_linkable", True)
+        changes.setdefault("tax", 0.0)
+        changes.setdefault("billing_frequency", "one-time")
+        changes.setdefault("prices", ((store.default_currency, 0.0, 0.0, None),))
+
+
+def _lead_rule(store: Store, old: Record | None, changes: Record, user_id: int | None, now: int) -> None:
+    if old is None:
+        changes.setdefault("owner_id", user_id or store.main_user_id)
+        changes.setdefault("creator_id", user_id or store.main_user_id)
+        changes.setdefault("label_ids", ())
+        changes.setdefault("source_name", "API")
+        changes.setdefault("origin", "API")
+        changes.setdefault("is_archived", False)
+        changes.setdefault("was_seen", False)
+        changes.setdefault("visible_to", "3")
+
+
+def _note_rule(store: Store, old: Record | None, changes: Record, user_id: int | None, now: int) -> None:
+    if old is None:
+        changes.setdefault("user_id", user_id or store.main_user_id)
+    changes["last_update_user_id"] = user_id or store.main_user_id
+
+
+_RULES: dict[str, Callable[[Store, Record | None, Record, int | None, int], None]] = {
+    "deal": _deal_rule,
+    "person": _person_rule,
+    "organization": _owned_rule,
+    "activity": _activity_rule,
+    "product": _product_rule,
+    "lead": _lead_rule,
+    "note": _note_rule,
+}
+
+_LABEL = {
+    "deal": "Deal",
+    "person": "Person",
+    "organization": "Organization",
+    "activity": "Activity",
+    "product": "Product",
+    "pipeline": "Pipeline",
+    "stage": "Stage",
+}
+_NO_MERGE = frozenset({"id", "add_time", "update_time", "is_deleted", "is_archived", "archive_time"})
+# (related kind, key) pairs whose records follow a merged record to the surviving one.
+_MERGE_LINKS: dict[str, tuple[tuple[str, str], ...]] = {
+    "deal": (
+        ("activity", "deal_id"),
+        ("note", "deal_id"),
+        ("file", "deal_id"),
+        ("participant", "deal_id"),
+        ("deal_product", "deal_id"),
+    ),
+    "person": (
+        ("deal", "person_id"),
+        ("activity", "person_id"),
+        ("note", "person_id"),
+        ("file", "person_id"),
+        ("participant", "person_id"),
+        ("lead", "person_id"),
+    ),
+    "organization": (
+        ("person", "org_id"),
+        ("deal", "org_id"),
+        ("activity", "org_id"),
+        ("note", "org_id"),
+        ("file", "org_id"),
+        ("lead", "organization_id"),
+    ),
+}
+
+
+def _union_contacts(first: tuple[Any, ...], second: tuple[Any, ...]) -> tuple[Any, ...]:
+    seen = {entry[0] for entry in first}
+    extra = tuple((value, label, False) for value, label, _primary in second if value not in seen)
+    return tuple(first) + extra
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Filter conditions.
+
+FILTER_TYPES = {
+    "deals": "deal",
+    "people": "person",
+    "org": "organization",
+    "products": "product",
+    "activity": "activity",
+    "leads": "lead",
+}
+OBJECT_ENTITY = {
+    "deal": "deal",
+    "person": "person",
+    "organization": "organization",
+    "org": "organization",
+    "product": "product",
+    "activity": "activity",
+    "lead": "lead",
+}
+LINKS = {
+    ("deal", "person"): "person_id",
+    ("deal", "organization"): "org_id",
+    ("person", "organization"): "org_id",
+    ("activity", "deal"): "deal_id",
+    ("activity", "person"): "person_id",
+    ("activity", "organization"): "org_id",
+    ("lead", "person"): "person_id",
+    ("lead", "organization"): "organization_id",
+}
+OPERATORS = frozenset(
+    {
+        "=",
+        "!=",
+        "<",
+        ">",
+        "<=",
+        ">=",
+        "IS NULL",
+        "IS NOT NULL",
+        "LIKE '$%'",
+        "LIKE '%$%'",
+        "NOT LIKE '$%'",
+        "NOT LIKE '%$%'",
+    }
+)
+NUMERIC_TYPES = frozenset(
+    {"double", "int", "monetary", "user", "org", "people", "stage", "enum", "visible_to", "activity", "deal"}
+)
+TIMESTAMP_KEYS = frozenset(
+    {
+        "add_time",
+        "update_time",
+        "stage_change_time",
+        "won_time",
+        "lost_time",
+        "close_time",
+        "marked_as_done_time",
+        "archive_time",
+    }
+)
+
+
+def condition_values(definition: Record, record: Record) -> list[Any]:
+    """The comparable values a record holds for a field (several for sets, e-mails and phones)."""
+    key = definition["code"] or definition["v1_key"]
+    value = record.get(key)
+    if value is None:
+        return []
+    ftype = definition["field_type"]
+    if key in TIMESTAMP_KEYS and isinstance(value, int):
+        return [datetime.fromtimestamp(value, UTC).strftime("%Y-%m-%d")]
+    if key in ("emails", "phones"):
+        return [entry[0] for entry in value]
+    if ftype == "monetary" and isinstance(value, tuple):
+        return [value[0]]
+    if ftype in ("daterange", "timerange", "time") and isinstance(value, tuple):
+        return [value[0]]
+    if ftype == "address" and isinstance(value, dict):
+        return [value.get("value")]
+    if isinstance(value, tuple | list):
+        return list(value)
+    if isinstance(value, bool):
+        return [int(value)]
+    return [value]
+
+
+def _condition_test(definition: Record, operator: str, wanted: Any) -> Predicate:
+    numeric = definition["field_type"] in NUMERIC_TYPES or definition["field_type"] == "boolean"
+    if operator in ("IS NULL", "IS NOT NULL"):
+        present = operator == "IS NOT NULL"
+        return lambda record: bool(condition_values(definition, record)) == present
+    if wanted is None:
+        raise ValueError(f"operator {operator} needs a value")
+    text = str(wanted).lower()
+    target: Any = text
+    if numeric and operator in ("=", "!=", "<", ">", "<=", ">="):
+        if text in ("true", "false"):
+            text = "1" if text == "true" else "0"
+        target = float(text)  # ValueError for a non-number is what the caller reports
+
+    def compare(value: Any) -> bool:
+        if numeric and operator in ("=", "!=", "<", ">", "<=", ">="):
+            try:
+                left: Any = float(value)
+            except (TypeError, ValueError):
+                return False
+        else:
+            left = str(value).lower()
+        if operator == "=":
+            return bool(left == target)
+        if operator == "!=":
+            return bool(left != target)
+        if operator == "<":
+            return bool(left < target)
+        if operator == ">":
+            return bool(left > target)
+        if operator == "<=":
+            return bool(left <= target)
+        if operator == ">=":
+            return bool(left >= target)
+        if operator == "LIKE '$%'":
+            return str(left).startswith(text)
+        if operator == "NOT LIKE '$%'":
+            return not str(left).startswith(text)
+        if operator == "LIKE '%$%'":
+            return text in str(left)
+        return text not in str(left)  # NOT LIKE '%$%'
+
+    negative = operator in ("!=", "NOT LIKE '$%'", "NOT LIKE '%$%'")
+
+    def test(record: Record) -> bool:
+        values = condition_values(definition, record)
+        if negative:
+            return all(compare(value) for value in values)
+        return any(compare(value) for value in values)
+
+    return test
