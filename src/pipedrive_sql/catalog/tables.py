@@ -823,7 +823,7 @@ def _fields_table(name: str, entity: str) -> TableSpec:
                 "FieldCode",
                 VARCHAR,
                 ("field_code",),
-                "The field's key (a 40-character hash for custom fields).",
+                description="The field's key (a 40-character hash for custom fields).",
                 key=True,
                 nullable=False,
                 read_only=True,

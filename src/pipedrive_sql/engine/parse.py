@@ -117,13 +117,13 @@ def _parse_one(text: str, offset_text: str = "") -> exp.Expression:
             trees = _parse_all(text, "duckdb")
         except (ParseError, TokenError):
             raise _syntax_error(first, offset_text + text, len(offset_text)) from None
-    trees = [t for t in trees if t is not None]
-    if len(trees) != 1:
+    found = [t for t in trees if t is not None]
+    if len(found) != 1:
         raise ProgrammingError(
-            f"Found {len(trees)} statements: execute one statement at a time (or use executemany for one "
+            f"Found {len(found)} statements: execute one statement at a time (or use executemany for one "
             "statement with many parameter sets)."
         )
-    return trees[0]
+    return found[0]
 
 
 def _parse_all(text: str, dialect: object) -> list[exp.Expression | None]:

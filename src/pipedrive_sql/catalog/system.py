@@ -1,0 +1,278 @@
+"""The metadata tables, as the commercial drivers name them: sys_tables, sys_tablecolumns, sys_procedures,
+sys_procedureparameters, sys_keycolumns, sys_foreignkeys, sys_connection_props, sys_sqlinfo.
+
+Each is an Arrow table built on demand from the catalog (sys_tablecolumns reads the custom fields, so it
+costs the field-definition requests once per connection), the procedures and the connection's settings.
+Secrets are masked in sys_connection_props.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+import pyarrow as pa
+
+from pipedrive_sql.catalog.catalog import Catalog
+from pipedrive_sql.catalog.spec import TableSpec
+from pipedrive_sql.settings import PROPERTIES, Settings, mask
+
+__all__ = ["SYSTEM_TABLES", "system_table"]
+
+CATALOG_NAME = "Pipedrive"
+SCHEMA_NAME = "Pipedrive"
+
+
+def _table(columns: Sequence[tuple[str, pa.DataType]], rows: Iterable[Sequence[Any]]) -> pa.Table:
+    data = list(rows)
+    arrays = [pa.array([row[i] for row in data], type=t) for i, (_, t) in enumerate(columns)]
+    return pa.Table.from_arrays(arrays, names=[name for name, _ in columns])
+
+
+S, INT, B = pa.string(), pa.int64(), pa.bool_()
+
+
+def sys_tables(catalog: Catalog, **_: Any) -> pa.Table:
+    rows = [
+        (CATALOG_NAME, SCHEMA_NAME, t.name, t.kind, t.description, t.writes is not None, t.endpoint)
+        for t in (catalog.builtin(n) for n in catalog.table_names())
+    ]
+    columns = [
+        ("CatalogName", S),
+        ("SchemaName", S),
+        ("TableName", S),
+        ("TableType", S),
+        ("Description", S),
+        ("IsUpdateable", B),
+        ("Endpoint", S),
+    ]
+    return _table(columns, rows)
+
+
+def sys_tablecolumns(catalog: Catalog, **_: Any) -> pa.Table:
+    rows = []
+    for table in catalog.tables():
+        for ordinal, col in enumerate(table.columns, start=1):
+            rows.append(
+                (
+                    CATALOG_NAME,
+                    SCHEMA_NAME,
+                    table.name,
+                    col.name,
+                    ordinal,
+                    col.type.sql,
+                    col.type.python_type,
+                    col.nullable,
+                    col.key,
+                    col.read_only,
+                    col.custom is not None,
+                    col.custom.key if col.custom else None,
+                    col.custom.field_type if col.custom else None,
+                    col.api_name or None,
+                    col.description,
+                )
+            )
+    columns = [
+        ("CatalogName", S),
+        ("SchemaName", S),
+        ("TableName", S),
+        ("ColumnName", S),
+        ("Ordinal", INT),
+        ("DataTypeName", S),
+        ("PythonType", S),
+        ("IsNullable", B),
+        ("IsKey", B),
+        ("IsReadOnly", B),
+        ("IsCustomField", B),
+        ("FieldKey", S),
+        ("FieldType", S),
+        ("ApiName", S),
+        ("Description", S),
+    ]
+    return _table(columns, rows)
+
+
+def sys_procedures(procedures: Sequence[Any] = (), **_: Any) -> pa.Table:
+    rows = [(CATALOG_NAME, SCHEMA_NAME, p.name, getattr(p, "description", "")) for p in procedures]
+    columns = [("CatalogName", S), ("SchemaName", S), ("ProcedureName", S), ("Description", S)]
+    return _table(columns, rows)
+
+
+def sys_procedureparameters(procedures: Sequence[Any] = (), **_: Any) -> pa.Table:
+    rows = []
+    for proc in procedures:
+        for ordinal, param in enumerate(proc.parameters, start=1):
+            rows.append(
+                (
+                    proc.name,
+                    param.name,
+                    ordinal,
+                    "IN",
+                    getattr(param, "type", "VARCHAR"),
+                    bool(getattr(param, "required", False)),
+                    _text(getattr(param, "default", None)),
+                    getattr(param, "description", ""),
+                )
+            )
+        for ordinal, column in enumerate(proc.columns, start=len(proc.parameters) + 1):
+            rows.append(
+                (
+                    proc.name,
+                    column.name,
+                    ordinal,
+                    "RESULT",
+                    getattr(column, "type", "VARCHAR"),
+                    False,
+                    None,
+                    getattr(column, "description", ""),
+                )
+            )
+    columns = [
+        ("ProcedureName", S),
+        ("ParameterName", S),
+        ("Ordinal", INT),
+        ("Direction", S),
+        ("DataTypeName", S),
+        ("IsRequired", B),
+        ("DefaultValue", S),
+        ("Description", S),
+    ]
+    return _table(columns, rows)
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _foreign_rows(tables: Iterable[TableSpec]) -> list[tuple[str, str, str, str]]:
+    rows = []
+    for table in tables:
+        for col in table.columns:
+            if col.references is not None and not col.key:
+                rows.append((table.name, col.name, col.references[0], col.references[1]))
+    return rows
+
+
+def sys_keycolumns(catalog: Catalog, **_: Any) -> pa.Table:
+    tables = [catalog.builtin(n) for n in catalog.table_names()]
+    foreign = {(t, c): (rt, rc) for t, c, rt, rc in _foreign_rows(tables)}
+    rows = []
+    for table in tables:
+        for col in table.columns:
+            ref = foreign.get((table.name, col.name))
+            if col.key or ref is not None:
+                rows.append(
+                    (
+                        table.name,
+                        col.name,
+                        col.key,
+                        ref is not None,
+                        ref[0] if ref else None,
+                        ref[1] if ref else None,
+                    )
+                )
+    columns = [
+        ("TableName", S),
+        ("ColumnName", S),
+        ("IsKey", B),
+        ("IsForeignKey", B),
+        ("ReferencedTableName", S),
+        ("ReferencedColumnName", S),
+    ]
+    return _table(columns, rows)
+
+
+def sys_foreignkeys(catalog: Catalog, **_: Any) -> pa.Table:
+    tables = [catalog.builtin(n) for n in catalog.table_names()]
+    rows = [(f"FK_{t}_{c}", t, c, rt, rc) for t, c, rt, rc in _foreign_rows(tables)]
+    columns = [
+        ("ForeignKeyName", S),
+        ("TableName", S),
+        ("ColumnName", S),
+        ("ReferencedTableName", S),
+        ("ReferencedColumnName", S),
+    ]
+    return _table(columns, rows)
+
+
+def sys_connection_props(settings: Settings | None = None, **_: Any) -> pa.Table:
+    rows = []
+    for prop in PROPERTIES:
+        value = settings[prop.name] if settings is not None else prop.default
+        shown = mask(prop, value)
+        rows.append(
+            (
+                prop.name,
+                None if shown is None else str(shown),
+                prop.kind,
+                None if prop.default is None else str(prop.default),
+                prop.meaning,
+                prop.category,
+                prop.secret,
+                bool(settings is not None and settings.is_set(prop.name)),
+            )
+        )
+    columns = [
+        ("Name", S),
+        ("Value", S),
+        ("Type", S),
+        ("Default", S),
+        ("Description", S),
+        ("Category", S),
+        ("IsSecret", B),
+        ("IsSet", B),
+    ]
+    return _table(columns, rows)
+
+
+SQL_INFO: tuple[tuple[str, str], ...] = (
+    ("DRIVER_NAME", "pipedrive-sql"),
+    ("DATA_SOURCE_NAME", "Pipedrive"),
+    ("DBMS_NAME", "Pipedrive"),
+    ("SQL_ENGINE", "DuckDB over lazily read Arrow streams of the Pipedrive API"),
+    (
+        "SQL_DIALECT",
+        "DuckDB SQL, plus [brackets], TOP n, EXEC Procedure Param='value', @name and ? parameters",
+    ),
+    ("IDENTIFIER_QUOTE_CHAR", '"'),
+    ("IDENTIFIER_CASE", "MIXED, matched case-insensitively"),
+    ("PARAMSTYLE", "qmark; named @name and :name with a mapping"),
+    ("SUPPORTS_JOINS", "INNER, LEFT, RIGHT, FULL, CROSS"),
+    ("SUPPORTS_SUBQUERIES", "YES"),
+    ("SUPPORTS_CTE", "YES"),
+    ("SUPPORTS_WINDOW_FUNCTIONS", "YES"),
+    ("SUPPORTS_TRANSACTIONS", "NO (autocommit)"),
+    ("PUSHDOWN_OPERATORS", "=, IN, OR of =, >, >=, <, <=, BETWEEN on the columns each table declares"),
+    ("PUSHDOWN_LIMIT", "LIMIT/TOP/OFFSET on one table when every condition is evaluated by the API"),
+    ("PUSHDOWN_ORDER_BY", "one sortable column (Id, AddTime, UpdateTime ...)"),
+    ("IDS_PER_REQUEST", "100"),
+    ("MAX_PAGE_SIZE", "500"),
+    ("STRING_FUNCTIONS", "DuckDB's"),
+    ("NUMERIC_FUNCTIONS", "DuckDB's"),
+    ("DATETIME_FUNCTIONS", "DuckDB's"),
+    ("AGGREGATE_FUNCTIONS", "DuckDB's"),
+)
+
+
+def sys_sqlinfo(**_: Any) -> pa.Table:
+    return _table([("Name", S), ("Value", S)], SQL_INFO)
+
+
+SYSTEM_TABLES: dict[str, Callable[..., pa.Table]] = {
+    "sys_tables": sys_tables,
+    "sys_tablecolumns": sys_tablecolumns,
+    "sys_procedures": sys_procedures,
+    "sys_procedureparameters": sys_procedureparameters,
+    "sys_keycolumns": sys_keycolumns,
+    "sys_foreignkeys": sys_foreignkeys,
+    "sys_connection_props": sys_connection_props,
+    "sys_sqlinfo": sys_sqlinfo,
+}
+
+
+def system_table(
+    name: str, *, catalog: Catalog, settings: Settings | None = None, procedures: Sequence[Any] = ()
+) -> pa.Table:
+    """The metadata table ``name`` (one of SYSTEM_TABLES, case-insensitive)."""
+    builder = SYSTEM_TABLES[name.lower()]
+    return builder(catalog=catalog, settings=settings, procedures=procedures)

@@ -1,0 +1,397 @@
+"""Stage 4: running statements. One ``Engine`` (one DuckDB database) per DB-API connection, one ``Session``
+(a DuckDB cursor) per DB-API cursor.
+
+A query is parsed, bound, planned, and each table reference becomes a fresh lazily pulled RecordBatchReader
+registered under the plan's name; DuckDB runs the rewritten SQL over them with ``threads=1`` so it pulls
+pages only as it needs rows. EXEC and EXPLAIN produce small Arrow tables that DuckDB serves the same way,
+so every result is read through one interface. INSERT/UPDATE/DELETE go to ``pipedrive_sql.engine.writes``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+from sqlglot import exp
+
+from pipedrive_sql.catalog.catalog import Catalog
+from pipedrive_sql.catalog.system import SYSTEM_TABLES, system_table
+from pipedrive_sql.engine.explain import explain_table
+from pipedrive_sql.engine.params import bind
+from pipedrive_sql.engine.parse import EXEC, EXPLAIN, QUERY, WRITE, Statement, parse
+from pipedrive_sql.engine.plan import QueryPlan, plan_query
+from pipedrive_sql.engine.predicates import NO_VALUE, literal_value
+from pipedrive_sql.engine.procedures import REGISTRY, ProcedureRegistry
+from pipedrive_sql.engine.scan import ApiReader, open_scan
+from pipedrive_sql.errors import (
+    DatabaseError,
+    DataError,
+    Error,
+    InterfaceError,
+    NotSupportedError,
+    OperationalError,
+    ProgrammingError,
+    did_you_mean,
+)
+
+__all__ = ["Engine", "Result", "Session", "WriteResult", "translate_duckdb_error"]
+
+_CACHE_SIZE = 256
+
+
+@dataclass
+class WriteResult:
+    """What ``pipedrive_sql.engine.writes.execute_write`` returns."""
+
+    rowcount: int
+    table: pa.Table | None = None  # RETURNING rows
+    lastrowid: Any = None
+
+
+@dataclass
+class Result:
+    """The outcome of one execute: a DuckDB result to fetch from (or none, for writes without RETURNING)."""
+
+    has_rows: bool
+    description: list[tuple[Any, ...]] | None
+    rowcount: int = -1
+    lastrowid: Any = None
+    plan: QueryPlan | None = None
+    procedure_rows: int | None = None
+
+
+class _ScanErrors:
+    """Errors raised inside scans (rate limits, auth...) cross DuckDB as strings; keep the originals."""
+
+    def __init__(self) -> None:
+        self.first: BaseException | None = None
+
+    def guard(self, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        try:
+            yield from batches
+        except Exception as exc:
+            if self.first is None:
+                self.first = exc
+            raise
+
+
+class Engine:
+    """The SQL engine of one connection."""
+
+    def __init__(
+        self,
+        *,
+        settings: Any,
+        client: ApiReader | None,
+        catalog: Catalog,
+        procedures: ProcedureRegistry = REGISTRY,
+        context: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.client = client
+        self.catalog = catalog
+        self.procedures = procedures
+        self.context: dict[str, Any] = dict(context or {})
+        self.duck = duckdb.connect(":memory:")
+        # One thread keeps DuckDB's pulls from the readers lazy (notes/engine.md); UTC makes a timestamp
+        # literal without a zone mean the same to DuckDB as to the planner.
+        self.duck.execute("SET threads=1")
+        self.duck.execute("SET TimeZone='UTC'")
+        self._statements: OrderedDict[str, Statement] = OrderedDict()
+        self._serial = itertools.count()
+        self._lock = threading.Lock()
+        self.closed = False
+
+    def session(self) -> Session:
+        if self.closed:
+            raise InterfaceError("The connection is closed.")
+        with self._lock:
+            return Session(self, self.duck.cursor())
+
+    def statement(self, sql: str) -> Statement:
+        """The parsed statement for ``sql`` (cached: executemany and repeated queries parse once)."""
+        with self._lock:
+            found = self._statements.get(sql)
+            if found is not None:
+                self._statements.move_to_end(sql)
+                return found.copy()
+        parsed = parse(sql)
+        with self._lock:
+            self._statements[sql] = parsed
+            if len(self._statements) > _CACHE_SIZE:
+                self._statements.popitem(last=False)
+        return parsed.copy()
+
+    def next_prefix(self) -> str:
+        return f"__pd{next(self._serial)}"
+
+    def plan(self, tree: exp.Expression, *, prefix: str = "__pd") -> QueryPlan:
+        return plan_query(
+            tree,
+            self.catalog,
+            system_tables=SYSTEM_TABLES,
+            page_size=int(self.settings["Pagesize"]) if self.settings is not None else 500,
+            max_rows=int(self.settings["MaxRows"]) if self.settings is not None else -1,
+            prefix=prefix,
+        )
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        try:
+            self.duck.close()
+        except duckdb.Error:
+            pass
+
+
+class Session:
+    """One DB-API cursor's view of the engine: its own DuckDB cursor and registrations."""
+
+    def __init__(self, engine: Engine, duck: duckdb.DuckDBPyConnection) -> None:
+        self.engine = engine
+        self.duck = duck
+        self._registered: list[str] = []
+        self.errors = _ScanErrors()
+
+    # -- execute ---------------------------------------------------------------------------------------
+
+    def execute(self, sql: str, params: Sequence[Any] | Mapping[str, Any] | None = None) -> Result:
+        statement = self.engine.statement(sql)
+        bind(statement.tree, params, statement.qmarks)
+        return self.run(statement)
+
+    def run(self, statement: Statement) -> Result:
+        self.release()
+        if statement.kind == QUERY:
+            return self._query(statement.tree)
+        if statement.kind == EXPLAIN:
+            return self._explain(statement.tree)
+        if statement.kind == EXEC:
+            return self._exec(statement.tree)
+        if statement.kind == WRITE:
+            return self._write(statement.tree)
+        raise NotSupportedError(f"Cannot execute a {statement.kind} statement.")
+
+    def call(self, name: str, params: Sequence[Any] | Mapping[str, Any]) -> Result:
+        """``cursor.callproc``: run procedure ``name`` with positional or named parameters."""
+        self.release()
+        return self._procedure(name, params)
+
+    def run_query(self, tree: exp.Expression) -> pa.Table:
+        """Run a SELECT tree to completion and return its rows (for writes finding their target ids)."""
+        result = self._query(tree)
+        del result
+        try:
+            return self.arrow()
+        finally:
+            self.release()
+
+    def _query(self, tree: exp.Expression) -> Result:
+        plan = self.engine.plan(tree, prefix=self.engine.next_prefix())
+        client = self.engine.client
+        for scan in plan.scans:
+            if client is None:
+                raise InterfaceError("This engine has no API client.")
+            reader = open_scan(scan, client)
+            guarded = pa.RecordBatchReader.from_batches(reader.schema, self.errors.guard(iter(reader)))
+            self._register(scan.name, guarded)
+        for ref in plan.system:
+            table = system_table(
+                ref.table,
+                catalog=self.engine.catalog,
+                settings=self.engine.settings,
+                procedures=self.engine.procedures.all(),
+            )
+            self._register(ref.name, table)
+        self._duck_execute(plan.sql)
+        return Result(True, self._description(), plan=plan)
+
+    def _explain(self, tree: exp.Expression) -> Result:
+        plan = self.engine.plan(tree, prefix=self.engine.next_prefix())
+        return self._serve_table(explain_table(plan))
+
+    def _exec(self, tree: exp.Expression) -> Result:
+        if not isinstance(tree, exp.Execute):
+            raise ProgrammingError("Expected EXEC ProcedureName Param='value', ...")
+        name = tree.this.name if isinstance(tree.this, exp.Table) else str(tree.this)
+        arguments: dict[str, Any] | list[Any]
+        items = list(tree.expressions or [])
+        if items and all(isinstance(i, exp.EQ) for i in items):
+            arguments = {_argument_name(i.this): _argument_value(i.expression) for i in items}
+        else:
+            arguments = [_argument_value(i) for i in items]
+        return self._procedure(name, arguments)
+
+    def _procedure(self, name: str, arguments: Sequence[Any] | Mapping[str, Any]) -> Result:
+        context = {
+            "client": self.engine.client,
+            "catalog": self.engine.catalog,
+            **self.engine.context,
+        }
+        procedure, rows = self.engine.procedures.call(name, arguments, self.engine.settings, context)
+        columns = [c.name for c in procedure.columns]
+        for row in rows:
+            columns.extend(k for k in row if k not in columns)
+        table = _rows_table(columns, rows)
+        result = self._serve_table(table)
+        result.procedure_rows = len(rows)
+        result.rowcount = len(rows)
+        return result
+
+    def _write(self, tree: exp.Expression) -> Result:
+        try:
+            from pipedrive_sql.engine import writes  # type: ignore[attr-defined]
+        except ImportError as exc:
+            if exc.name and "writes" in exc.name:
+                raise NotSupportedError(
+                    "INSERT, UPDATE and DELETE are not available in this version: the driver reads only."
+                ) from None
+            raise
+        outcome: WriteResult = writes.execute_write(tree, self)
+        result = self._serve_table(outcome.table) if outcome.table is not None else Result(False, None)
+        result.rowcount = outcome.rowcount
+        result.lastrowid = outcome.lastrowid
+        return result
+
+    def _serve_table(self, table: pa.Table) -> Result:
+        name = f"{self.engine.next_prefix()}_result"
+        self._register(name, table)
+        self._duck_execute(f'SELECT * FROM "{name}"')
+        return Result(True, self._description(), rowcount=table.num_rows)
+
+    # -- DuckDB ----------------------------------------------------------------------------------------
+
+    def _register(self, name: str, source: Any) -> None:
+        self.duck.register(name, source)
+        self._registered.append(name)
+
+    def _duck_execute(self, sql: str) -> None:
+        self.errors = _ScanErrors() if self.errors.first is not None else self.errors
+        try:
+            self.duck.execute(sql)
+        except duckdb.Error as exc:
+            raise self.translate(exc) from None
+
+    def _description(self) -> list[tuple[Any, ...]] | None:
+        raw = self.duck.description
+        if raw is None:
+            return None
+        return [(d[0], str(d[1]), None, None, None, None, None) for d in raw]
+
+    def translate(self, exc: BaseException) -> BaseException:
+        """The error to raise for a DuckDB failure: the scan's own error when a scan failed."""
+        if self.errors.first is not None:
+            original = self.errors.first
+            self.errors = _ScanErrors()
+            return original
+        return translate_duckdb_error(exc, self.engine.catalog)
+
+    def fetch(self, method: str, *args: Any) -> Any:
+        try:
+            return getattr(self.duck, method)(*args)
+        except duckdb.Error as exc:
+            raise self.translate(exc) from None
+        except Error:
+            raise
+
+    def arrow(self) -> pa.Table:
+        return self.fetch("to_arrow_table")
+
+    def release(self) -> None:
+        """Drop the registrations of the previous statement (its readers are consumed or abandoned)."""
+        for name in self._registered:
+            try:
+                self.duck.unregister(name)
+            except duckdb.Error:
+                pass
+        self._registered = []
+
+    def close(self) -> None:
+        self.release()
+        try:
+            self.duck.close()
+        except duckdb.Error:
+            pass
+
+
+# ---- helpers ------------------------------------------------------------------------------------------
+
+
+def _argument_name(node: exp.Expression) -> str:
+    if isinstance(node, exp.Parameter):
+        return str(node.this.name if hasattr(node.this, "name") else node.this)
+    if isinstance(node, exp.Column | exp.Identifier | exp.Var):
+        return node.name
+    return node.sql()
+
+
+def _argument_value(node: exp.Expression) -> Any:
+    if isinstance(node, exp.Null):
+        return None
+    value = literal_value(node)
+    if value is not NO_VALUE:
+        return value
+    if isinstance(node, exp.Column | exp.Identifier | exp.Var):
+        return node.name  # EXEC Proc Mode=WEB: a bare word is a string
+    raise ProgrammingError(f"Procedure arguments must be literals or parameters, not {node.sql()!r}.")
+
+
+def _rows_table(columns: list[str], rows: list[dict[str, Any]]) -> pa.Table:
+    if not rows:
+        return pa.table({c: pa.array([], type=pa.string()) for c in columns}) if columns else pa.table({})
+    arrays = {}
+    for column in columns:
+        values = [row.get(column) for row in rows]
+        try:
+            arrays[column] = pa.array(values)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            arrays[column] = pa.array([None if v is None else str(v) for v in values], type=pa.string())
+    return pa.table(arrays)
+
+
+_MISSING_COLUMN = re.compile(r'Referenced column "([^"]+)" not found')
+_MISSING_TABLE_COLUMN = re.compile(r'Table "([^"]+)" does not have a column named "([^"]+)"')
+
+
+def translate_duckdb_error(exc: BaseException, catalog: Catalog | None = None) -> Error:
+    """A DuckDB error as the driver's: binder/parser/catalog problems are ProgrammingErrors naming close
+    matches among all the columns of the tables involved; conversions are DataErrors."""
+    message = str(exc)
+    text = _clean_duckdb_message(message)
+    if isinstance(exc, duckdb.ConversionException | duckdb.OutOfRangeException | duckdb.InvalidTypeException):
+        return DataError(text)
+    if isinstance(exc, duckdb.BinderException | duckdb.ParserException | duckdb.CatalogException):
+        return ProgrammingError(_with_column_hint(text, catalog))
+    if isinstance(exc, duckdb.InterruptException):
+        return OperationalError("The query was interrupted.")
+    if isinstance(exc, duckdb.NotImplementedException):
+        return NotSupportedError(text)
+    if isinstance(exc, duckdb.IOException | duckdb.HTTPException):
+        return OperationalError(text)
+    return DatabaseError(text)
+
+
+def _clean_duckdb_message(message: str) -> str:
+    # Registered scan names (__pd3_0_deals) mean nothing to the user.
+    return re.sub(r'"?__pd\d+_\d+_(\w+)"?', lambda m: m.group(1), message)
+
+
+def _with_column_hint(text: str, catalog: Catalog | None) -> str:
+    match = _MISSING_COLUMN.search(text) or _MISSING_TABLE_COLUMN.search(text)
+    if catalog is None or match is None:
+        return text
+    name = match.group(match.lastindex or 1)
+    names: list[str] = []
+    for table in catalog.table_names():
+        names.extend(c.name for c in catalog.builtin(table).columns)
+    hint = did_you_mean(name, set(names))
+    first_line = text.splitlines()[0]
+    return f"{first_line}{hint}" if hint else text

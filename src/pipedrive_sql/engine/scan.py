@@ -1,0 +1,181 @@
+"""Stage 3: a scan plan -> a lazily pulled Arrow ``RecordBatchReader`` over the API's pages.
+
+Nothing is requested until DuckDB asks for the first batch, and each later request only when it asks for
+the next one: with ``threads=1`` a ``LIMIT 10`` stops after the first page (notes/engine.md).
+
+A full read of a large v2 collection starts with one ordinary page; only when the API says there is more
+does it switch to the client's parallel, time-sliced scan (skipping the records already handed over), so a
+small table still costs one request and a large one is read ``MaxConcurrency`` cursors at a time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, Protocol
+
+import pyarrow as pa
+
+from pipedrive_sql.catalog.arrow import RowConverter
+from pipedrive_sql.engine.plan import Call, ScanPlan
+from pipedrive_sql.errors import NotFoundError
+
+__all__ = ["ApiReader", "open_scan", "scan_records"]
+
+Record = dict[str, Any]
+Page = list[Record]
+
+
+class ApiReader(Protocol):
+    """What a scan needs from ``pipedrive_sql.api.client.ApiClient``."""
+
+    max_concurrency: int
+    page_size: int
+
+    def get(self, path: str, params: Mapping[str, Any] | None = None) -> Any: ...
+
+    def pages(
+        self, path: str, params: Mapping[str, Any] | None = None, *, max_records: int | None = None
+    ) -> Iterator[Page]: ...
+
+    def parallel_scan(
+        self, path: str, params: Mapping[str, Any] | None = None, *, concurrency: int | None = None
+    ) -> Iterator[Page]: ...
+
+
+def open_scan(plan: ScanPlan, client: ApiReader, *, parallel: bool = True) -> pa.RecordBatchReader:
+    """The reader DuckDB scans for ``plan``; requests happen as DuckDB pulls batches."""
+    converter = RowConverter(plan.columns)
+    return converter.reader(scan_records(plan, client, parallel=parallel))
+
+
+def scan_records(plan: ScanPlan, client: ApiReader, *, parallel: bool = True) -> Iterator[Page]:
+    """The plan's records, page by page (child views already exploded into their rows)."""
+    if plan.empty:
+        return
+    pages = _parent_driven(plan, client) if plan.parent is not None else _planned(plan, client, parallel)
+    if plan.explode:
+        pages = _explode(pages, plan.explode)
+    yield from pages
+
+
+def _planned(plan: ScanPlan, client: ApiReader, parallel: bool) -> Iterator[Page]:
+    visible = plan.visible
+    for call in plan.calls:
+        if call.single:
+            yield from _single(call, client, visible)
+        elif parallel and _parallel_candidate(call, client):
+            yield from _adaptive(call, client)
+        else:
+            yield from _stamped(client.pages(call.path, call.params, max_records=call.max_records), call)
+
+
+def _single(
+    call: Call, client: ApiReader, visible: Callable[[Mapping[str, Any]], bool] | None
+) -> Iterator[Page]:
+    try:
+        response = client.get(call.path)
+    except NotFoundError:
+        return
+    data = response.data
+    records = [data] if isinstance(data, dict) else [r for r in (data or []) if isinstance(r, dict)]
+    if visible is not None:
+        records = [r for r in records if visible(r)]
+    if records:
+        yield _stamp(records, call)
+
+
+def _stamped(pages: Iterator[Page], call: Call) -> Iterator[Page]:
+    if call.parent_id is None:
+        yield from pages
+        return
+    for page in pages:
+        yield _stamp(page, call)
+
+
+def _stamp(records: Page, call: Call) -> Page:
+    if call.parent_id is None:
+        return records
+    for record in records:
+        record["_parent_id"] = call.parent_id
+    return records
+
+
+def _parallel_candidate(call: Call, client: ApiReader) -> bool:
+    if call.max_records is not None or "/api/v2/" not in call.path:
+        return False
+    if any(k in call.params for k in ("sort_by", "ids", "filter_id", "cursor")):
+        return False
+    return int(getattr(client, "max_concurrency", 1) or 1) > 1 and hasattr(client, "parallel_scan")
+
+
+def _adaptive(call: Call, client: ApiReader) -> Iterator[Page]:
+    """One sequential page; if it is full, the rest by the parallel scan, without repeating records."""
+    first = client.pages(call.path, call.params)
+    try:
+        page = next(first, None)
+    finally:
+        close_first = getattr(first, "close", None)
+        if close_first is not None:
+            close_first()
+    if page is None:
+        return
+    yield page
+    if len(page) < int(getattr(client, "page_size", 500)):
+        return
+    seen = {r.get("id") for r in page}
+    scan = client.parallel_scan(call.path, call.params)
+    try:
+        for batch in scan:
+            fresh = [r for r in batch if r.get("id") not in seen]
+            if fresh:
+                yield fresh
+    finally:
+        close = getattr(scan, "close", None)
+        if close is not None:
+            close()
+
+
+def _parent_driven(plan: ScanPlan, client: ApiReader) -> Iterator[Page]:
+    """Child rows for every parent the parent scan yields, ``source.batch`` parents per request."""
+    assert plan.parent is not None and plan.table.source is not None
+    source = plan.table.source
+    batch: list[Any] = []
+    for page in scan_records(plan.parent, client, parallel=True):
+        for record in page:
+            if record.get("id") is not None:
+                batch.append(record["id"])
+            if len(batch) >= source.batch:
+                yield from _child_requests(plan, client, batch)
+                batch = []
+    if batch:
+        yield from _child_requests(plan, client, batch)
+
+
+def _child_requests(plan: ScanPlan, client: ApiReader, parent_ids: list[Any]) -> Iterator[Page]:
+    source = plan.table.source
+    assert source is not None
+    base = dict(plan.calls[0].params) if plan.calls else {}
+    if source.param:
+        params = {**base, source.param: ",".join(str(i) for i in parent_ids)}
+        yield from client.pages(plan.table.endpoint, params)
+        return
+    for parent_id in parent_ids:
+        call = Call(plan.table.endpoint.replace("{id}", str(parent_id)), base, parent_id=parent_id)
+        yield from _stamped(client.pages(call.path, call.params), call)
+
+
+def _explode(pages: Iterator[Page], key: str) -> Iterator[Page]:
+    """One row per element of each record's ``key`` list, with the record's id as ``_parent_id``."""
+    for page in pages:
+        rows: Page = []
+        for record in page:
+            items = record.get(key)
+            if not isinstance(items, list):
+                continue
+            parent_id = record.get("id")
+            for item in items:
+                row = dict(item) if isinstance(item, dict) else {"value": item}
+                row["_parent_id"] = parent_id
+                rows.append(row)
+        if rows:
+            yield rows
