@@ -24,7 +24,7 @@ from pipedrive_sql.api.errormap import (
     is_daily_budget,
 )
 from pipedrive_sql.api.governor import WINDOW_SECONDS, RateGovernor
-from pipedrive_sql.api.logs import attach_logfile, install_redaction, log_fields, logger
+from pipedrive_sql.api.logs import attach_logfile, detach_logfile, install_redaction, log_fields, logger
 from pipedrive_sql.api.models import ApiResponse, RequestCounters
 from pipedrive_sql.api.operations import Operation, operation
 from pipedrive_sql.api.paging import paginator_for
@@ -76,8 +76,7 @@ class ApiClient:
         self._verbosity = int(settings["Verbosity"])
         self._closed = threading.Event()
         install_redaction(settings[name] for name in _SECRET_PROPERTIES)
-        if settings["Logfile"]:
-            attach_logfile(settings["Logfile"], self._verbosity)
+        self._logfile = attach_logfile(settings["Logfile"], self._verbosity) if settings["Logfile"] else None
         self._http = build_http_client(settings, auth, self.base_url, transport=transport)
 
     # -- the public surface -------------------------------------------------------------------------------
@@ -145,8 +144,12 @@ class ApiClient:
         return parallel_scan(self, path, params, concurrency=concurrency or self.max_concurrency)
 
     def close(self) -> None:
+        if self._closed.is_set():
+            return
         self._closed.set()
         self._http.close()
+        if self._logfile is not None:
+            detach_logfile(self._logfile)
 
     def __enter__(self) -> ApiClient:
         return self

@@ -26,6 +26,7 @@ __all__ = [
     "REDACTED",
     "RedactingFilter",
     "attach_logfile",
+    "detach_logfile",
     "install_redaction",
     "logger",
     "redact",
@@ -100,6 +101,7 @@ class RedactingFilter(logging.Filter):
 _FILTER = RedactingFilter()
 _install_lock = threading.Lock()
 _logfiles: dict[str, logging.Handler] = {}
+_logfile_users: dict[str, int] = {}
 
 
 def install_redaction(secrets: Iterable[str | None] = ()) -> RedactingFilter:
@@ -141,9 +143,22 @@ def attach_logfile(path: str | Path, verbosity: int) -> logging.Handler:
             _logfiles[key] = handler
         elif level < handler.level:
             handler.setLevel(level)
+        _logfile_users[key] = _logfile_users.get(key, 0) + 1
         if logger.level == logging.NOTSET or logger.level > level:
             logger.setLevel(level)
     return handler
+
+
+def detach_logfile(handler: logging.Handler) -> None:
+    """A connection that attached ``handler`` is done with it; the last one out closes the file."""
+    with _install_lock:
+        for key, known in list(_logfiles.items()):
+            if known is handler:
+                _logfile_users[key] -= 1
+                if _logfile_users[key] <= 0:
+                    del _logfiles[key], _logfile_users[key]
+                    logger.removeHandler(handler)
+                    handler.close()
 
 
 def log_fields(**fields: Any) -> str:

@@ -156,20 +156,27 @@ class _Scheduler:
         return tail
 
     def keep(
-        self, piece: _Slice, records: list[dict[str, Any]], more: bool
+        self, piece: _Slice, records: list[dict[str, Any]], more: bool, asked_until: datetime
     ) -> tuple[list[dict[str, Any]], bool]:
-        """The records of a page that are still this slice's, and whether the slice is finished."""
+        """The records of a page that are still this slice's, and whether the slice is finished.
+
+        A record at or past ``piece.until`` but before ``asked_until`` belongs to the slice an idle worker
+        took over: the page is sorted, so this slice is done. A record at or past ``asked_until`` matched the
+        query but changed before the server wrote it out (a torn read): it is dropped here, and the catch-up
+        pass, which reads everything changed since T0, yields it.
+        """
         times = [parse_time(r.get("update_time")) for r in records]
         with self.cond:
             until = piece.until
             kept = [r for r, t in zip(records, times, strict=True) if t is None or t < until]
-            last = next((t for t in reversed(times[: len(kept)]) if t is not None), None)
+            handed_over = any(t is not None and until <= t < asked_until for t in times)
+            last = max((t for t in times if t is not None and t < until), default=None)
             if last is not None:
                 piece.position = max(piece.position, last)
             piece.read += len(kept)
             piece.started = True
             self.cond.notify_all()
-            return kept, (len(kept) < len(records) or not more)
+            return kept, handed_over or not more
 
     def finish(self, piece: _Slice) -> None:
         with self.cond:
@@ -313,13 +320,14 @@ class ParallelScan(Iterator[list[dict[str, Any]]]):
             "sort_direction": "asc",
             "limit": self.client.page_size,
         }
+        asked_until = piece.until
         paginator = CursorPaginator()
         while not scheduler.stopped:
             paginator.update_request(query)
             response = self.client.get(self.path, query)
             records = response.data if isinstance(response.data, list) else []
             paginator.update_state(response)
-            kept, finished = scheduler.keep(piece, records, paginator.has_next_page)
+            kept, finished = scheduler.keep(piece, records, paginator.has_next_page, asked_until)
             if kept and not _put(out, kept, scheduler):
                 return
             if finished:

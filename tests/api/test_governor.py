@@ -1,0 +1,99 @@
+"""The rate-limit governor, on short windows so that tests take milliseconds."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import httpx
+
+from pipedrive_sql.api import RateGovernor, RequestCounters
+
+
+def headers(limit: int, remaining: int | None = None, reset: int = 1) -> httpx.Headers:
+    values = {"x-ratelimit-limit": str(limit), "x-ratelimit-reset": str(reset)}
+    if remaining is not None:
+        values["x-ratelimit-remaining"] = str(remaining)
+    return httpx.Headers(values)
+
+
+def test_the_first_request_probes_alone_until_its_answer_tells_the_limit() -> None:
+    governor = RateGovernor(window=0.2, headroom=0.0)
+    governor.acquire()
+    admitted = threading.Event()
+
+    def second() -> None:
+        governor.acquire()
+        admitted.set()
+
+    thread = threading.Thread(target=second)
+    thread.start()
+    assert not admitted.wait(0.05)  # held: nobody knows the limit yet
+    governor.observe(headers(10, 9))
+    assert admitted.wait(5)
+    thread.join()
+    assert governor.limit == 10 and governor.allowance == 9
+
+
+def test_no_window_ever_holds_more_than_the_allowance() -> None:
+    window = 0.2
+    governor = RateGovernor(window=window, headroom=0.0)
+    governor.acquire()
+    governor.observe(headers(6, 5))
+    sent: list[float] = []
+    lock = threading.Lock()
+
+    def worker() -> None:
+        for _ in range(6):
+            governor.acquire()
+            with lock:
+                sent.append(time.monotonic())
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    sent.sort()
+    allowance = 5  # limit 6 less the reserved slot
+    for i, start in enumerate(sent):
+        in_window = [s for s in sent[i:] if s < start + window]
+        assert len(in_window) <= allowance
+
+
+def test_a_429_stops_everyone_and_halves_the_allowance() -> None:
+    governor = RateGovernor(window=0.2, headroom=0.0)
+    governor.acquire()
+    governor.observe(headers(20, 19))
+    assert governor.allowance == 19
+    governor.throttled(0.05)
+    assert governor.allowance == 9
+    waited = governor.acquire()
+    assert waited > 0  # held until the pause ended
+
+
+def test_remaining_zero_from_someone_else_pauses_until_reset() -> None:
+    governor = RateGovernor(window=0.2, headroom=0.0)
+    governor.acquire()
+    governor.observe(headers(40, 0, reset=1))
+    assert governor.acquire() > 0
+
+
+def test_counters_snapshot_and_difference() -> None:
+    counters = RequestCounters()
+    counters.count_request("GET /api/v2/deals", 10)
+    before = counters.snapshot()
+    threads = [
+        threading.Thread(
+            target=lambda: [counters.count_request("GET /api/v2/deals/{id}", 1) for _ in range(100)]
+        )
+        for _ in range(4)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    delta = counters.snapshot() - before
+    assert delta.requests == 400 and delta.tokens == 400
+    assert dict(delta.by_operation) == {"GET /api/v2/deals/{id}": 400}
+    assert before.requests == 1  # the snapshot is frozen
