@@ -22,9 +22,13 @@ from __future__ import annotations
 
 import base64
 import copy
+import fnmatch
 import functools
+import hashlib
 import json
+import os
 import re
+import tempfile
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -119,7 +123,65 @@ class FormatAllowance:
         return f"{self.document} format: {self.format}"
 
 
-AnyAllowance = Allowance | FormatAllowance
+@dataclass(frozen=True)
+class PropertyAllowance:
+    """A change to every response-schema property named ``property`` (under a property named
+    ``parent`` when given) of the operations whose document path matches one of ``paths`` (fnmatch
+    patterns; all operations when empty): for a contradiction the document repeats in many places."""
+
+    document: str
+    property: str
+    change: dict[str, Any]
+    reason: str
+    paths: tuple[str, ...] = ()
+    parent: str | None = None
+    replace: bool = False  # the property's schema becomes ``change`` (instead of ``change`` merged in)
+
+    @property
+    def label(self) -> str:
+        where = f" in {', '.join(self.paths)}" if self.paths else ""
+        under = f"{self.parent}." if self.parent else ""
+        return f"{self.document} {under}{self.property}{where}"
+
+
+AnyAllowance = Allowance | FormatAllowance | PropertyAllowance
+
+
+def _change_property(node: Any, allowance: PropertyAllowance, under: str | None = None) -> int:
+    count = 0
+    if isinstance(node, dict):
+        properties = node.get("properties")
+        if isinstance(properties, dict):
+            target = properties.get(allowance.property)
+            if isinstance(target, dict) and (allowance.parent is None or allowance.parent == under):
+                if allowance.replace:
+                    target.clear()
+                target.update(copy.deepcopy(allowance.change))
+                count += 1
+            for name, sub in properties.items():
+                count += _change_property(sub, allowance, name)
+        for key, value in node.items():
+            if key != "properties":
+                count += _change_property(
+                    value, allowance, under if key in _SUBSCHEMA_LISTS or key == "items" else None
+                )
+    elif isinstance(node, list):
+        for value in node:
+            count += _change_property(value, allowance, under)
+    return count
+
+
+def _apply_property_allowance(doc: dict[str, Any], allowance: PropertyAllowance) -> int:
+    count = 0
+    for path, item in doc.get("paths", {}).items():
+        if allowance.paths and not any(fnmatch.fnmatchcase(path, p) for p in allowance.paths):
+            continue
+        for method in HTTP_METHODS:
+            for response in item.get(method, {}).get("responses", {}).values():
+                for media in (response.get("content") or {}).values():
+                    if "schema" in media:
+                        count += _change_property(media["schema"], allowance)
+    return count
 
 
 def _rewrite_format(node: Any, allowance: FormatAllowance) -> int:
@@ -167,6 +229,10 @@ def apply_allowances(doc: dict[str, Any], name: str, allowances: Iterable[AnyAll
         if isinstance(allowance, FormatAllowance):
             if not _rewrite_format(patched.get("paths", {}), allowance):
                 raise KeyError(f"stale allowance, {allowance.label}: the document has no such format")
+            continue
+        if isinstance(allowance, PropertyAllowance):
+            if not _apply_property_allowance(patched, allowance):
+                raise KeyError(f"stale allowance, {allowance.label}: no response schema has that property")
             continue
         tokens = _response_schema_pointer(patched, allowance)
         parent: Any = patched
@@ -322,10 +388,28 @@ ERROR_ENVELOPE: dict[str, Any] = {
 # --------------------------------------------------------------------------------------------------
 
 
+CACHE_DIR = Path(tempfile.gettempdir()) / "pipedrive-sql-openapi-cache"
+
+
 @functools.cache
 def load_document(filename: str) -> dict[str, Any]:
-    with (OPENAPI_DIR / filename).open("rb") as f:
-        loaded: dict[str, Any] = yaml.load(f, Loader=yaml.CSafeLoader)
+    """A vendored document, parsed. Parsing the YAML takes seconds (the v1 file has 37k lines), so the
+    result is kept as JSON in a temporary directory, keyed by the file's hash."""
+    raw = (OPENAPI_DIR / filename).read_bytes()
+    cached = CACHE_DIR / f"{filename}.{hashlib.sha256(raw).hexdigest()[:20]}.json"
+    try:
+        loaded: dict[str, Any] = json.loads(cached.read_bytes())
+        return loaded
+    except (OSError, ValueError):
+        pass
+    loaded = yaml.load(raw, Loader=yaml.CSafeLoader)
+    try:
+        CACHE_DIR.mkdir(parents=True, exist_ok=True)
+        partial = cached.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_text(json.dumps(loaded))
+        os.replace(partial, cached)  # atomic: parallel workers never read half a file
+    except (OSError, TypeError, ValueError):
+        pass  # no cache (or a value JSON cannot hold): only slower
     return loaded
 
 
@@ -452,17 +536,38 @@ ENVELOPE_VALIDATOR = jsonschema.Draft4Validator(ERROR_ENVELOPE)
 # --------------------------------------------------------------------------------------------------
 
 
+def _where(error: jsonschema.ValidationError) -> str:
+    return "body" + "".join(f"[{p!r}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
+
+
+def _discriminator_mismatch(error: jsonschema.ValidationError) -> bool:
+    """An alternative rejected for its tag (``item: {enum: [activity]}``), not for its content."""
+    return error.validator == "enum" and len(error.validator_value) == 1 and len(error.relative_path) == 1
+
+
+def _closest_alternative(
+    errors: Iterable[jsonschema.ValidationError],
+) -> tuple[int, list[jsonschema.ValidationError]]:
+    """The ``anyOf``/``oneOf`` alternative the instance meant (its tag matches), else the one with the
+    fewest errors: its index and its errors."""
+    by_alternative: dict[int, list[jsonschema.ValidationError]] = {}
+    for error in errors:
+        by_alternative.setdefault(int(error.relative_schema_path[0]), []).append(error)
+    ranked = sorted(
+        by_alternative.items(),
+        key=lambda item: (any(_discriminator_mismatch(e) for e in item[1]), len(item[1]), item[0]),
+    )
+    return ranked[0]
+
+
 def _describe(error: jsonschema.ValidationError) -> str:
-    where = "".join(f"[{p!r}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path) or "(root)"
+    if error.context and error.validator in ("anyOf", "oneOf"):
+        index, inner = _closest_alternative(error.context)
+        details = "; ".join(f"{_where(e)}: {e.message[:160]}" for e in inner[:4])
+        more = f"; ... {len(inner) - 4} more" if len(inner) > 4 else ""
+        return f"{_where(error)} matches no {error.validator} alternative; closest ({error.validator}[{index}]): {details}{more}"
     message = error.message if len(error.message) <= 240 else error.message[:240] + "..."
-    text = f"body{where}: {message}"
-    if error.context:
-        # oneOf/anyOf: say why the closest alternative failed.
-        best = jsonschema.exceptions.best_match(error.context)
-        if best is not None:
-            inner = "".join(f"[{p!r}]" if isinstance(p, int) else f".{p}" for p in best.absolute_path)
-            text += f" (closest alternative: body{inner or ''}: {best.message[:200]})"
-    return text
+    return f"{_where(error)}: {message}"
 
 
 def schema_errors(validator: jsonschema.protocols.Validator, body: Any, limit: int = 8) -> list[str]:
@@ -1126,7 +1231,13 @@ class Prober:
         case.label = "unknown id"
         case.path_values = {**success.path_values, first: unknown}
         case.request.url = self.url_for(op, case.path_values)
-        case.expected = (404,)
+        # v1 answers a removed product field with 410 Gone, and documents it on that path.
+        gone = any(
+            "410" in other.documented_statuses()
+            for other in self.index.operations.values()
+            if other.document == op.document and other.path == op.path
+        )
+        case.expected = (404, 410) if gone else (404,)
         return case
 
     def bad_input_case(self, op: SpecOperation, success: Case) -> Case | None:
