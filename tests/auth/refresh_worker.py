@@ -1,38 +1,31 @@
-"""A separate process for test_e2e_processes.py: connect with InitiateOAuth=REFRESH, wait for GO, call the API.
+"""The body of one of the processes of test_e2e_refresh.py's eight-process test.
 
-Run as ``python refresh_worker.py '<json settings>'``. Prints ``READY`` once connected, reads one line
-from stdin (the start signal, so that all workers hit the expired token together), then prints one JSON
-line: ``{"ok", "refreshes", "token"}`` where ``token`` is a digest of the access token used (never the
-token itself).
+Connects with InitiateOAuth=REFRESH (the stored access token has expired), waits at the barrier so that all
+processes use the expired token at the same moment, calls the API, and reports ``{"ok", "refreshes",
+"token", "error"}`` where ``token`` is a digest of the access token it ended with, never the token.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
-import sys
+from typing import Any
 
 from pipedrive_sql.api import ApiClient
 from pipedrive_sql.auth import OAuthAuth, build_auth
 from pipedrive_sql.settings import build_settings
 
 
-def main() -> None:
-    settings = build_settings(json.loads(sys.argv[1]))
-    auth, base = build_auth(settings)
-    assert isinstance(auth, OAuthAuth)
-    print("READY", flush=True)
-    sys.stdin.readline()
+def run_worker(props: dict[str, Any], barrier: Any, results: Any) -> None:
+    report: dict[str, Any] = {"ok": False, "refreshes": 0, "token": "", "error": None}
     try:
+        settings = build_settings(props)
+        auth, base = build_auth(settings)
+        assert isinstance(auth, OAuthAuth)
+        barrier.wait(timeout=60)
         with ApiClient(settings, auth, base_url=base) as client:
-            ok = bool(client.get("/api/v1/users/me").data)
-        error = None
+            report["ok"] = bool(client.get("/api/v1/users/me").data)
+        token = auth.tokens.access_token if auth.tokens else ""
+        report.update(refreshes=auth.refreshes, token=hashlib.sha256(token.encode()).hexdigest()[:16])
     except Exception as exc:
-        ok, error = False, f"{type(exc).__name__}: {exc}"
-    token = auth.tokens.access_token if auth.tokens else ""
-    digest = hashlib.sha256(token.encode()).hexdigest()[:16]
-    print(json.dumps({"ok": ok, "refreshes": auth.refreshes, "token": digest, "error": error}), flush=True)
-
-
-if __name__ == "__main__":
-    main()
+        report["error"] = f"{type(exc).__name__}: {exc}"
+    results.put(report)

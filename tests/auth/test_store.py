@@ -166,3 +166,13 @@ def test_location_may_be_a_file_a_folder_or_memory(tmp_path: Path) -> None:
 def test_reprs_hold_no_secret(tmp_path: Path) -> None:
     text = repr(store(tmp_path / "t.oauth")) + repr(TOKENS) + str(TOKENS)
     assert SECRET not in text and TOKENS.access_token not in text and TOKENS.refresh_token not in text
+
+
+def test_temporary_files_of_dead_writers_are_cleaned_up(tmp_path: Path) -> None:
+    path = tmp_path / "t.oauth"
+    stale, recent = tmp_path / ".t.oauth.abc123.tmp", tmp_path / ".t.oauth.def456.tmp"
+    stale.write_bytes(b"half")
+    recent.write_bytes(b"half")
+    os.utime(stale, (1, 1))
+    store(path).save(TOKENS)
+    assert not stale.exists() and recent.exists()  # a recent one may belong to a live writer

@@ -1,16 +1,11 @@
-"""A separate process for test_e2e_processes.py that gets killed while it writes the settings file.
-
-``python write_worker.py PATH block``: saves token set A, then saves B but stops forever inside the write
-(after the temporary file has its bytes, before the rename) and says ``WRITING`` so the test can kill it.
-``python write_worker.py PATH loop``: saves A and B alternately, forever, saying ``SAVED`` after each.
-"""
+"""Bodies of processes that test_e2e_processes.py kills while they write the settings file."""
 
 from __future__ import annotations
 
 import os
-import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 from pipedrive_sql.auth.store import FileTokenStore
 from pipedrive_sql.auth.tokens import TokenSet
@@ -20,27 +15,25 @@ A = TokenSet("access-A", "refresh-A", 3600, 1_700_000_000_000, "https://a.exampl
 B = TokenSet("access-B", "refresh-B", 3600, 1_700_000_000_001, "https://b.example", "base")
 
 
-def main() -> None:
-    path, mode = Path(sys.argv[1]), sys.argv[2]
+def save_then_hang_mid_write(path: Path, writing: Any) -> None:
+    """Save A, then save B but stop inside the write (bytes on disk, not yet renamed) and say so."""
     store = FileTokenStore(path, CLIENT_ID, SECRET)
-    if mode == "block":
-        store.save(A)
-        real_fsync = os.fsync
+    store.save(A)
+    real_fsync = os.fsync
 
-        def stuck(fd: int) -> None:
-            real_fsync(fd)
-            print("WRITING", flush=True)
-            threading.Event().wait()  # until killed
+    def stuck(fd: int) -> None:
+        real_fsync(fd)
+        writing.set()
+        threading.Event().wait()  # until killed
 
-        os.fsync = stuck
-        store.save(B)
-    else:
-        n = 0
-        while True:
-            store.save(A if n % 2 == 0 else B)
-            n += 1
-            print("SAVED", flush=True)
+    os.fsync = stuck
+    store.save(B)
 
 
-if __name__ == "__main__":
-    main()
+def save_forever(path: Path, saves: Any) -> None:
+    """Save A and B alternately, counting the saves, until killed."""
+    store = FileTokenStore(path, CLIENT_ID, SECRET)
+    while True:
+        store.save(A if saves.value % 2 == 0 else B)
+        with saves.get_lock():
+            saves.value += 1

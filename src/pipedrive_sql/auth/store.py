@@ -13,11 +13,13 @@ silently (which would open a browser on a server, or overwrite tokens someone st
 from __future__ import annotations
 
 import contextlib
+import glob
 import hashlib
 import os
 import re
 import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol
@@ -183,6 +185,7 @@ class FileTokenStore:
             self._seen = _signature(os.stat(self.path))
         except OSError as exc:
             raise self._io_error("write", exc) from None
+        _remove_stale_temp_files(self.path)
 
     def delete(self) -> None:
         with contextlib.suppress(FileNotFoundError):
@@ -255,6 +258,18 @@ def _atomic_write(path: Path, data: bytes) -> None:
             os.unlink(tmp)
         raise
     _fsync_dir(path.parent)
+
+
+_STALE_TEMP_SECONDS = 60.0  # far longer than any write takes: such a file's writer has died
+
+
+def _remove_stale_temp_files(path: Path) -> None:
+    """Remove temporary files that writers killed mid-write left behind (the settings file was intact)."""
+    now = time.time()
+    for leftover in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+        with contextlib.suppress(OSError):
+            if now - leftover.stat().st_mtime > _STALE_TEMP_SECONDS:
+                leftover.unlink()
 
 
 def _fsync_dir(folder: Path) -> None:
