@@ -238,6 +238,7 @@ class SandboxMiddleware:
         spec.oauth_scopes()
 
     def cost(self, method: str, template: str) -> int:
+        method = "GET" if method == "HEAD" else method
         cost = self.costs.get((method, template))
         return cost if cost is not None else spec.token_cost(method, template)
 
@@ -509,6 +510,7 @@ def build_app(
         middleware=[Middleware(SandboxMiddleware, api_routes=routes)],
         exception_handlers={HTTPException: _http_error, Exception: _server_error},
     )
+    app.state.store = store  # what the API handlers read
     app.state.sandbox = SandboxState(
         config=config,
         store=store,

@@ -16,12 +16,17 @@ document's ``/deals/{id}/products``, and Starlette convertors (``{id:int}``) are
 from __future__ import annotations
 
 import functools
+import hashlib
+import marshal
+import os
 import re
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import platformdirs
 import yaml
 
 OPENAPI_DIR = Path(__file__).parent / "openapi"
@@ -72,10 +77,42 @@ class Operation:
 
 @functools.cache
 def document(name: str) -> dict[str, Any]:
-    """One OpenAPI document, parsed once per process (the C loader: the v1 file is 37k lines)."""
-    with (OPENAPI_DIR / DOCUMENTS[name]).open("rb") as f:
-        loaded: dict[str, Any] = yaml.load(f, Loader=yaml.CSafeLoader)
+    """One OpenAPI document, parsed once per process.
+
+    Parsing the YAML takes one to three seconds per document even with the C loader (the v1 file is
+    37k lines), which every process that starts a sandbox would pay. The parsed document is therefore
+    kept in the user's cache directory as ``marshal`` data (plain dicts, lists, strings and numbers; it
+    loads in a few milliseconds), under a name made of the YAML's hash and the Python version.
+    """
+    raw = (OPENAPI_DIR / DOCUMENTS[name]).read_bytes()
+    cached = _cache_file(name, raw)
+    try:
+        loaded: dict[str, Any] = marshal.loads(cached.read_bytes())
+        return loaded
+    except (OSError, EOFError, ValueError, TypeError):
+        pass
+    loaded = yaml.load(raw, Loader=yaml.CSafeLoader)
+    _write_cache(cached, loaded)
     return loaded
+
+
+def _cache_file(name: str, raw: bytes) -> Path:
+    digest = hashlib.sha256(raw).hexdigest()[:20]
+    version = f"py{sys.version_info[0]}{sys.version_info[1]}-m{marshal.version}"
+    return (
+        Path(platformdirs.user_cache_dir("pipedrive-sandbox")) / f"openapi-{name}-{digest}-{version}.marshal"
+    )
+
+
+def _write_cache(path: Path, loaded: dict[str, Any]) -> None:
+    """Best effort: a read-only or missing cache directory only costs the next process the parse."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        temporary.write_bytes(marshal.dumps(loaded))
+        os.replace(temporary, path)  # atomic: a concurrent reader sees the old file or the whole new one
+    except (OSError, ValueError):
+        pass
 
 
 def skeleton(template: str) -> str:

@@ -31,7 +31,7 @@ def sb(faulty: Sandbox) -> Iterator[Sandbox]:
 @pytest.fixture(scope="module")
 def client() -> Iterator[httpx.Client]:
     # One pool for the module: httpx drops a connection that failed (a "reset") and opens another.
-    with httpx.Client(timeout=10) as c:
+    with httpx.Client(timeout=10, verify=False) as c:  # plain HTTP: no CA bundle to load
         yield c
 
 
@@ -108,9 +108,6 @@ def test_latency_delays_every_api_request(client: httpx.Client, sb: Sandbox) -> 
     started = time.monotonic()
     assert get(client, sb).status_code == 200
     assert time.monotonic() - started >= 0.15
-    started = time.monotonic()
-    sb.stats()  # observation endpoints are not delayed
-    assert time.monotonic() - started < 0.15
 
 
 def test_faults_spare_the_oauth_and_observation_endpoints(client: httpx.Client, sb: Sandbox) -> None:
