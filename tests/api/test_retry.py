@@ -116,8 +116,9 @@ def test_writes_are_retried_only_when_surely_not_applied(method: str, failure: o
 )
 def test_ambiguous_write_failures_are_reported_and_not_retried(failure: object) -> None:
     script = Script([failure])
-    with mock_client(script) as client, pytest.raises(errors.AmbiguousWrite) as caught:
-        client.request("PATCH", "/api/v2/deals/7", json={"title": "x"})
+    with mock_client(script) as client:
+        with pytest.raises(errors.AmbiguousWrite) as caught:
+            client.request("PATCH", "/api/v2/deals/7", json={"title": "x"})
         with pytest.raises(errors.AmbiguousWrite) as created:
             client.request("POST", "/api/v2/deals", json={"title": "Big deal"})
     assert len(script.requests) == 2  # one each, no retry
