@@ -87,8 +87,9 @@ def document(name: str) -> dict[str, Any]:
     raw = (OPENAPI_DIR / DOCUMENTS[name]).read_bytes()
     cached = _cache_file(name, raw)
     try:
-        loaded: dict[str, Any] = marshal.loads(cached.read_bytes())
-        return loaded
+        loaded = marshal.loads(cached.read_bytes())
+        if isinstance(loaded, dict) and "paths" in loaded:
+            return loaded
     except (OSError, EOFError, ValueError, TypeError):
         pass
     loaded = yaml.load(raw, Loader=yaml.CSafeLoader)
