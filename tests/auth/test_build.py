@@ -93,7 +93,20 @@ def test_refresh_without_any_tokens_explains_the_ways_to_get_them(tmp_path: Path
 
 def test_off_connects_without_a_token_so_procedures_can_run() -> None:
     auth, base = build_auth(settings(AuthScheme="OAuth", InitiateOAuth="OFF"))
-    assert isinstance(auth, OAuthAuth) and not auth.refreshing and base is None
+    assert isinstance(auth, OAuthAuth) and not auth.refreshing
+    assert base == "https://api.pipedrive.com"  # no host known: Pipedrive's company-neutral one
+
+
+def test_oauth_host_is_base_url_then_api_domain_then_company_domain() -> None:
+    from pipedrive_sql.auth.build import api_base_url
+
+    assert api_base_url(settings(BaseURL="http://proxy"), "https://acme.pipedrive.com") is None
+    assert (
+        api_base_url(settings(CompanyDomain="acme"), "https://acme.pipedrive.com")
+        == "https://acme.pipedrive.com"
+    )
+    assert api_base_url(settings(CompanyDomain="acme"), None) is None
+    assert api_base_url(settings(), None) == "https://api.pipedrive.com"
 
 
 def test_off_uses_the_given_token_with_its_expiry() -> None:

@@ -46,10 +46,10 @@ def test_url_exchange_refresh_status_revoke(sandbox: Sandbox, tmp_path: Path) ->
     with pytest.raises(ConfigurationError, match="Not signed in"):
         commands.oauth_refresh(settings)
     # the revoked refresh token is dead at the server too
-    from pipedrive_sql.auth.procedures import PROCEDURES
+    from pipedrive_sql.auth.procedures import procedure
 
     with pytest.raises(OAuthError, match="refresh token was refused"):
-        PROCEDURES["RefreshOAuthAccessToken"].call(
+        procedure("RefreshOAuthAccessToken").call(
             oauth_settings(sandbox, tmp_path / "x.oauth", InitiateOAuth="OFF"),
             {"OAuthRefreshToken": second.refresh_token},
         )

@@ -16,7 +16,7 @@ import pytest
 from pipedrive_sandbox.server import Sandbox
 from pipedrive_sql.api import ApiClient
 from pipedrive_sql.auth import OAuthAuth, build_auth
-from pipedrive_sql.auth.procedures import PROCEDURES
+from pipedrive_sql.auth.procedures import procedure
 from pipedrive_sql.errors import AuthenticationError, ConfigurationError, OAuthError
 from pipedrive_sql.settings import Settings
 
@@ -88,7 +88,7 @@ def test_redirect_with_a_foreign_state_is_refused_and_its_code_not_used(
     # the code in the refused redirect was never exchanged: it still works once
     code = code_from(browser.locations[0])
     redirect = parse_qs(urlsplit(browser.opened[0]).query)["redirect_uri"][0]
-    rows = PROCEDURES["GetOAuthAccessToken"].call(
+    rows = procedure("GetOAuthAccessToken").call(
         oauth_settings(sandbox, tmp_path / "x.oauth", InitiateOAuth="OFF", CallbackURL=redirect),
         {"AuthMode": "WEB", "Verifier": code},
     )
@@ -124,7 +124,7 @@ def test_headless_option_1(sandbox: Sandbox, tmp_path: Path) -> None:
     # Machine with a browser: InitiateOAuth=OFF and EXEC GetOAuthAuthorizationURL.
     desktop = oauth_settings(sandbox, tmp_path / "unused.oauth", InitiateOAuth="OFF", CallbackURL=callback)
     build_auth(desktop)  # OFF connects without any token, so that the procedure can run
-    [row] = PROCEDURES["GetOAuthAuthorizationURL"].call(desktop, {"CallbackURL": callback})
+    [row] = procedure("GetOAuthAuthorizationURL").call(desktop, {"CallbackURL": callback})
     code = code_from(consent(row["Url"]))  # the user approves and notes the code from the address bar
     # Headless machine: REFRESH + OAuthVerifier + OAuthSettingsLocation; connecting writes the file.
     location = tmp_path / "headless" / "oauth.bin"
@@ -173,7 +173,7 @@ def test_off_uses_the_given_token_and_an_expired_one_names_the_procedure(
     off = oauth_settings(
         sandbox, tmp_path / "o.oauth", InitiateOAuth="OFF", CallbackURL="http://localhost:33333"
     )
-    [tokens] = PROCEDURES["GetOAuthAccessToken"].call(off, {"AuthMode": "WEB", "Verifier": code})
+    [tokens] = procedure("GetOAuthAccessToken").call(off, {"AuthMode": "WEB", "Verifier": code})
     assert not (tmp_path / "o.oauth").exists()  # OFF never stores
     assert tokens["ApiDomain"] == sandbox.url and tokens["ExpiresIn"] > 0
     given = oauth_settings(
@@ -198,7 +198,7 @@ def test_off_uses_the_given_token_and_an_expired_one_names_the_procedure(
     auth, base = build_auth(expired)
     with pytest.raises(AuthenticationError, match="RefreshOAuthAccessToken"):
         me(expired, auth, base)
-    [renewed] = PROCEDURES["RefreshOAuthAccessToken"].call(
+    [renewed] = procedure("RefreshOAuthAccessToken").call(
         expired, {"OAuthRefreshToken": tokens["OAuthRefreshToken"]}
     )
     assert renewed["OAuthAccessToken"] != tokens["OAuthAccessToken"]
@@ -216,7 +216,7 @@ def test_off_uses_the_given_token_and_an_expired_one_names_the_procedure(
 def test_refresh_from_tokens_given_as_properties(sandbox: Sandbox, tmp_path: Path) -> None:
     code = approved_code(sandbox)
     off = oauth_settings(sandbox, tmp_path / "x", InitiateOAuth="OFF", CallbackURL="http://localhost:33333")
-    [tokens] = PROCEDURES["GetOAuthAccessToken"].call(off, {"AuthMode": "WEB", "Verifier": code})
+    [tokens] = procedure("GetOAuthAccessToken").call(off, {"AuthMode": "WEB", "Verifier": code})
     settings = oauth_settings(
         sandbox, "memory://props-test", InitiateOAuth="REFRESH", OAuthRefreshToken=tokens["OAuthRefreshToken"]
     )

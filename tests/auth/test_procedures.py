@@ -6,7 +6,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from pipedrive_sql.auth.procedures import PROCEDURES
+from pipedrive_sql.auth.procedures import PROCEDURES, procedure
 from pipedrive_sql.errors import ConfigurationError, ProgrammingError
 from pipedrive_sql.settings import build_settings
 
@@ -14,7 +14,7 @@ from pipedrive_sql.settings import build_settings
 def test_the_three_procedures_with_their_parameters_and_columns() -> None:
     shape = {
         name: ([p.name for p in proc.parameters], [c.name for c in proc.columns])
-        for name, proc in PROCEDURES.items()
+        for name, proc in ((p.name, p) for p in PROCEDURES)
     }
     assert shape == {
         "GetOAuthAuthorizationURL": (["CallbackURL", "Scope", "State"], ["Url"]),
@@ -27,11 +27,11 @@ def test_the_three_procedures_with_their_parameters_and_columns() -> None:
             ["OAuthAccessToken", "OAuthRefreshToken", "ExpiresIn", "ApiDomain"],
         ),
     }
-    assert all(p.description for proc in PROCEDURES.values() for p in proc.parameters)
+    assert all(p.description for proc in PROCEDURES for p in proc.parameters)
 
 
 def test_arguments_are_case_insensitive_and_checked() -> None:
-    proc = PROCEDURES["GetOAuthAccessToken"]
+    proc = procedure("GetOAuthAccessToken")
     assert proc.bind({"authmode": "web", "@Verifier": "c"}) == {"AuthMode": "WEB", "Verifier": "c"}
     with pytest.raises(ProgrammingError, match="Did you mean Verifier"):
         proc.bind({"Verifer": "c"})
@@ -43,7 +43,7 @@ def test_authorization_url_needs_only_the_client_id() -> None:
     settings = build_settings(
         {"AuthScheme": "OAuth", "InitiateOAuth": "OFF", "OAuthClientId": "cid", "OAuthServerURL": "http://o"}
     )
-    [row] = PROCEDURES["GetOAuthAuthorizationURL"].call(
+    [row] = procedure("GetOAuthAuthorizationURL").call(
         settings, {"CallbackURL": "http://localhost:5555/cb", "State": "xyz", "Scope": "deals:read"}
     )
     parts = urlsplit(row["Url"])
@@ -55,10 +55,10 @@ def test_authorization_url_needs_only_the_client_id() -> None:
         "scope": ["deals:read"],
     }
     with pytest.raises(ConfigurationError, match="OAuthClientId"):
-        PROCEDURES["GetOAuthAuthorizationURL"].call(build_settings({}), {})
+        procedure("GetOAuthAuthorizationURL").call(build_settings({}), {})
 
 
 def test_web_mode_needs_a_verifier() -> None:
     settings = build_settings({"OAuthClientId": "c", "OAuthClientSecret": "s", "InitiateOAuth": "OFF"})
     with pytest.raises(ProgrammingError, match="Verifier"):
-        PROCEDURES["GetOAuthAccessToken"].call(settings, {"AuthMode": "WEB"})
+        procedure("GetOAuthAccessToken").call(settings, {"AuthMode": "WEB"})

@@ -38,6 +38,7 @@ from pipedrive_sql.settings import Settings
 __all__ = ["OAuthContext", "build_auth", "oauth_context", "open_store"]
 
 logger = logging.getLogger("pipedrive_sql")  # nothing secret is logged here
+NEUTRAL_API_HOST = "https://api.pipedrive.com"
 _WHERE_TOKEN = "find it in Pipedrive under Settings > Personal preferences > API"
 _SUBDOMAIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?")
 _PIPEDRIVE_HOST = re.compile(r"(?i)(?:https?://)?[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.pipedrive\.com/?")
@@ -51,8 +52,9 @@ def build_auth(
     echo: Callable[[str], object] | None = None,
     sign_in_timeout: float = DEFAULT_TIMEOUT,
 ) -> tuple[httpx.Auth, str | None]:
-    """The authenticator for a connection, and the API base URL its tokens name (None: use BaseURL or
-    CompanyDomain). May sign in (GETANDREFRESH without tokens) or exchange OAuthVerifier (REFRESH).
+    """The authenticator for a connection, and the API base URL it implies (None: use BaseURL or
+    CompanyDomain; see ``api_base_url`` for OAuth). May sign in (GETANDREFRESH without tokens) or exchange
+    OAuthVerifier (REFRESH).
 
     ``browser`` replaces the default-browser opener of the desktop sign-in; ``echo`` receives what the
     sign-in tells the user (standard error otherwise).
@@ -153,13 +155,26 @@ def _oauth_auth(
     mode = settings["InitiateOAuth"]
     if mode == "OFF":
         tokens = property_tokens(settings)
-        return OAuthAuth(tokens), None
+        return OAuthAuth(tokens), api_base_url(settings, None)
     ctx = oauth_context(settings, dsn_name=dsn_name)
     if mode == "REFRESH":
         tokens = _tokens_for_refresh(settings, ctx)
     else:
         tokens = _tokens_for_getandrefresh(settings, ctx, browser, echo, sign_in_timeout)
-    return OAuthAuth(tokens, endpoints=ctx.endpoints, store=ctx.store), tokens.api_domain
+    auth = OAuthAuth(tokens, endpoints=ctx.endpoints, store=ctx.store)
+    return auth, api_base_url(settings, tokens.api_domain)
+
+
+def api_base_url(settings: Settings, api_domain: str | None) -> str | None:
+    """The API host of an OAuth connection: None when BaseURL is set (it wins: proxies, the sandbox), else
+    the tokens' ``api_domain``; None again when CompanyDomain names the host; else Pipedrive's
+    company-neutral host, which serves any OAuth token (a connection with InitiateOAuth=OFF and no token
+    yet must still open, to run GetOAuthAuthorizationURL)."""
+    if settings["BaseURL"]:
+        return None
+    if api_domain:
+        return api_domain
+    return None if settings["CompanyDomain"] else NEUTRAL_API_HOST
 
 
 def property_tokens(settings: Settings) -> TokenSet | None:

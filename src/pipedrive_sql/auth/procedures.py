@@ -30,12 +30,14 @@ from pipedrive_sql.errors import ProgrammingError, did_you_mean
 from pipedrive_sql.settings import Settings
 
 __all__ = [
+    "BY_NAME",
     "PROCEDURES",
     "Procedure",
     "ProcedureColumn",
     "ProcedureParameter",
     "get_oauth_access_token",
     "get_oauth_authorization_url",
+    "procedure",
     "refresh_oauth_access_token",
 ]
 
@@ -222,49 +224,59 @@ _TOKEN_COLUMNS = (
     ProcedureColumn("ApiDomain", "varchar", "The API base URL these tokens belong to."),
 )
 
-PROCEDURES: dict[str, Procedure] = {
-    p.name: p
-    for p in (
-        Procedure(
-            "GetOAuthAuthorizationURL",
-            "The URL where the user approves access; the redirect carries the code for GetOAuthAccessToken "
-            "or OAuthVerifier.",
-            (_CALLBACK, _SCOPE, _STATE),
-            (ProcedureColumn("Url", "varchar", "The authorization URL to open in a browser."),),
-            get_oauth_authorization_url,
-        ),
-        Procedure(
-            "GetOAuthAccessToken",
-            "Tokens for a code from the redirect (WEB) or from a sign-in with the browser (APP); saved to "
-            "OAuthSettingsLocation unless InitiateOAuth=OFF.",
-            (
-                ProcedureParameter(
-                    "AuthMode",
-                    "varchar",
-                    "APP: sign in with the browser on this machine. WEB: exchange Verifier.",
-                    default="APP",
-                    choices=("APP", "WEB"),
-                ),
-                ProcedureParameter("Verifier", "varchar", "The code from the redirect (AuthMode='WEB')."),
-                _CALLBACK,
-                _SCOPE,
-                _STATE,
+# A sequence, as the engine's registry expects of the layers below it (pipedrive_sql.engine.procedures).
+PROCEDURES: tuple[Procedure, ...] = (
+    Procedure(
+        "GetOAuthAuthorizationURL",
+        "The URL where the user approves access; the redirect carries the code for GetOAuthAccessToken "
+        "or OAuthVerifier.",
+        (_CALLBACK, _SCOPE, _STATE),
+        (ProcedureColumn("Url", "varchar", "The authorization URL to open in a browser."),),
+        get_oauth_authorization_url,
+    ),
+    Procedure(
+        "GetOAuthAccessToken",
+        "Tokens for a code from the redirect (WEB) or from a sign-in with the browser (APP); saved to "
+        "OAuthSettingsLocation unless InitiateOAuth=OFF.",
+        (
+            ProcedureParameter(
+                "AuthMode",
+                "varchar",
+                "APP: sign in with the browser on this machine. WEB: exchange Verifier.",
+                default="APP",
+                choices=("APP", "WEB"),
             ),
-            _TOKEN_COLUMNS,
-            get_oauth_access_token,
+            ProcedureParameter("Verifier", "varchar", "The code from the redirect (AuthMode='WEB')."),
+            _CALLBACK,
+            _SCOPE,
+            _STATE,
         ),
-        Procedure(
-            "RefreshOAuthAccessToken",
-            "A new access token for a refresh token.",
-            (
-                ProcedureParameter(
-                    "OAuthRefreshToken",
-                    "varchar",
-                    "The refresh token (default: the OAuthRefreshToken property, then the stored one).",
-                ),
+        _TOKEN_COLUMNS,
+        get_oauth_access_token,
+    ),
+    Procedure(
+        "RefreshOAuthAccessToken",
+        "A new access token for a refresh token.",
+        (
+            ProcedureParameter(
+                "OAuthRefreshToken",
+                "varchar",
+                "The refresh token (default: the OAuthRefreshToken property, then the stored one).",
             ),
-            _TOKEN_COLUMNS,
-            refresh_oauth_access_token,
         ),
-    )
-}
+        _TOKEN_COLUMNS,
+        refresh_oauth_access_token,
+    ),
+)
+
+BY_NAME: dict[str, Procedure] = {p.name.lower(): p for p in PROCEDURES}
+
+
+def procedure(name: str) -> Procedure:
+    """The auth procedure called ``name`` (case-insensitive)."""
+    found = BY_NAME.get(name.lower())
+    if found is None:
+        raise ProgrammingError(
+            f"There is no OAuth procedure {name!r}.{did_you_mean(name, [p.name for p in PROCEDURES])}"
+        )
+    return found
