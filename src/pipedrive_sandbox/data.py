@@ -80,14 +80,14 @@ DEAL_CURRENCY_WEIGHTS = (36, 34, 12, 6, 5, 3, 4)
 # Rough value of one unit in EUR, so that amounts in JPY look like amounts in JPY.
 EUR_RATE = {"EUR": 1.0, "USD": 0.92, "GBP": 1.17, "SEK": 0.087, "CHF": 1.05, "JPY": 0.0062, "BRL": 0.17}
 
-ACTIVITY_TYPES: tuple[tuple[str, str, str], ...] = (
-    # (name, key_string, icon_key)
-    ("Call", "call", "call"),
-    ("Meeting", "meeting", "meeting"),
-    ("Task", "task", "task"),
-    ("Deadline", "deadline", "deadline"),
-    ("Email", "email", "email"),
-    ("Lunch", "lunch", "lunch"),
+ACTIVITY_TYPES: tuple[tuple[str, str, str, str], ...] = (
+    # (name, key_string, icon_key, color)
+    ("Call", "call", "call", "2F6BD6"),
+    ("Meeting", "meeting", "meeting", "7B3FBF"),
+    ("Task", "task", "task", "3A9A5B"),
+    ("Deadline", "deadline", "deadline", "D64541"),
+    ("Email", "email", "email", "E3A21A"),
+    ("Lunch", "lunch", "lunch", "8A8F99"),
 )
 ACTIVITY_TYPE_WEIGHTS = (30, 20, 22, 8, 15, 5)
 
@@ -824,6 +824,10 @@ class _Gen:
     def uuid(self) -> str:
         return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
 
+    def lognormal_pool(self, mu: float, sigma: float, size: int = 4_096) -> list[float]:
+        """Draws from a log-normal distribution to sample from: one draw per record costs far more."""
+        return [self.rng.lognormvariate(mu, sigma) for _ in range(size)]
+
     def times(self, start: int = HISTORY_START, end: int = HISTORY_END) -> tuple[int, int]:
         """An (add_time, update_time) pair within [start, end], skewed to recent updates."""
         rnd = self.rng.random
@@ -1012,6 +1016,7 @@ class _Gen:
         k_interests = cf["Interests"]["code"]
         interest_ids = [o["id"] for o in cf["Interests"]["options"]]
         k_since = cf["Customer since"]["code"]
+        interest_sets = _subsets(interest_ids, 3)
         persons: dict[Any, Record] = {}
         self.org_persons: dict[int, list[int]] = {}
         phone_labels = ("work", "mobile", "home", "other")
@@ -1068,7 +1073,7 @@ class _Gen:
             if rnd() < 0.5:
                 record[k_score] = float(int(rnd() * 1000)) / 10
             if rnd() < 0.35:
-                record[k_interests] = tuple(sorted(rng.sample(interest_ids, 1 + int(rnd() * 3))))
+                record[k_interests] = interest_sets[int(rnd() * len(interest_sets))]
             if rnd() < 0.3:
                 record[k_since] = _date(add + int(rnd() * 400 * DAY))
             if rnd() < 0.02:
@@ -1150,6 +1155,8 @@ class _Gen:
         keys = {name: definition["code"] for name, definition in cf.items()}
         source_ids = [o["id"] for o in cf["Deal source"]["options"]]
         interest_ids = [o["id"] for o in cf["Product interest"]["options"]]
+        self.interest_sets = _subsets(interest_ids, 3)
+        values = self.lognormal_pool(8.4, 1.1)
         competitors = ("Salesforce", "HubSpot", "Zoho", "Close", "Freshsales", "In-house tool")
         currencies = rng.choices(DEAL_CURRENCIES, DEAL_CURRENCY_WEIGHTS, k=n)
         pipelines = rng.choices(pipeline_ids, pipeline_weights, k=n)
@@ -1172,7 +1179,9 @@ class _Gen:
             value = (
                 0.0
                 if rnd() < 0.04
-                else round(rng.lognormvariate(8.4, 1.1) / EUR_RATE[currency], -1 if currency != "JPY" else -3)
+                else round(
+                    values[int(rnd() * len(values))] / EUR_RATE[currency], -1 if currency != "JPY" else -3
+                )
             )
             add = HISTORY_START + int(rnd() * (HISTORY_END - HISTORY_START - 5 * DAY))
             if status == "open":
@@ -1247,7 +1256,7 @@ class _Gen:
         if rnd() < 0.7:
             record[keys["Deal source"]] = source_ids[int(rnd() * len(source_ids))]
         if rnd() < 0.5:
-            record[keys["Product interest"]] = tuple(sorted(rng.sample(interest_ids, 1 + int(rnd() * 3))))
+            record[keys["Product interest"]] = self.interest_sets[int(rnd() * len(self.interest_sets))]
         if rnd() < 0.5:
             record[keys["Contract value"]] = (round(record["value"] * (0.8 + rnd() * 0.6), 0), currency)
         if rnd() < 0.4:
@@ -1646,14 +1655,14 @@ class _Gen:
                 "name": name,
                 "key_string": key,
                 "icon_key": icon,
-                "color": None,
+                "color": color,
                 "order_nr": index + 1,
                 "active_flag": True,
                 "is_custom_flag": False,
                 "add_time": HISTORY_START,
                 "update_time": HISTORY_START,
             }
-            for index, (name, key, icon) in enumerate(ACTIVITY_TYPES)
+            for index, (name, key, icon, color) in enumerate(ACTIVITY_TYPES)
         }
         self.tables["currency"] = {
             index + 1: {
@@ -1669,21 +1678,29 @@ class _Gen:
         }
 
 
-def _date(timestamp: int) -> str:
-    """``YYYY-MM-DD`` of an epoch second (cheaper than datetime for millions of calls)."""
-    days = timestamp // DAY
-    return _DATE_CACHE.get(days) or _date_slow(days)
-
-
-_DATE_CACHE: dict[int, str] = {}
-
-
-def _date_slow(days: int) -> str:
+def _date_table() -> list[str]:
+    """``YYYY-MM-DD`` of every day from 1970 to 2069: a list index is the cheapest epoch-to-date there is."""
     import datetime as _dt
 
-    text = (_dt.date(1970, 1, 1) + _dt.timedelta(days=days)).isoformat()
-    _DATE_CACHE[days] = text
-    return text
+    if not _DATES:
+        first = _dt.date(1970, 1, 1)
+        _DATES.extend((first + _dt.timedelta(days=n)).isoformat() for n in range(36_525))
+    return _DATES
+
+
+_DATES: list[str] = []
+
+
+def _date(timestamp: int) -> str:
+    """``YYYY-MM-DD`` of an epoch second."""
+    return _date_table()[timestamp // DAY]
+
+
+def _subsets(ids: Sequence[int], most: int) -> list[tuple[int, ...]]:
+    """Every non-empty subset of ``ids`` with at most ``most`` members, as sorted tuples (shared values)."""
+    from itertools import combinations
+
+    return [combo for size in range(1, most + 1) for combo in combinations(sorted(ids), size)]
 
 
 def file_content(record: Record) -> bytes:

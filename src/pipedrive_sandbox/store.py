@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import bisect
 import gc
-import itertools
 import random
 import time
 import uuid
@@ -78,7 +77,8 @@ class StoreError(Exception):
 class Store:
     def __init__(self, config: SandboxConfig, clock: NowSource | None = None) -> None:
         self.config = config
-        self._clock = clock
+        # The app may attach its own clock (one tests can advance) after construction: ``store.clock = c``.
+        self.clock = clock
         dataset = data.generate(config)
         self.company_id = dataset.company_id
         self.company_name = dataset.company_name
@@ -100,9 +100,7 @@ class Store:
         self._cache: dict[Any, tuple[tuple[int, ...], Any]] = {}
         self._tokens = {user["api_token"]: uid for uid, user in self.users.items()}
         self._last_now = float(data.HISTORY_END)
-        self._changes: list[tuple[int, int, str, Any]] | None = None  # built on the first /recents call
-        self._latest: dict[tuple[str, Any], int] = {}
-        self._seq = itertools.count()
+        self._recent: tuple[Any, list[tuple[str, Any, int]]] | None = None  # the last /recents answer
         self._uuid_rng = random.Random(config.seed ^ 0x5EED)
         # Everything generated lives as long as the process; keep the cyclic GC from walking it again.
         gc.collect()
@@ -118,7 +116,7 @@ class Store:
 
     def now(self) -> datetime:
         """The current UTC time, never earlier than a previous reading nor than the generated history."""
-        real = self._clock.time() if self._clock is not None else time.time()
+        real = self.clock.time() if self.clock is not None else time.time()
         self._last_now = max(self._last_now, real)
         return datetime.fromtimestamp(self._last_now, UTC)
 
@@ -282,11 +280,8 @@ class Store:
         self._touched(kind, record)
 
     def _touched(self, kind: str, record: Record) -> None:
+        # Caches (sorted indexes, counts, recents) compare versions to know they are stale.
         self._version[kind] += 1
-        if self._changes is not None and kind in RECENT_ITEMS:
-            seq = next(self._seq)
-            self._changes.append((record["update_time"], seq, kind, record["id"]))
-            self._latest[(kind, record["id"])] = seq
 
     def _apply_rules(
         self, kind: str, old: Record | None, changes: Record, user_id: int | None, now: int
@@ -521,31 +516,27 @@ class Store:
     # -- recents --------------------------------------------------------------------------------------
 
     def changes_since(self, since: int, kinds: set[str] | None = None) -> list[tuple[str, Any, int]]:
-        """(kind, id, update_time) of the records changed at or after ``since``, oldest first, each once."""
-        if self._changes is None:
-            self._build_changes()
-        assert self._changes is not None
-        start = bisect.bisect_left(self._changes, (since, -1, "", 0))
-        out: list[tuple[str, Any, int]] = []
-        for ts, seq, kind, record_id in itertools.islice(self._changes, start, None):
-            if kinds is not None and kind not in kinds:
-                continue
-            if self._latest.get((kind, record_id)) != seq or record_id not in self.tables[kind]:
-                continue
-            out.append((kind, record_id, ts))
-        return out
+        """(kind, id, update_time) of the records changed at or after ``since``, oldest first, each once.
 
-    def _build_changes(self) -> None:
-        rows = sorted(
+        Every write stamps ``update_time``, so the records themselves are the change log: a scan finds
+        what changed (a tenth of a second at scale 100 000, cheaper than keeping a sorted log of every
+        write), and the answer is kept for the next page of the same question until something changes.
+        """
+        chosen = tuple(sorted(kinds if kinds is not None else RECENT_ITEMS))
+        stamp = tuple(self._version[kind] for kind in chosen)
+        hit = self._recent
+        if hit is not None and hit[0] == (since, chosen, stamp):
+            return hit[1]
+        rows = [
             (record.get("update_time") or 0, kind, record_id)
-            for kind in RECENT_ITEMS
+            for kind in chosen
             for record_id, record in self.tables[kind].items()
-        )
-        self._changes = []
-        for ts, kind, record_id in rows:
-            seq = next(self._seq)
-            self._changes.append((ts, seq, kind, record_id))
-            self._latest[(kind, record_id)] = seq
+            if (record.get("update_time") or 0) >= since
+        ]
+        rows.sort(key=lambda row: (row[0], row[1], str(row[2])))
+        result = [(kind, record_id, ts) for ts, kind, record_id in rows]
+        self._recent = ((since, chosen, stamp), result)
+        return result
 
     # -- files ----------------------------------------------------------------------------------------
 
