@@ -129,6 +129,7 @@ class TableSpec:
     sort_style: str = "v2"  # "v2": sort_by + sort_direction; "v1": sort="field ASC"; "" none
     limit_pushable: bool = True  # the endpoint pages, so a LIMIT can stop it early
     paged: bool = True
+    max_page_size: int = 500  # the endpoint's largest page (/v1/files: 100)
     fixed_params: Mapping[str, str] = field(default_factory=dict)
     source: Source | None = None
     custom_entity: str = ""  # "deal", "person", ...: custom fields come from /api/v2/{entity}Fields

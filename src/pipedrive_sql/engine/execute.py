@@ -108,6 +108,7 @@ class Engine:
         self._serial = itertools.count()
         self._lock = threading.Lock()
         self.closed = False
+        self.pushdown = True  # False plans like a driver without pushdown (benchmarks, tests)
 
     def session(self) -> Session:
         if self.closed:
@@ -140,6 +141,7 @@ class Engine:
             page_size=int(self.settings["Pagesize"]) if self.settings is not None else 500,
             max_rows=int(self.settings["MaxRows"]) if self.settings is not None else -1,
             prefix=prefix,
+            pushdown=self.pushdown,
         )
 
     def close(self) -> None:

@@ -141,8 +141,13 @@ def plan_query(
     page_size: int = 500,
     max_rows: int = -1,
     prefix: str = "__pd",
+    pushdown: bool = True,
 ) -> QueryPlan:
-    """Plan ``tree`` (changed in place: table references are renamed, MaxRows becomes a LIMIT)."""
+    """Plan ``tree`` (changed in place: table references are renamed, MaxRows becomes a LIMIT).
+
+    ``pushdown=False`` plans what a driver without pushdown would do: read every record of every table
+    (children through their parents) and leave all the work to DuckDB. Benchmarks and tests compare with it.
+    """
     if max_rows is not None and max_rows > 0:
         _cap_rows(tree, max_rows)
     system_names = {s.lower(): s for s in system_tables}
@@ -156,7 +161,8 @@ def plan_query(
             system.append(SystemRef(name, system_names[spec_name.lower()]))
         else:
             spec = catalog.table(spec_name)
-            scans.append(_ScanPlanner(node, spec, catalog, projection, name, page_size).plan())
+            planner = _ScanPlanner(node, spec, catalog, projection, name, page_size, pushdown=pushdown)
+            scans.append(planner.plan())
         _rename(node, name)
     return QueryPlan(tree, scans, system)
 
@@ -305,19 +311,22 @@ class _ScanPlanner:
         projection: _Projection,
         name: str,
         page_size: int,
+        *,
+        pushdown: bool = True,
     ) -> None:
         self.node = node
         self.spec = spec
         self.catalog = catalog
         self.name = name
-        self.page_size = page_size
+        self.pushdown = pushdown
         self.alias = _alias_of(node)
-        self.columns = projection.columns(node, spec)
+        self.columns = projection.columns(node, spec) if pushdown else spec.columns
         self.select, self.join = _owning_select(node)
         self.sources = _sources(self.select) if self.select is not None else [node]
         source = spec.source
         # The collection the API calls read: the parent's for exploded views (PersonEmails reads persons).
         self.fetch = catalog.builtin(source.table) if source is not None and source.explode else spec
+        self.page_size = min(page_size, self.fetch.max_page_size)
         self.id_column = (
             source.column
             if source is not None and source.explode
@@ -356,12 +365,12 @@ class _ScanPlanner:
             page_size=self.page_size,
             visible=self.fetch.visible,
         )
-        if not empty:
+        if not empty and self.pushdown:
             self._push_order_and_limit(plan)
         return plan
 
     def _candidate_conditions(self) -> list[tuple[exp.Expression, bool]]:
-        if self.select is None:
+        if self.select is None or not self.pushdown:
             return []
         found = [
             (c, True) for c in conjuncts(self.select.args.get("where") and self.select.args["where"].this)
@@ -491,6 +500,8 @@ class _ScanPlanner:
         """(keys pushed, calls, parent scan, empty)."""
         used: set[str] = set()
         base: dict[str, str] = dict(self.fetch.fixed_params)
+        if self.fetch.paged and self.fetch.max_page_size < 500:
+            base["limit"] = str(self.page_size)
         for param, rng in self.ranges.items():
             value, exact = _range_value(rng)
             base[param] = value
@@ -591,7 +602,7 @@ class _ScanPlanner:
                 {source.param: ",".join(str(i) for i in ordered[k : k + size])}
                 for k in range(0, len(ordered), size)
             ], None
-        if source.required:
+        if source.required and self.pushdown:
             raise ProgrammingError(
                 f"{self.spec.name} is read one request per {source.table[:-1].lower()}: add a condition on "
                 f"{source.column} (WHERE {source.column} = 5, or {source.column} IN (...), or join on it "

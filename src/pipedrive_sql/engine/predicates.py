@@ -55,6 +55,8 @@ def literal_value(node: exp.Expression | None) -> Any:
         if node.is_string:
             return node.this
         return _number(node.this)
+    if isinstance(node, exp.National):  # N'text'
+        return str(node.this)
     if isinstance(node, exp.Neg):
         inner = literal_value(node.this)
         return -inner if isinstance(inner, int | float) and not isinstance(inner, bool) else NO_VALUE

@@ -10,8 +10,8 @@ A procedure is any object with this shape (``pipedrive_sql.auth.procedures.Proce
 
 How procedures get here:
 - ``register(procedure)`` adds one to the process-wide registry (modules of the engine layer and above);
-- modules of lower layers, which must not import the engine, expose a list ``PROCEDURES`` and are named in
-  ``PROVIDERS``; the registry imports them the first time it is used (``pipedrive_sql.auth.procedures``).
+- modules of lower layers, which must not import the engine, expose ``PROCEDURES`` (a list, or a dict by
+  name) and are named in ``PROVIDERS``; the registry imports them the first time it is used (``pipedrive_sql.auth.procedures``).
 
 ``context`` offers what a procedure may need beyond its arguments: ``client`` (the ApiClient), ``catalog``,
 ``connection`` (the DB-API connection) and ``dsn_name``; a procedure receives only the context names its
@@ -171,7 +171,10 @@ class ProcedureRegistry:
                 if exc.name and module_name.startswith(exc.name):
                     continue  # that part of the product is not installed (yet)
                 raise
-            for procedure in getattr(module, "PROCEDURES", ()):
+            provided = getattr(module, "PROCEDURES", ())
+            if isinstance(provided, Mapping):
+                provided = provided.values()
+            for procedure in provided:
                 with self._lock:
                     self._procedures.setdefault(procedure.name.lower(), procedure)
 
