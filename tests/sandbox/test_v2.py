@@ -129,13 +129,14 @@ def test_limit_defaults_to_100_and_more_than_500_is_rejected(api: httpx.Client, 
 @pytest.mark.parametrize("param", ["owner_id", "person_id", "org_id", "pipeline_id", "stage_id"])
 def test_deal_filters(api: httpx.Client, sandbox: Sandbox, param: str) -> None:
     deals = [d for d in live(sandbox.store, "deal") if not d.get("is_archived") and d.get(param)]
-    value = Counter_most_common([d[param] for d in deals])
+    value = most_common([d[param] for d in deals])
     items, _ = collect(api, "/api/v2/deals", limit=500, **{param: value})
     assert items and all(d[param] == value for d in items)
     assert sorted(d["id"] for d in items) == sorted(d["id"] for d in deals if d[param] == value)
 
 
-def Counter_most_common(values: list[Any]) -> Any:  # noqa: N802 - reads like the Counter call it wraps
+def most_common(values: list[Any]) -> Any:
+    """The most frequent value (ties broken by its text, so the choice is stable)."""
     counts: dict[Any, int] = {}
     for value in values:
         counts[value] = counts.get(value, 0) + 1
@@ -202,7 +203,7 @@ def test_invalid_sort_values_are_rejected(api: httpx.Client) -> None:
 
 def test_person_filters_org_owner_and_deal(api: httpx.Client, sandbox: Sandbox) -> None:
     store = sandbox.store
-    org_id = Counter_most_common([p["org_id"] for p in live(store, "person") if p.get("org_id")])
+    org_id = most_common([p["org_id"] for p in live(store, "person") if p.get("org_id")])
     persons = data(api.get("/api/v2/persons", params={"org_id": org_id, "limit": 500}))
     assert persons and all(p["org_id"] == org_id for p in persons)
     deal_id = next(
