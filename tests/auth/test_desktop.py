@@ -158,3 +158,13 @@ def test_busy_port_is_a_clear_error_naming_callback_url() -> None:
 def test_callback_url_must_be_loopback_http(url: str) -> None:
     with pytest.raises(ConfigurationError, match="loopback"):
         CallbackListener(url, "s")
+
+
+def test_ipv6_loopback_callback() -> None:
+    try:
+        listener = CallbackListener("http://[::1]:0/cb", "s" * 43)
+    except ConfigurationError:
+        pytest.skip("this machine has no IPv6 loopback")
+    with listener:
+        assert listener.redirect_uri.startswith("http://[::1]:")
+        assert httpx.get(listener.redirect_uri.replace("/cb", "/other")).status_code == 404
