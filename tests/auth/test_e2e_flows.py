@@ -252,3 +252,16 @@ def test_wrong_client_secret_at_the_token_endpoint_is_a_clear_error(sandbox: San
         build_auth(wrong)
     assert "OAuthClientSecret" in str(caught.value) and caught.value.error == "invalid_client"
     assert "not-the-real-secret" not in str(caught.value)
+
+
+def test_getandrefresh_with_a_verifier_needs_no_browser(sandbox: Sandbox, tmp_path: Path) -> None:
+    settings = oauth_settings(
+        sandbox,
+        tmp_path / "v.oauth",
+        OAuthVerifier=approved_code(sandbox),
+        CallbackURL="http://localhost:33333",
+    )
+    auth, base = build_auth(settings, browser=no_browser)
+    assert me(settings, auth, base)["id"]
+    again, base = build_auth(settings, browser=no_browser)  # the spent code is not sent again
+    assert me(settings, again, base)["id"]

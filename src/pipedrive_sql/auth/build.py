@@ -4,6 +4,7 @@ InitiateOAuth, as the commercial drivers define it:
 
 - ``GETANDREFRESH``: the tokens at OAuthSettingsLocation; else OAuthAccessToken/OAuthRefreshToken given as
   properties; else the desktop sign-in (browser + loopback listener). Refreshed automatically from then on.
+  An OAuthVerifier is exchanged as with REFRESH (a code in hand needs no browser).
 - ``REFRESH``: never a browser. With OAuthVerifier, first exchange that code and save the tokens (once: a code
   already exchanged into the stored tokens is recognised and not sent again). Then the stored tokens, or the
   ones given as properties. Refreshed automatically.
@@ -215,6 +216,8 @@ def _tokens_for_getandrefresh(
     echo: Callable[[str], object] | None,
     sign_in_timeout: float,
 ) -> TokenSet:
+    if settings["OAuthVerifier"]:  # a code from elsewhere says which sign-in to use: no browser needed
+        return exchange_verifier(settings, ctx, settings["OAuthVerifier"])
     tokens = ctx.store.load() or _seed_from_properties(settings, ctx)
     if tokens is not None:
         return tokens
