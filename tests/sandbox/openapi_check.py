@@ -714,7 +714,7 @@ class Request:
         if self.data is not None:
             text += " form=" + json.dumps(self.data, default=str)[:300]
         if not self.auth:
-            text += " (no token)"
+            text += " (no API token)"
         return text
 
 

@@ -261,3 +261,27 @@ def test_operation_conforms(key: str, prober: oc.Prober) -> None:
         pytest.fail(
             f"{key}: {len(failures)} non-conforming responses:\n" + "\n".join(failures), pytrace=False
         )
+
+
+def test_rate_limited_responses_are_pipedrive_errors() -> None:
+    """A 429 is a response of every operation too: over the burst limit, the body is Pipedrive's error."""
+    import httpx
+
+    from pipedrive_sandbox.server import Sandbox
+
+    key = "GET /api/v2/deals"
+    if key not in IMPLEMENTED:
+        pytest.skip(f"{key} is not implemented")
+    op = IMPLEMENTED[key].op
+    with Sandbox(scale=10, plan="lite") as sandbox, httpx.Client(base_url=sandbox.url) as client:
+        for _ in range(60):  # lite: 20 requests per rolling 2 seconds
+            response = client.get(
+                op.template, params={"limit": 1}, headers={"x-api-token": sandbox.api_token}
+            )
+            if response.status_code == 429:
+                break
+        assert response.status_code == 429, "60 requests in a burst were never refused on the lite plan"
+        problems = oc.check_response(
+            INDEX, op, 429, response.headers.get("content-type"), response.content, expected=(429,)
+        )
+        assert not problems, problems
