@@ -125,12 +125,12 @@ class FormatAllowance:
 
 @dataclass(frozen=True)
 class PropertyAllowance:
-    """A change to every response-schema property named ``property`` (under a property named
+    """A change to every response-schema property called ``name`` (under a property called
     ``parent`` when given) of the operations whose document path matches one of ``paths`` (fnmatch
     patterns; all operations when empty): for a contradiction the document repeats in many places."""
 
     document: str
-    property: str
+    name: str
     change: dict[str, Any]
     reason: str
     paths: tuple[str, ...] = ()
@@ -141,7 +141,7 @@ class PropertyAllowance:
     def label(self) -> str:
         where = f" in {', '.join(self.paths)}" if self.paths else ""
         under = f"{self.parent}." if self.parent else ""
-        return f"{self.document} {under}{self.property}{where}"
+        return f"{self.document} {under}{self.name}{where}"
 
 
 AnyAllowance = Allowance | FormatAllowance | PropertyAllowance
@@ -152,7 +152,7 @@ def _change_property(node: Any, allowance: PropertyAllowance, under: str | None 
     if isinstance(node, dict):
         properties = node.get("properties")
         if isinstance(properties, dict):
-            target = properties.get(allowance.property)
+            target = properties.get(allowance.name)
             if isinstance(target, dict) and (allowance.parent is None or allowance.parent == under):
                 if allowance.replace:
                     target.clear()

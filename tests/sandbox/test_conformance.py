@@ -49,7 +49,7 @@ ALLOWANCES: tuple[oc.AnyAllowance, ...] = (
     ),
     oc.PropertyAllowance(
         document="v2",
-        property="next_cursor",
+        name="next_cursor",
         parent="additional_data",
         change={"nullable": True},
         reason=(
@@ -60,7 +60,7 @@ ALLOWANCES: tuple[oc.AnyAllowance, ...] = (
     ),
     oc.PropertyAllowance(
         document="v1",
-        property="field_type",
+        name="field_type",
         paths=("/*Fields", "/*Fields/*"),
         change={"type": "string", "enum": V1_ALL_FIELD_TYPES},
         replace=True,
