@@ -250,6 +250,20 @@ def test_allowances_concern_implemented_operations() -> None:
     assert not idle, "allowances for operations the sandbox does not implement:\n" + "\n".join(idle)
 
 
+def test_documented_examples_conform_to_their_schemas() -> None:
+    """The documents' own response examples pass the checks (allowances applied): the OpenAPI-to-JSON-
+    Schema conversion reads the documents right, and no allowance is stricter than Pipedrive's examples."""
+    failures = []
+    for impl in IMPLEMENTED.values():
+        op = impl.op
+        for status, response in op.raw.get("responses", {}).items():
+            content = (response.get("content") or {}).get(oc.JSON, {})
+            if "schema" in content and "example" in content:
+                for error in oc.schema_errors(INDEX.validator(op, status, oc.JSON), content["example"]):
+                    failures.append(f"{op.key} {status}: {error}")
+    assert not failures, "documented examples that fail their own schema:\n" + "\n".join(failures)
+
+
 @pytest.mark.parametrize("key", list(IMPLEMENTED) or ["(none discovered)"])
 def test_operation_conforms(key: str, prober: oc.Prober) -> None:
     if key not in IMPLEMENTED:
