@@ -260,9 +260,18 @@ TIME = ColumnType("TIME", pa.time64("us"), "time", coerce_time, fast=_times_fast
 TIMESTAMP = ColumnType("TIMESTAMP WITH TIME ZONE", _TS, "timestamp", coerce_timestamp, fast=_timestamps_fast)
 
 
+def _lists_fast(values: Sequence[Any], arrow: pa.DataType) -> pa.Array:
+    # pyarrow would read a string as a list of characters: v1's "1,2" sets take the slow path.
+    if any(isinstance(v, str) for v in values):
+        raise TypeError("text where a list is expected")
+    return pa.array(values, type=arrow)
+
+
 def list_of(item: ColumnType) -> ColumnType:
     """A LIST column (``BIGINT[]``, ``STRUCT(...)[]``)."""
-    return ColumnType(f"{item.sql}[]", pa.list_(item.arrow), "list", _coerce_list(item.coerce))
+    return ColumnType(
+        f"{item.sql}[]", pa.list_(item.arrow), "list", _coerce_list(item.coerce), fast=_lists_fast
+    )
 
 
 def struct_of(**fields: ColumnType) -> ColumnType:

@@ -9,9 +9,11 @@ so every result is read through one interface. INSERT/UPDATE/DELETE go to ``pipe
 
 from __future__ import annotations
 
+import importlib
 import itertools
 import re
 import threading
+import warnings
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -250,13 +252,13 @@ class Session:
 
     def _write(self, tree: exp.Expression) -> Result:
         try:
-            from pipedrive_sql.engine import writes  # type: ignore[attr-defined]
-        except ImportError as exc:
-            if exc.name and "writes" in exc.name:
-                raise NotSupportedError(
-                    "INSERT, UPDATE and DELETE are not available in this version: the driver reads only."
-                ) from None
-            raise
+            writes = importlib.import_module("pipedrive_sql.engine.writes")
+        except ModuleNotFoundError as exc:
+            if exc.name != "pipedrive_sql.engine.writes":
+                raise
+            raise NotSupportedError(
+                "INSERT, UPDATE and DELETE are not available in this version: the driver reads only."
+            ) from None
         outcome: WriteResult = writes.execute_write(tree, self)
         result = self._serve_table(outcome.table) if outcome.table is not None else Result(False, None)
         result.rowcount = outcome.rowcount
@@ -305,10 +307,18 @@ class Session:
             raise
 
     def arrow(self) -> pa.Table:
-        return self.fetch("to_arrow_table")
+        with warnings.catch_warnings():
+            # DuckDB notes that Arrow output of an executed result copies the rows once; that is fine here.
+            warnings.filterwarnings("ignore", message="Arrow output on a DB-API result")
+            return self.fetch("to_arrow_table")
 
     def release(self) -> None:
-        """Drop the registrations of the previous statement (its readers are consumed or abandoned)."""
+        """End the previous statement: cancel what is left of its result (DuckDB refuses other work on a
+        cursor with an unfinished result) and drop its registrations (their readers are done or abandoned)."""
+        try:
+            self.duck.abort()
+        except duckdb.Error:
+            pass
         for name in self._registered:
             try:
                 self.duck.unregister(name)
@@ -360,7 +370,7 @@ def _rows_table(columns: list[str], rows: list[dict[str, Any]]) -> pa.Table:
 
 
 _MISSING_COLUMN = re.compile(r'Referenced column "([^"]+)" not found')
-_MISSING_TABLE_COLUMN = re.compile(r'Table "([^"]+)" does not have a column named "([^"]+)"')
+_MISSING_TABLE_COLUMN = re.compile(r'does not have a column named "([^"]+)"')
 
 
 def translate_duckdb_error(exc: BaseException, catalog: Catalog | None = None) -> Error:

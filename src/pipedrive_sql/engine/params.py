@@ -26,10 +26,18 @@ def placeholders(tree: exp.Expression) -> list[exp.Expression]:
     found: list[exp.Expression] = []
     for node in tree.walk():
         if isinstance(node, exp.Placeholder) or (
-            isinstance(node, exp.Parameter) and isinstance(node.this, exp.Var | exp.Identifier)
+            isinstance(node, exp.Parameter)
+            and isinstance(node.this, exp.Var | exp.Identifier)
+            and not _names_a_procedure_argument(node)
         ):
             found.append(node)
     return found
+
+
+def _names_a_procedure_argument(node: exp.Expression) -> bool:
+    """``EXEC Proc @Name = ?``: ``@Name`` names the argument; it is not a marker."""
+    parent = node.parent
+    return isinstance(parent, exp.EQ) and parent.this is node and isinstance(parent.parent, exp.Execute)
 
 
 def _name(node: exp.Expression) -> str:

@@ -1,0 +1,45 @@
+"""SQL over Pipedrive, in stages (as sqlglot's modules map to compiler stages):
+
+    parse      SQL text -> a classified statement (query, EXPLAIN, EXEC, write); syntax errors that locate
+    params     ? / @name / :name markers -> literals
+    plan       a query -> one scan plan per table reference (API parameters, projection, ORDER BY/LIMIT)
+    scan       a scan plan -> a lazily pulled Arrow RecordBatchReader over the API's pages
+    execute    Engine (one DuckDB database per connection) and Session (one DuckDB cursor per cursor)
+    explain    EXPLAIN: the API plan as rows
+    procedures the stored-procedure registry (EXEC, cursor.callproc)
+
+Extension points:
+- Procedures: ``pipedrive_sql.engine.procedures.register(Procedure(...))`` from the engine layer or above;
+  lower layers expose ``PROCEDURES`` in a module named in ``procedures.PROVIDERS``.
+- Writes: a module ``pipedrive_sql.engine.writes`` with ``execute_write(tree, session) -> WriteResult``
+  (``execute.WriteResult``: rowcount, optional RETURNING table, lastrowid). ``session.engine.catalog.table(name)``
+  gives the table's spec (``spec.writes`` paths, columns with ``api_name``, ``read_only``, ``custom``),
+  ``session.engine.client`` the API client, ``session.run_query(select_tree)`` runs a pushed-down SELECT
+  (to find the ids an UPDATE/DELETE affects) and returns an Arrow table. The module may also expose
+  ``PROCEDURES`` (MergeDeals...). ``catalog.refresh(entity)`` after changing field definitions.
+"""
+
+from __future__ import annotations
+
+from pipedrive_sql.engine.execute import Engine, Result, Session, WriteResult
+from pipedrive_sql.engine.parse import Statement, parse
+from pipedrive_sql.engine.plan import Call, QueryPlan, ScanPlan, plan_query
+from pipedrive_sql.engine.procedures import REGISTRY, Procedure, ProcedureColumn, ProcedureParameter, register
+
+__all__ = [
+    "REGISTRY",
+    "Call",
+    "Engine",
+    "Procedure",
+    "ProcedureColumn",
+    "ProcedureParameter",
+    "QueryPlan",
+    "Result",
+    "ScanPlan",
+    "Session",
+    "Statement",
+    "WriteResult",
+    "parse",
+    "plan_query",
+    "register",
+]
