@@ -1,4 +1,4 @@
-"""The in-memory state of one company: records, field definitions, soft deletes and the change log.
+"""The in-memory state of one company: records, field definitions, soft deletes and what changed when.
 
 One canonical form per record (see ``data``'s docstring); ``v2`` and ``v1`` render their shapes from it.
 Handlers run on the event loop, one at a time, so nothing here locks.
@@ -7,15 +7,23 @@ Kinds of records (``store.tables[kind]``, keyed by id): ``deal``, ``person``, ``
 ``activity``, ``product``, ``pipeline``, ``stage``, ``deal_product``, ``participant``, ``lead``,
 ``lead_label``, ``note``, ``file``, ``filter``, ``activity_type``, ``currency``, ``user``.
 
+Every write goes through ``create``/``update``/``delete``, which stamp ``update_time`` from ``now()`` (a
+clock that never goes back and never reads earlier than the generated history), apply Pipedrive's side
+effects (won/lost times, stage moves, name parts...) and bump a version that invalidates the caches.
+``update_time`` is the change log: ``changes_since`` (what ``/v1/recents`` reads) finds every record
+written at or after a time, each once with its latest state, deleted ones included.
+
 Public surface used by the app and the routes:
-    company_id, company_domain, company_name, main_user_id, users, default_currency
+    company_id, company_domain, company_name, main_user_id, users, default_currency, clock
     user_for_api_token(token), now(), now_ts()
-    get(kind, id), scan(kind), page(kind, ...), create(kind, values, user_id),
-    update(kind, record, changes, user_id), delete(kind, record, user_id), merge(kind, id, into_id, user_id)
-    fields(entity), custom_fields(entity), field_by_code(entity, code), field_by_id(entity, id),
+    get(kind, id), scan(kind), page(kind, pred, sort_by=, descending=, after=, limit=, candidates=),
+    sort_value(record, sort_by), count_by(kind, key, where), cached(name, kinds, compute)
+    create(kind, values, user_id), update(kind, record, changes, user_id), delete(kind, record, user_id),
+    merge(kind, source_id, target_id, user_id)                  (StoreError carries status and message)
+    fields(entity), custom_fields(entity), field_by_code / field_by_key / field_by_id(entity, ...),
     add_field(...), update_field(...), delete_field(...)
-    filter_predicate(filter_record, entity), changes_since(ts, kinds), cached(name, kinds, compute)
-    file_content(record)
+    filter_predicate(filter_record, entity), validate_filter_conditions(conditions, type)
+    changes_since(ts, kinds), file_content(record)
 """
 
 from __future__ import annotations
@@ -475,7 +483,11 @@ class Store:
         for group in conditions["conditions"]:
             if not isinstance(group, dict) or group.get("glue") not in ("and", "or"):
                 return "each condition group needs glue 'and' or 'or'"
+            if not isinstance(group.get("conditions") or [], list):
+                return "a condition group's conditions must be an array"
             for condition in group.get("conditions") or []:
+                if not isinstance(condition, dict):
+                    return "each condition must be an object"
                 count += 1
                 try:
                     self._condition(condition, FILTER_TYPES[filter_type])

@@ -29,6 +29,7 @@ from pipedrive_sandbox import data
 from pipedrive_sandbox.responses import ok
 from pipedrive_sandbox.store import FILTER_TYPES, Store
 from pipedrive_sandbox.v2 import (
+    INT_MAX,
     ApiError,
     activity_marks,
     check_date,
@@ -65,9 +66,12 @@ def v1_int(request: Request, name: str) -> int | None:
     if raw is None or raw == "":
         return None
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError as exc:
         raise bad_request(f"Invalid value for parameter '{name}': expected an integer") from exc
+    if abs(value) > INT_MAX:
+        raise bad_request(f"Invalid value for parameter '{name}': out of range")
+    return value
 
 
 def v1_flag(request: Request, name: str) -> bool | None:
@@ -190,9 +194,12 @@ def q_since(request: Request, name: str) -> int | None:
 def path_id(request: Request, name: str = "id") -> int:
     raw = request.path_params[name]
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError as exc:
         raise bad_request(f"Invalid value for '{name}': expected an integer") from exc
+    if abs(value) > INT_MAX:
+        raise bad_request(f"Invalid value for '{name}': out of range")
+    return value
 
 
 def lead_time(ts: int | None) -> str | None:
@@ -1378,7 +1385,8 @@ def option_labels(value: Any) -> list[Record]:
     for option in value:
         if not isinstance(option, dict) or not isinstance(option.get("label"), str) or not option["label"]:
             raise bad_request("Each option needs a label")
-        out.append({"label": option["label"], **({"id": option["id"]} if "id" in option else {})})
+        known = isinstance(option.get("id"), int) and not isinstance(option.get("id"), bool)
+        out.append({"label": option["label"], **({"id": option["id"]} if known else {})})
     return out
 
 
@@ -1581,7 +1589,7 @@ def parse_note(store: Store, body: Record, creating: bool) -> Record:
             except ApiError as exc:
                 raise bad_request(f"{kind.capitalize()} {value} not found") from exc
     if body.get("lead_id") is not None:
-        if store.get("lead", body["lead_id"]) is None:
+        if not isinstance(body["lead_id"], str) or store.get("lead", body["lead_id"]) is None:
             raise bad_request(f"Lead {body['lead_id']} not found")
         changes["lead_id"] = body["lead_id"]
     for key in ("project_id", "task_id"):

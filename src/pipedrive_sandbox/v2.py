@@ -24,6 +24,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from urllib.parse import parse_qsl
 
 import orjson
 from starlette.requests import Request
@@ -31,7 +32,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from pipedrive_sandbox.responses import error, ok
-from pipedrive_sandbox.store import Store, StoreError
+from pipedrive_sandbox.store import STRING_SORT_KEYS, Store, StoreError
 
 Record = dict[str, Any]
 Handler = Callable[[Request], Awaitable[Response]]
@@ -97,12 +98,17 @@ def user_of(request: Request) -> int:
 
 
 async def json_body(request: Request) -> Record:
-    """The request's JSON object; form bodies are accepted too, as Pipedrive does for v1."""
+    """The request's JSON object; url-encoded form bodies are accepted too, as Pipedrive does for v1."""
     raw = await request.body()
     content_type = request.headers.get("content-type", "")
-    if "application/x-www-form-urlencoded" in content_type or "multipart/form-data" in content_type:
-        form = await request.form()
-        return {key: value for key, value in form.items()}
+    if "application/x-www-form-urlencoded" in content_type:
+        # Parsed here rather than by request.form(), which needs python-multipart.
+        try:
+            return dict(parse_qsl(raw.decode(), keep_blank_values=True))
+        except UnicodeDecodeError as exc:
+            raise ApiError(400, "Invalid form body", code=VALIDATION_CODE) from exc
+    if "multipart/form-data" in content_type:
+        raise ApiError(415, "multipart/form-data bodies are not supported here; send JSON")
     if not raw.strip():
         return {}
     try:
@@ -128,6 +134,15 @@ def q_int(request: Request, name: str, *, minimum: int | None = None) -> int | N
         raise invalid(name, "Expected number, received string") from exc
     if minimum is not None and value < minimum:
         raise invalid(name, f"Number must be greater than or equal to {minimum}")
+    return check_int_range(value, name)
+
+
+INT_MAX = 2**63 - 1  # what a JSON number from Pipedrive can hold (and what orjson can write back)
+
+
+def check_int_range(value: int, name: str) -> int:
+    if not -INT_MAX <= value <= INT_MAX:
+        raise invalid(name, f"Number must be less than or equal to {INT_MAX}")
     return value
 
 
@@ -231,6 +246,17 @@ def decode_cursor(raw: str) -> Record:
     return payload
 
 
+def cursor_value(value: Any, sort_by: str) -> Any:
+    """A cursor's sort value, checked to compare with the index it positions in (a 400, not a 500)."""
+    if sort_by in STRING_SORT_KEYS:
+        if not isinstance(value, str):
+            raise invalid("cursor", "Invalid cursor")
+        return value
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise invalid("cursor", "Invalid cursor")
+    return value
+
+
 @dataclass
 class Paging:
     sort_by: str
@@ -264,7 +290,9 @@ def paging(request: Request, sort_fields: Iterable[str] = ("id",), maximum: int 
             raise invalid("cursor", "Invalid cursor")
         sort_by = cursor["field"]
         direction = cursor.get("sortDirection", direction)
-        after = (cursor.get("fieldValue"), cursor["id"])
+        if direction not in ("asc", "desc"):
+            raise invalid("cursor", "Invalid cursor")
+        after = (cursor_value(cursor.get("fieldValue"), sort_by), cursor_value(cursor["id"], "id"))
     return Paging(sort_by, direction == "desc", after, limit)
 
 
@@ -421,7 +449,9 @@ def parse_custom_value(store: Store, definition: Record, value: Any, name: str) 
         if not isinstance(value, dict):
             raise invalid(name, "Expected object")
         timezone_id = value.get("timezone_id")
-        if timezone_id is not None and timezone_id not in store.timezones:
+        if timezone_id is not None and (
+            not isinstance(timezone_id, int) or timezone_id not in store.timezones
+        ):
             raise invalid(f"{name}.timezone_id", "Unknown timezone")
         if ftype == "time":
             return (check_time(value.get("value"), f"{name}.value"), timezone_id)
@@ -1366,7 +1396,7 @@ def path_int(raw: str, name: str) -> int:
         raise invalid(name, "Expected number, received string") from exc
     if value < 1:
         raise invalid(name, "Number must be greater than or equal to 1")
-    return value
+    return check_int_range(value, name)
 
 
 def make_list(entity: Entity, archived: bool | None = None) -> Handler:
