@@ -8,8 +8,10 @@ requests and holds a request back until the window has room, so a well-behaved s
   scan must not open with a burst it cannot know is allowed.
 - It keeps a slot in reserve and measures the window a little longer than 2 s, because the server counts
   arrivals and the network jitters between our clock and its.
-- When an answer shows fewer requests remaining than this connection alone accounts for, someone else is
-  using the token: the governor takes that as the truth and waits for the window to reset.
+- When an answer shows no requests remaining although this connection keeps a slot in reserve, someone
+  else is using the token: the governor takes that as the truth and waits for the window to reset.
+- Answers without rate-limit headers (a server or proxy that does not send them) leave nothing to pace by:
+  requests go out freely, and 429s are still waited out.
 - After a 429 it stops everybody until the reset the server named (``Retry-After``/``x-ratelimit-reset``),
   and halves its own allowance, growing it back one request per quiet window (AIMD, as TCP does).
 """
@@ -47,6 +49,7 @@ class RateGovernor:
         self._limit: int | None = None  # the server's x-ratelimit-limit, once seen
         self._allowance: float | None = None  # what we let ourselves use of it (AIMD)
         self._probing = False
+        self._answered = False  # some answer has arrived (with or without rate-limit headers)
         self._paused_until = 0.0
         self._last_throttle = 0.0
 
@@ -69,12 +72,18 @@ class RateGovernor:
                 if wait <= 0:
                     self._sent.append(now)
                     return now - start
-                if deadline is not None and now + wait > deadline:
+                probe_pending = wait == float("inf")  # bounded by the probe's own timeout, not known here
+                if deadline is not None and (
+                    now >= deadline or (not probe_pending and now + wait > deadline)
+                ):
                     raise RequestTimeout(
                         "Timed out waiting for Pipedrive's rate limit to allow the request; "
                         "raise Timeout, or lower MaxConcurrency so fewer requests compete."
                     )
-                self._cond.wait(wait if wait != float("inf") else None)
+                if probe_pending:
+                    self._cond.wait(None if deadline is None else deadline - now)
+                else:
+                    self._cond.wait(wait)
 
     def _wait_needed(self, now: float) -> float:
         """Seconds until a send is allowed (0 = now); ``inf`` = until another thread's answer arrives."""
@@ -83,6 +92,8 @@ class RateGovernor:
         while self._sent and self._sent[0] <= now - self._window:
             self._sent.popleft()
         if self._allowance is None:
+            if self._answered:
+                return 0.0  # answers carry no rate-limit headers: nothing to pace by, 429s still count
             if self._probing:
                 return float("inf")
             self._probing = True
@@ -99,11 +110,9 @@ class RateGovernor:
         with self._cond:
             now = self._clock()
             self._probing = False
+            self._answered = True
             if limit is not None and limit > 0:
                 self._learn_limit(limit, now)
-            elif self._allowance is None:
-                # No rate-limit headers at all (a proxy, an older server): pace at Pipedrive's lowest plan.
-                self._learn_limit(20, now)
             if remaining is not None and remaining <= 0 and reset:
                 self._paused_until = max(self._paused_until, now + min(reset, self._window))
             self._cond.notify_all()
