@@ -555,3 +555,50 @@ def test_flat_custom_fields_in_v1_records(wapi: httpx.Client, own: Sandbox) -> N
     assert flat[contact]["value"] == 5 and flat[contact]["name"]
     assert flat[manager]["value"] == own.store.main_user_id
     assert "custom_fields" not in flat
+
+
+def test_leads_filter_on_lead_and_linked_fields(wapi: httpx.Client, own: Sandbox) -> None:
+    store = own.store
+    title = store.field_by_key("lead", "title")
+    org_name = store.field_by_key("organization", "name")
+    org = next(
+        o
+        for o in live(store, "organization")
+        if any(x.get("organization_id") == o["id"] for x in store.tables["lead"].values())
+    )
+    conditions = {
+        "glue": "and",
+        "conditions": [
+            {
+                "glue": "and",
+                "conditions": [
+                    {
+                        "object": "lead",
+                        "field_id": str(title["id"]),
+                        "operator": "LIKE '%$%'",
+                        "value": "lead",
+                    },
+                    {
+                        "object": "organization",
+                        "field_id": str(org_name["id"]),
+                        "operator": "=",
+                        "value": org["name"],
+                    },
+                ],
+            },
+            {"glue": "or", "conditions": []},
+        ],
+    }
+    flt = data(
+        wapi.post("/v1/filters", json={"name": "Leads of one org", "type": "leads", "conditions": conditions})
+    )
+    leads, _ = collect(wapi, "/v1/leads", filter_id=flt["id"], limit=500)
+    expected = [
+        x["id"]
+        for x in store.tables["lead"].values()
+        if not x["is_archived"] and x.get("organization_id") == org["id"] and "lead" in x["title"].lower()
+    ]
+    assert sorted(x["id"] for x in leads) == sorted(expected) and expected
+    deal_filter = next(f for f in store.tables["filter"].values() if f["type"] == "deals")
+    error(wapi.get("/v1/leads", params={"filter_id": deal_filter["id"]}), 400)
+    error(wapi.get("/v1/leads", params={"filter_id": 99_999}), 404)

@@ -342,6 +342,11 @@ def test_option_labels_on_request(api: httpx.Client, sandbox: Sandbox) -> None:
     ][definition["code"]]
     labels = {o["id"]: o["label"] for o in definition["options"]}
     assert value and all(item["label"] == labels[item["id"]] for item in value)
+    labelled = next(d for d in live(sandbox.store, "deal") if d.get("label_ids") and not d.get("is_archived"))
+    shown = data(api.get(f"/api/v2/deals/{labelled['id']}", params={"include_labels": "true"}))
+    assert [label["id"] for label in shown["labels"]] == list(labelled["label_ids"]) and shown["labels"][0][
+        "label"
+    ]
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -652,6 +657,11 @@ def test_deal_search(api: httpx.Client, sandbox: Sandbox) -> None:
     )
     scores = [item["result_score"] for item in body["items"]]
     assert scores == sorted(scores, reverse=True)
+    won = data(api.get("/api/v2/deals/search", params={"term": word, "status": "won", "limit": 500}))
+    assert all(item["item"]["status"] == "won" for item in won["items"])
+    if deal.get("person_id"):
+        mine = data(api.get("/api/v2/deals/search", params={"term": word, "person_id": deal["person_id"]}))
+        assert {item["item"]["person"]["id"] for item in mine["items"]} == {deal["person_id"]}
     error(api.get("/api/v2/deals/search", params={"term": "a"}), 400)
     error(api.get("/api/v2/deals/search"), 400)
     error(api.get("/api/v2/deals/search", params={"term": "ab", "fields": "email"}), 400)
