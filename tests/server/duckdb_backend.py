@@ -83,5 +83,5 @@ class DuckDBBackend:
             )
         return tables
 
-    def interrupt(self, connection: Any) -> None:
-        connection.interrupt()
+    def interrupt(self, connection: Any, cursor: Any) -> None:
+        cursor.interrupt()

@@ -61,6 +61,6 @@ class Backend(Protocol):
         """The tables of a database, read through an open connection of that database."""
         ...
 
-    def interrupt(self, connection: Any) -> None:
-        """Ask the connection to stop its running statement (called from another thread)."""
+    def interrupt(self, connection: Any, cursor: Any) -> None:
+        """Ask a cursor of the connection to stop its running statement (called from another thread)."""
         ...

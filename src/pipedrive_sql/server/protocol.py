@@ -139,6 +139,18 @@ class Wire:
                 raise ClientGone() from exc
             self.out.clear()
 
+    def close(self) -> None:
+        # a socket with a makefile() reader is only closed when the reader is closed too
+        try:
+            self._in.close()
+        except OSError:
+            pass
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.sock.close()
+
     def has_buffered_input(self) -> bool:
         """True if bytes the client already sent wait in our read buffer (must be empty before TLS)."""
         peek = getattr(self._in, "peek", None)

@@ -76,6 +76,7 @@ class CursorResult(Result):
     ) -> None:
         self.cursor = cursor
         self.sql = sql
+        self.catalog = catalog
         self._on_close = on_close
         self._pending: list[Sequence[Any]] = []
         self._exhausted = False

@@ -15,9 +15,9 @@ import socket
 import ssl
 import struct
 import threading
-from functools import partial
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from . import auth, protocol, sqltext
@@ -170,7 +170,7 @@ class Session:
             except Exception:
                 pass
         try:
-            self.sock.close()
+            self.wire.close()
         except OSError:
             pass
 
@@ -671,8 +671,15 @@ class Session:
         except TranslationError as exc:
             raise PgError(pgerr.SYNTAX_ERROR, f"cannot answer this catalog query: {exc}") from exc
         cursor = catalog.cursor()
+
+        def start() -> CursorResult:
+            cursor.execute(translated, list(params) or None)
+            # DuckDB computes lazily: the first fetch is where a long query spends its time
+            return CursorResult(cursor, sql, catalog=True)
+
         try:
-            self._run_guarded(lambda: cursor.execute(translated, list(params) or None), cursor.interrupt)
+            result: CursorResult = self._run_guarded(start, cursor.interrupt)
+            return result
         except PgError:
             cursor.close()
             raise
@@ -684,11 +691,15 @@ class Session:
                 return empty
             log.info("session %s: catalog query failed: %s", self.pid, exc)
             raise
-        return CursorResult(cursor, sql, catalog=True)
 
     def _backend_query(self, sql: str, params: Sequence[Any]) -> Result:
         backend = self.server.backend
         converted, order = sqltext.replace_placeholders(sql, backend.paramstyle)
+        if order and max(order) > len(params):
+            raise PgError(
+                pgerr.PROTOCOL_VIOLATION,
+                f"the query uses ${max(order)} but only {len(params)} parameters were bound",
+            )
         bound: Any
         if backend.paramstyle in ("named", "pyformat"):
             bound = {f"p{n}": params[n - 1] for n in set(order)}
@@ -696,20 +707,19 @@ class Session:
             bound = list(params)
         else:
             bound = [params[n - 1] for n in order]
-        if order and max(order) > len(params):
-            raise PgError(
-                "08P01", f"the query uses ${max(order)} but only {len(params)} parameters were bound"
-            )
         cursor = self.connection.cursor()
         connection = self.connection
-        try:
+
+        def start() -> CursorResult:
             if bound:
-                self._run_guarded(
-                    lambda: cursor.execute(converted, bound), lambda: backend.interrupt(connection)
-                )
+                cursor.execute(converted, bound)
             else:
-                self._run_guarded(lambda: cursor.execute(converted), lambda: backend.interrupt(connection))
+                cursor.execute(converted)
             return CursorResult(cursor, sql)
+
+        try:
+            result: CursorResult = self._run_guarded(start, lambda: backend.interrupt(connection, cursor))
+            return result
         except BaseException:
             try:
                 cursor.close()
