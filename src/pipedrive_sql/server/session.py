@@ -751,10 +751,15 @@ class Session:
         """Fetch a batch; a cancel between batches ends the stream."""
         if self._cancelled.is_set():
             raise PgError(pgerr.QUERY_CANCELED, "canceling statement due to user request")
-        cursor = getattr(result, "cursor", None)
-        interrupt = getattr(cursor, "interrupt", None) or (
-            lambda: self.server.backend.interrupt(self.connection)
-        )
+        cursor: Any = getattr(result, "cursor", None)
+        catalog = isinstance(result, CursorResult) and result.catalog
+
+        def interrupt() -> None:
+            if catalog:
+                cursor.interrupt()
+            else:
+                self.server.backend.interrupt(self.connection, cursor)
+
         return self._run_guarded(action, interrupt)
 
     def cancel(self) -> None:
