@@ -2062,6 +2062,7 @@ SEARCH_FIELDS: dict[str, tuple[SearchField, ...]] = {
     ),
     "lead": (
         SearchField("title", _one("title")),
+        SearchField("custom_fields", lambda s, r: custom_search_texts(s, "lead", r)),
         SearchField("notes", lambda s, r: notes_by(s, "lead_id").get(r["id"], [])),
     ),
     "file": (SearchField("name", _one("name")),),
@@ -2070,6 +2071,8 @@ SEARCH_FIELD_NAMES = {
     "deal": ("custom_fields", "notes", "title"),
     "person": ("custom_fields", "email", "notes", "phone", "name"),
     "organization": ("address", "custom_fields", "notes", "name"),
+    "product": ("code", "custom_fields", "name"),
+    "lead": ("custom_fields", "notes", "title"),
 }
 FIELD_WEIGHT = {
     "title": 1.0,
@@ -2108,7 +2111,14 @@ def search_records(
     return results
 
 
-def search_item(store: Store, kind: str, record: Record, matched: dict[str, list[str]]) -> Record:
+SEARCH_INCLUDES = {"product": ("product.price",), "lead": ("lead.was_seen",)}
+
+
+def search_item(
+    store: Store, kind: str, record: Record, matched: dict[str, list[str]], extra: Iterable[str] = ()
+) -> Record:
+    """One search hit in the shape of its type; ``extra`` are include_fields such as ``product.price``."""
+    extra = set(extra)
     get = record.get
     if kind == "deal":
         stage = store.get("stage", get("stage_id")) or {}
@@ -2156,7 +2166,7 @@ def search_item(store: Store, kind: str, record: Record, matched: dict[str, list
             "notes": matched.get("notes", []),
         }
     if kind == "product":
-        return {
+        item: Record = {
             "id": record["id"],
             "type": "product",
             "name": get("name"),
@@ -2165,6 +2175,10 @@ def search_item(store: Store, kind: str, record: Record, matched: dict[str, list
             "owner": {"id": get("owner_id")},
             "custom_fields": matched.get("custom_fields", []),
         }
+        if "product.price" in extra:
+            prices = get("prices", ())
+            item["price"] = prices[0][1] if prices else None
+        return item
     if kind == "lead":
         person = store.get("person", get("person_id"))
         org = store.get("organization", get("organization_id"))
@@ -2176,14 +2190,15 @@ def search_item(store: Store, kind: str, record: Record, matched: dict[str, list
             "owner": {"id": get("owner_id")},
             "person": {"id": person["id"], "name": person["name"]} if person else None,
             "organization": _org_ref(org),
-            "phones": [],
-            "emails": [],
-            "custom_fields": [],
+            "phones": [p[0] for p in person.get("phones", ())] if person else [],
+            "emails": [e[0] for e in person.get("emails", ())] if person else [],
+            "custom_fields": matched.get("custom_fields", []),
             "notes": matched.get("notes", []),
             "value": value[0] if value else None,
             "currency": value[1] if value else None,
             "visible_to": int(get("visible_to", 3)),
             "is_archived": bool(get("is_archived")),
+            **({"was_seen": bool(get("was_seen"))} if "lead.was_seen" in extra else {}),
         }
     deal = store.get("deal", get("deal_id"))
     person = store.get("person", get("person_id"))
@@ -2249,10 +2264,18 @@ def make_search(kind: str) -> Handler:
             q_csv(request, "include_fields", ("person.picture",))
             if org_id is not None:
                 preds.append(_equals("org_id", org_id))
+        elif kind == "lead":
+            for param, key in (("person_id", "person_id"), ("organization_id", "organization_id")):
+                value = q_int(request, param)
+                if value is not None:
+                    preds.append(_equals(key, value))
+        extra = (
+            set(q_csv(request, "include_fields", SEARCH_INCLUDES[kind])) if kind in SEARCH_INCLUDES else set()
+        )
         results = search_records(store, kind, term, exact, fields, lambda r: all(p(r) for p in preds))
         page, next_cursor = search_page(results, request)
         items = [
-            {"result_score": score, "item": search_item(store, kind, record, matched)}
+            {"result_score": score, "item": search_item(store, kind, record, matched, extra)}
             for score, record, matched in page
         ]
         return ok({"items": items}, {"next_cursor": next_cursor})
@@ -2336,6 +2359,8 @@ def routes() -> list[BaseRoute]:
         Route(f"{prefix}/deals/products", list_products_of_deals, methods=["GET"]),
         Route(f"{prefix}/persons/search", make_search("person"), methods=["GET"]),
         Route(f"{prefix}/organizations/search", make_search("organization"), methods=["GET"]),
+        Route(f"{prefix}/products/search", make_search("product"), methods=["GET"]),
+        Route(f"{prefix}/leads/search", make_search("lead"), methods=["GET"]),
         Route(f"{prefix}/itemSearch", item_search, methods=["GET"]),
         Route(f"{prefix}/deals/{{id}}/products", list_deal_products, methods=["GET"]),
         Route(f"{prefix}/deals/{{id}}/products", add_deal_product, methods=["POST"]),

@@ -687,3 +687,33 @@ def test_search_paging_and_item_search(api: httpx.Client) -> None:
     assert only["items"] and {i["item"]["type"] for i in only["items"]} == {"person"}
     error(api.get("/api/v2/itemSearch", params={"term": "an", "limit": 101}), 400)
     error(api.get("/api/v2/itemSearch", params={"term": "an", "item_types": "spaceship"}), 400)
+
+
+def test_product_and_lead_search(api: httpx.Client, sandbox: Sandbox) -> None:
+    product = live(sandbox.store, "product")[0]
+    found = data(
+        api.get(
+            "/api/v2/products/search", params={"term": product["code"], "include_fields": "product.price"}
+        )
+    )
+    hit = next(i["item"] for i in found["items"] if i["item"]["id"] == product["id"])
+    assert (
+        hit["type"] == "product"
+        and hit["code"] == product["code"]
+        and hit["price"] == product["prices"][0][1]
+    )
+    lead = next(x for x in sandbox.store.tables["lead"].values() if x.get("organization_id"))
+    found = data(
+        api.get(
+            "/api/v2/leads/search",
+            params={
+                "term": lead["title"],
+                "organization_id": lead["organization_id"],
+                "include_fields": "lead.was_seen",
+            },
+        )
+    )
+    assert lead["id"] in {i["item"]["id"] for i in found["items"]}
+    assert all(i["item"]["organization"]["id"] == lead["organization_id"] for i in found["items"])
+    assert all("was_seen" in i["item"] for i in found["items"])
+    error(api.get("/api/v2/products/search", params={"term": "ab", "fields": "title"}), 400)
