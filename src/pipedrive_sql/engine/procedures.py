@@ -196,10 +196,11 @@ def _accepted_context(procedure: ProcedureLike, context: Mapping[str, Any]) -> d
         signature = inspect.signature(function)
     except (TypeError, ValueError):
         return {}
+    arguments = {p.name.lower() for p in procedure.parameters}
+    offered = {k: v for k, v in context.items() if k.lower() not in arguments}
     if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in signature.parameters.values()):
-        names = {p.name for p in procedure.parameters}
-        return {k: v for k, v in context.items() if k not in names}
-    return {k: v for k, v in context.items() if k in signature.parameters}
+        return offered
+    return {k: v for k, v in offered.items() if k in signature.parameters}
 
 
 REGISTRY = ProcedureRegistry()
