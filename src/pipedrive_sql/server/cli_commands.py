@@ -1,0 +1,127 @@
+"""Plain functions behind `pipedrive-sql serve ...` and `pipedrive-sql odbc dsn add ...`.
+
+The CLI module wires these to typer; they print nothing but what a user needs and raise
+`ServerConfigError` / `UsersFileError` with messages that say what to do.
+"""
+
+from __future__ import annotations
+
+import getpass
+import logging
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from .odbc import default_odbc_ini, write_dsn
+from .server import Server, ServerConfig, ServerConfigError
+from .users import UsersFileError, UserStore, default_users_file
+
+DEFAULT_PORT = 54320
+SANDBOX_DATABASE = "sandbox"
+
+
+def serve(
+    *,
+    dsn: Sequence[str] = (),
+    sandbox: bool = False,
+    host: str = "127.0.0.1",
+    port: int = DEFAULT_PORT,
+    tls_cert: Path | None = None,
+    tls_key: Path | None = None,
+    users_file: Path | None = None,
+    auth: str | None = None,
+    require_tls: bool = False,
+    max_connections: int = 64,
+    log_level: str = "INFO",
+    ready: Callable[[Server], Any] | None = None,
+) -> None:
+    """Serve each DSN (and/or the embedded sandbox) as a PostgreSQL database of the same name; block
+    until interrupted. `auth` defaults to scram-sha-256 when the users file has users, else trust
+    (which only a loopback address allows). `ready` is called with the started server."""
+    from .pipedrive import PipedriveBackend
+
+    logging.basicConfig(
+        level=getattr(logging, log_level.upper(), logging.INFO), format="%(asctime)s %(message)s"
+    )
+    databases: dict[str, dict[str, Any]] = {name: {"dsn": name} for name in dsn}
+    if sandbox:
+        databases[SANDBOX_DATABASE] = {"Sandbox": True}
+    if not databases:
+        raise ServerConfigError("nothing to serve: give --dsn NAME (repeatable) or --sandbox")
+    path = users_file or default_users_file()
+    if auth is None:
+        auth = "scram-sha-256" if UserStore(path).has_users() else "trust"
+    config = ServerConfig(
+        host=host,
+        port=port,
+        auth=auth,
+        users_file=path if auth != "trust" else users_file,
+        tls_cert=tls_cert,
+        tls_key=tls_key,
+        require_tls=require_tls,
+        max_connections=max_connections,
+    )
+    server = Server(PipedriveBackend(databases), config).start()
+    bound_host, bound_port = server.address
+    logging.getLogger("pipedrive_sql.server").info(
+        "serving %s on %s:%s (auth %s, TLS %s)",
+        ", ".join(databases),
+        bound_host,
+        bound_port,
+        auth,
+        "on" if tls_cert else "off",
+    )
+    if ready is not None:
+        ready(server)
+    server.serve_forever()
+
+
+def user_add(
+    name: str, *, password: str | None = None, users_file: Path | None = None, md5: bool = False
+) -> Path:
+    """Add or replace a server user; prompts for the password when none is given. Returns the file."""
+    if password is None:
+        password = getpass.getpass(f"Password for {name}: ")
+        if getpass.getpass("Again: ") != password:
+            raise UsersFileError("the passwords do not match")
+    path = users_file or default_users_file()
+    UserStore(path).set_password(name, password, md5=md5)
+    return path
+
+
+def user_remove(name: str, *, users_file: Path | None = None) -> bool:
+    return UserStore(users_file or default_users_file()).remove(name)
+
+
+def user_list(*, users_file: Path | None = None) -> list[str]:
+    return UserStore(users_file or default_users_file()).names()
+
+
+def odbc_dsn_add(
+    name: str,
+    *,
+    database: str | None = None,
+    host: str = "127.0.0.1",
+    port: int = DEFAULT_PORT,
+    user: str | None = None,
+    password: str | None = None,
+    sslmode: str = "prefer",
+    driver: str = "PostgreSQL Unicode",
+    odbc_ini: Path | None = None,
+    system: bool = False,
+) -> Path:
+    """Write an odbc.ini entry NAME for psqlODBC pointing at the server; `database` defaults to NAME.
+    Returns the file written (~/.odbc.ini, /etc/odbc.ini with system=True, or `odbc_ini`)."""
+    path = odbc_ini or default_odbc_ini(system=system)
+    return write_dsn(
+        path,
+        name,
+        database=database or name,
+        host=host,
+        port=port,
+        user=user,
+        password=password,
+        sslmode=sslmode,
+        driver=driver,
+        description=f"Pipedrive via pipedrive-sql serve ({database or name})",
+    )

@@ -1,0 +1,116 @@
+"""The real backend: each served database is a set of driver connection properties (a DSN, a
+connection string, or `Sandbox=true`), and each client session gets its own driver connection.
+
+The emulated PostgreSQL catalog is read from the driver's metadata tables (`sys_tables`,
+`sys_tablecolumns`, `sys_foreignkeys`), so custom fields show up in BI tools as ordinary columns.
+All tables are presented in schema `public`, where PostgreSQL clients look by default; the driver
+accepts `public."Deals"` as well as `"Deals"`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from .backend import ColumnInfo, ForeignKey, TableInfo
+from .types import pg_type_for
+
+log = logging.getLogger("pipedrive_sql.server")
+
+
+class PipedriveBackend:
+    paramstyle = "qmark"
+
+    def __init__(self, databases: Mapping[str, Mapping[str, Any]]) -> None:
+        """`databases`: name -> keyword arguments for `pipedrive_sql.connect`, e.g.
+        `{"crm": {"dsn": "crm"}, "sandbox": {"Sandbox": True}}`."""
+        if not databases:
+            raise ValueError("serve at least one database: a DSN name or the sandbox")
+        self._databases = {name: dict(props) for name, props in databases.items()}
+
+    def databases(self) -> Sequence[str]:
+        return list(self._databases)
+
+    def connect(self, database: str) -> Any:
+        import pipedrive_sql
+
+        props = dict(self._databases[database])
+        connection_string = props.pop("connection_string", None)
+        return pipedrive_sql.connect(connection_string, **props)
+
+    def tables(self, database: str, connection: Any) -> Sequence[TableInfo]:
+        return read_sys_catalog(connection)
+
+    def interrupt(self, connection: Any, cursor: Any) -> None:
+        # A driver cursor that can stop mid-call says so; otherwise the session stops the stream at
+        # the next batch, which for the driver is the next API page.
+        for target in (cursor, connection):
+            for name in ("cancel", "interrupt"):
+                method = getattr(target, name, None)
+                if callable(method):
+                    method()
+                    return
+
+
+def _rows(connection: Any, sql: str) -> list[dict[str, Any]]:
+    cursor = connection.cursor()
+    try:
+        cursor.execute(sql)
+        names = [str(d[0]).lower() for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    finally:
+        cursor.close()
+
+
+def read_sys_catalog(connection: Any) -> list[TableInfo]:
+    """TableInfos from the driver's sys_* tables (column names matched case-insensitively)."""
+    tables = _rows(connection, "SELECT * FROM sys_tables")
+    columns = _rows(connection, "SELECT * FROM sys_tablecolumns")
+    try:
+        foreign = _rows(connection, "SELECT * FROM sys_foreignkeys")
+    except Exception:
+        log.debug("sys_foreignkeys is not readable; serving without foreign keys", exc_info=True)
+        foreign = []
+    by_table: dict[str, list[dict[str, Any]]] = {}
+    for column in columns:
+        by_table.setdefault(str(column["tablename"]), []).append(column)
+    fks: dict[str, dict[str, list[dict[str, Any]]]] = {}
+    for fk in foreign:
+        name = str(fk.get("foreignkeyname") or f"FK_{fk['tablename']}_{fk['columnname']}")
+        fks.setdefault(str(fk["tablename"]), {}).setdefault(name, []).append(fk)
+    out: list[TableInfo] = []
+    for table in tables:
+        name = str(table["tablename"])
+        cols = sorted(by_table.get(name, []), key=lambda c: int(c.get("ordinal") or 0))
+        infos = tuple(
+            ColumnInfo(
+                str(c["columnname"]),
+                pg_type_for(str(c.get("datatypename") or "VARCHAR")),
+                nullable=bool(c.get("isnullable", True)),
+                description=str(c.get("description") or ""),
+            )
+            for c in cols
+        )
+        keys = tuple(str(c["columnname"]) for c in cols if c.get("iskey"))
+        foreign_keys = tuple(
+            ForeignKey(
+                fk_name,
+                tuple(str(p["columnname"]) for p in parts),
+                str(parts[0]["referencedtablename"]),
+                tuple(str(p["referencedcolumnname"]) for p in parts),
+            )
+            for fk_name, parts in fks.get(name, {}).items()
+        )
+        kind = "view" if str(table.get("tabletype", "TABLE")).upper() == "VIEW" else "table"
+        out.append(
+            TableInfo(
+                name,
+                infos,
+                kind=kind,
+                description=str(table.get("description") or ""),
+                primary_key=keys,
+                foreign_keys=foreign_keys,
+            )
+        )
+    return out
