@@ -1328,6 +1328,13 @@ class _Gen:
                 }
                 next_id += 1
         self.tables["deal_product"] = attachments
+        # As in Pipedrive, a deal with products is worth what its products add up to.
+        totals: dict[int, float] = {}
+        for attachment in attachments.values():
+            totals[attachment["deal_id"]] = totals.get(attachment["deal_id"], 0.0) + line_total(attachment)
+        deals = self.tables["deal"]
+        for deal_id, total in totals.items():
+            deals[deal_id]["value"] = round(total, 0 if deals[deal_id]["currency"] == "JPY" else 2)
 
     def participants(self, user_ids: list[int]) -> None:
         rnd = self.rng.random
@@ -1676,6 +1683,19 @@ class _Gen:
             }
             for index, (code, name, decimals, symbol) in enumerate(CURRENCIES)
         }
+
+
+def line_total(attachment: Record) -> float:
+    """A deal-product line's total: price x quantity, less the discount, plus exclusive tax."""
+    base = attachment["item_price"] * attachment["quantity"]
+    discount = attachment.get("discount", 0.0)
+    if attachment.get("discount_type", "percentage") == "percentage":
+        net = base - base * discount / 100
+    else:
+        net = base - discount
+    if attachment.get("tax_method") == "exclusive":
+        net *= 1 + attachment.get("tax", 0.0) / 100
+    return round(net, 2)
 
 
 def _date_table() -> list[str]:

@@ -31,6 +31,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from pipedrive_sandbox import data
 from pipedrive_sandbox.responses import error, ok
 from pipedrive_sandbox.store import STRING_SORT_KEYS, Store, StoreError
 
@@ -1045,14 +1046,21 @@ def stage_v2(store: Store, record: Record, view: View) -> Record:
 
 def deal_product_sum(record: Record) -> float:
     """The row total Pipedrive shows: price x quantity, less the discount, plus exclusive tax."""
-    base = record["item_price"] * record["quantity"]
-    discount = record.get("discount", 0.0)
-    net = base - (
-        base * discount / 100 if record.get("discount_type", "percentage") == "percentage" else discount
-    )
-    if record.get("tax_method") == "exclusive":
-        net *= 1 + record.get("tax", 0.0) / 100
-    return round(net, 2)
+    return data.line_total(record)
+
+
+def deal_value_from_products(store: Store, deal: Record, user_id: int) -> None:
+    """Pipedrive keeps a deal with products worth what its enabled products add up to."""
+    lines = [
+        r
+        for r in store.tables["deal_product"].values()
+        if r["deal_id"] == deal["id"] and r.get("is_enabled", True)
+    ]
+    changes: Record = {}
+    if lines:
+        total = sum(deal_product_sum(line) for line in lines)
+        changes["value"] = round(total, 0 if deal.get("currency") == "JPY" else 2)
+    store.update("deal", deal, changes, user_id)
 
 
 def deal_product_v2(store: Store, record: Record, view: View) -> Record:
@@ -1706,7 +1714,7 @@ async def add_deal_product(request: Request) -> Response:
         **{k: v for k, v in changes.items() if v is not None},
     }
     record = store.create("deal_product", values, user_of(request))
-    store.update("deal", deal, {}, user_of(request))
+    deal_value_from_products(store, deal, user_of(request))
     return ok(deal_product_v2(store, record, View()), status=201)
 
 
@@ -1728,7 +1736,7 @@ async def update_deal_product(request: Request) -> Response:
     if "product_id" in changes:
         changes["name"] = store.tables["product"][changes["product_id"]]["name"]
     store.update("deal_product", attachment, changes, user_of(request))
-    store.update("deal", deal, {}, user_of(request))
+    deal_value_from_products(store, deal, user_of(request))
     return ok(deal_product_v2(store, attachment, View()))
 
 
@@ -1737,7 +1745,7 @@ async def delete_deal_product(request: Request) -> Response:
     store = store_of(request)
     deal, attachment = attachment_or_404(store, request)
     store.delete("deal_product", attachment, user_of(request))
-    store.update("deal", deal, {}, user_of(request))
+    deal_value_from_products(store, deal, user_of(request))
     return ok({"id": attachment["id"]})
 
 

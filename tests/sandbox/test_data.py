@@ -211,6 +211,15 @@ def _check_canonical(ftype: str, value: Any, options: set[int], dataset: data.Da
         assert re.match(r"^\d{4}-\d\d-\d\d$", value)
 
 
+def test_deals_with_products_are_worth_their_products(dataset: data.Dataset) -> None:
+    totals: dict[int, float] = {}
+    for line in dataset.tables["deal_product"].values():
+        totals[line["deal_id"]] = totals.get(line["deal_id"], 0.0) + data.line_total(line)
+    assert totals
+    for deal_id, total in totals.items():
+        assert dataset.tables["deal"][deal_id]["value"] == pytest.approx(total, abs=1)
+
+
 def test_files_have_content_of_their_size(dataset: data.Dataset) -> None:
     for record in dataset.tables["file"].values():
         assert len(data.file_content(record)) == record["file_size"] > 0

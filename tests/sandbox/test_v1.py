@@ -561,11 +561,13 @@ def test_leads_filter_on_lead_and_linked_fields(wapi: httpx.Client, own: Sandbox
     store = own.store
     title = store.field_by_key("lead", "title")
     org_name = store.field_by_key("organization", "name")
-    org = next(
-        o
-        for o in live(store, "organization")
-        if any(x.get("organization_id") == o["id"] for x in store.tables["lead"].values())
+    orgs = store.tables["organization"]
+    sample = next(
+        x
+        for x in store.tables["lead"].values()
+        if not x["is_archived"] and x.get("organization_id") and "lead" in x["title"].lower()
     )
+    org = orgs[sample["organization_id"]]
     conditions = {
         "glue": "and",
         "conditions": [
@@ -596,7 +598,10 @@ def test_leads_filter_on_lead_and_linked_fields(wapi: httpx.Client, own: Sandbox
     expected = [
         x["id"]
         for x in store.tables["lead"].values()
-        if not x["is_archived"] and x.get("organization_id") == org["id"] and "lead" in x["title"].lower()
+        if not x["is_archived"]
+        and x.get("organization_id") in orgs
+        and orgs[x["organization_id"]]["name"].lower() == org["name"].lower()
+        and "lead" in x["title"].lower()
     ]
     assert sorted(x["id"] for x in leads) == sorted(expected) and expected
     deal_filter = next(f for f in store.tables["filter"].values() if f["type"] == "deals")

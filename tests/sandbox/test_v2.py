@@ -559,6 +559,7 @@ def test_deal_products(wapi: httpx.Client) -> None:
     assert [item["id"] for item in lines] == [line["id"], second["id"]]
     changed = data(wapi.patch(f"{path}/{line['id']}", json={"quantity": 1, "discount": 0}))
     assert changed["sum"] == pytest.approx(120)
+    assert data(wapi.get(f"/api/v2/deals/{deal['id']}"))["value"] == pytest.approx(120 + 5)
     across = data(wapi.get("/api/v2/deals/products", params={"deal_ids": f"{deal['id']},1"}))
     assert {item["id"] for item in across} >= {line["id"], second["id"]}
     assert data(wapi.delete(f"{path}/{second['id']}")) == {"id": second["id"]}
