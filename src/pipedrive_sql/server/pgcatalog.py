@@ -27,6 +27,7 @@ VERSION_STRING = f"PostgreSQL {SERVER_VERSION} (pipedrive-sql) on x86_64-pc-linu
 NS_PG_CATALOG, NS_PUBLIC, NS_INFORMATION_SCHEMA = 11, 2200, 13000
 OWNER_OID = 10
 FIRST_USER_OID = 16384
+FIRST_PROC_OID = 5000
 
 # System catalog relations clients name in `'pg_class'::regclass` or join through pg_class.
 SYSTEM_RELATIONS = {
@@ -76,8 +77,8 @@ CREATE TABLE pgc.pg_type (
   typlen SMALLINT, typbyval BOOLEAN DEFAULT false, typtype VARCHAR DEFAULT 'b', typcategory VARCHAR,
   typispreferred BOOLEAN DEFAULT false, typisdefined BOOLEAN DEFAULT true, typdelim VARCHAR DEFAULT ',',
   typrelid UINTEGER DEFAULT 0, typsubscript VARCHAR DEFAULT '-', typelem UINTEGER DEFAULT 0,
-  typarray UINTEGER DEFAULT 0, typinput VARCHAR, typoutput VARCHAR, typreceive VARCHAR, typsend VARCHAR,
-  typmodin VARCHAR DEFAULT '-', typmodout VARCHAR DEFAULT '-', typanalyze VARCHAR DEFAULT '-',
+  typarray UINTEGER DEFAULT 0, typinput UINTEGER, typoutput UINTEGER, typreceive UINTEGER, typsend UINTEGER,
+  typmodin UINTEGER DEFAULT 0, typmodout UINTEGER DEFAULT 0, typanalyze UINTEGER DEFAULT 0,
   typalign VARCHAR DEFAULT 'i', typstorage VARCHAR DEFAULT 'p', typnotnull BOOLEAN DEFAULT false,
   typbasetype UINTEGER DEFAULT 0, typtypmod INTEGER DEFAULT -1, typndims INTEGER DEFAULT 0,
   typcollation UINTEGER DEFAULT 0, typdefaultbin VARCHAR, typdefault VARCHAR, typacl VARCHAR[]
@@ -341,6 +342,7 @@ CREATE MACRO pgx_pg_get_indexdef(_a) AS (SELECT max(_i.indexdef) FROM pgc.pg_ind
 CREATE MACRO pgx_regclass_name(_a) AS coalesce((SELECT max(pgx_quote_ident(_c.relname)) FROM pgc.pg_class _c WHERE _c.oid = _a), _a::VARCHAR);
 CREATE MACRO pgx_regnamespace_name(_a) AS coalesce((SELECT max(_n.nspname) FROM pgc.pg_namespace _n WHERE _n.oid = _a), _a::VARCHAR);
 CREATE MACRO pgx_regrole_name(_a) AS 'pipedrive';
+CREATE MACRO pgx_regproc_name(_a) AS CASE WHEN _a = 0 THEN '-' ELSE coalesce((SELECT max(_p.proname) FROM pgc.pg_proc _p WHERE _p.oid = _a), _a::VARCHAR) END;
 CREATE MACRO pgx_format_type(_a, _b) AS (
   SELECT CASE
     WHEN _t.oid = 1700 AND _b > 4 THEN 'numeric(' || ((_b - 4) >> 16) || ',' || ((_b - 4) & 65535) || ')'
@@ -381,7 +383,13 @@ class SessionInfo:
     user: str
 
 
-def _type_rows() -> dict[str, list[Any]]:
+def _type_rows() -> tuple[dict[str, list[Any]], dict[str, int]]:
+    """pg_type rows, and the I/O functions they name (regproc columns are pg_proc oids, as in PostgreSQL)."""
+    procs: dict[str, int] = {}
+
+    def proc(name: str) -> int:
+        return procs.setdefault(name, FIRST_PROC_OID + len(procs))
+
     cols: dict[str, list[Any]] = {
         k: []
         for k in (
@@ -413,14 +421,14 @@ def _type_rows() -> dict[str, list[Any]]:
         cols["typcategory"].append(t.category)
         cols["typelem"].append(t.elem_oid)
         cols["typarray"].append(t.array_oid)
-        cols["typinput"].append("array_in" if is_array else _FUNCTIONS_IN.get(t.name, f"{base}in"))
-        cols["typoutput"].append("array_out" if is_array else f"{base}out")
-        cols["typreceive"].append("array_recv" if is_array else f"{base}recv")
-        cols["typsend"].append("array_send" if is_array else f"{base}send")
+        cols["typinput"].append(proc("array_in" if is_array else _FUNCTIONS_IN.get(t.name, f"{base}in")))
+        cols["typoutput"].append(proc("array_out" if is_array else f"{base}out"))
+        cols["typreceive"].append(proc("array_recv" if is_array else f"{base}recv"))
+        cols["typsend"].append(proc("array_send" if is_array else f"{base}send"))
         cols["typdelim"].append(",")
         cols["typsubscript"].append("array_subscript_handler" if is_array else "-")
         cols["typalign"].append("d" if t.size == 8 else "i")
-    return cols
+    return cols, procs
 
 
 class CatalogDatabase:
@@ -432,6 +440,7 @@ class CatalogDatabase:
         self.database = database
         self.tables = list(tables)
         self.relation_oids: dict[str, int] = {}
+        self.proc_oids: dict[str, int] = {}
         self._lock = threading.Lock()
         self.db = duckdb.connect(":memory:")
         self._build()
@@ -464,7 +473,17 @@ class CatalogDatabase:
         for statement in _VIEWS.split(";"):
             if statement.strip():
                 con.execute(statement)
-        self._insert("pgc.pg_type", _type_rows())
+        type_rows, procs = _type_rows()
+        self._insert("pgc.pg_type", type_rows)
+        self.proc_oids = procs
+        self._insert(
+            "pgc.pg_proc",
+            {
+                "oid": list(procs.values()),
+                "proname": list(procs),
+                "pronamespace": [NS_PG_CATALOG] * len(procs),
+            },
+        )
         self._insert(
             "pgc.pg_namespace",
             {
@@ -738,6 +757,9 @@ class CatalogDatabase:
         oid = 20000 + len(namespaces)
         namespaces[oid] = schema
         return oid
+
+    def proc_oid_of(self, name: str) -> int | None:
+        return self.proc_oids.get(name.split(".")[-1].strip('"'))
 
     def oid_of(self, name: str) -> int | None:
         """The oid of a relation named as `'x'::regclass` would name it (case-insensitive fallback)."""

@@ -659,7 +659,11 @@ class Session:
         if self._catalog is None:
             self._catalog = self.server.catalog_for(self.database, self.connection)
             self._translator = Translator(
-                self._catalog.oid_of, user=self.user, database=self.database, settings=self.settings
+                self._catalog.oid_of,
+                proc_oid_of=self._catalog.proc_oid_of,
+                user=self.user,
+                database=self.database,
+                settings=self.settings,
             )
         return self._catalog
 
@@ -794,7 +798,6 @@ def _empty_result_for(sql: str) -> Result | None:
         "pg_extension",
         "pg_event_trigger",
         "pg_enum",
-        "pg_proc",
         "pg_collation",
         "pg_depend",
         "pg_sequence",

@@ -36,12 +36,14 @@ _CATALOG_HINT = re.compile(
     re.I,
 )
 
+# regproc columns: oids that print as function names
+_REGPROC_COLUMNS = {"typinput", "typoutput", "typreceive", "typsend", "typmodin", "typmodout", "typanalyze"}
+
 _VECTOR_COLUMNS = {"indkey", "indoption", "indclass", "indcollation", "proargtypes", "stxkeys"}
 
 _TYPE_REWRITES = {
     "NAME": "VARCHAR",
     "OID": "UINTEGER",
-    "REGPROC": "VARCHAR",
     "CHAR": "VARCHAR",
     "XID": "UINTEGER",
     "INT2VECTOR": "SMALLINT[]",
@@ -79,11 +81,13 @@ class Translator:
         self,
         oid_of: Callable[[str], int | None],
         *,
+        proc_oid_of: Callable[[str], int | None] = lambda _name: None,
         user: str,
         database: str,
         settings: Mapping[str, str],
     ) -> None:
         self.oid_of = oid_of
+        self.proc_oid_of = proc_oid_of
         self.user = user
         self.database = database
         self.settings = settings
@@ -210,8 +214,16 @@ class Translator:
             return exp.Anonymous(this="pgx_regnamespace_name", expressions=[inner])
         if target == "REGROLE":
             return exp.Literal.string("pipedrive")
-        if target == "REGPROC" and isinstance(inner, exp.Literal):
-            return exp.Literal.string(inner.name.split(".")[-1])
+        if target == "REGPROC":
+            if isinstance(inner, exp.Literal):
+                return exp.Literal.number(self.proc_oid_of(inner.name) or 0)
+            return inner
+        if (
+            target in ("TEXT", "VARCHAR", "NAME")
+            and isinstance(inner, exp.Column)
+            and inner.name.lower() in _REGPROC_COLUMNS
+        ):
+            return exp.Anonymous(this="pgx_regproc_name", expressions=[inner])
         if target in _TYPE_REWRITES:
             return exp.Cast(this=inner, to=exp.DataType.build(_TYPE_REWRITES[target]))
         if target.endswith("[]") and target[:-2] in ("INT2", "SMALLINT"):
