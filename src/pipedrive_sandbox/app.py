@@ -9,7 +9,8 @@ For each API request (``/api/...`` and ``/v1/...``) ``SandboxMiddleware`` does, 
 4. authenticates: ``x-api-token`` header, ``api_token`` query parameter, or ``Authorization: Bearer``
    with an OAuth access token; otherwise 401 ``unauthorized access`` (Pipedrive's body, also for an
    unknown path, as the live API does);
-5. answers 404 ``Unknown method .`` (or 405) when no route matches;
+5. answers 404 ``Unknown method .`` (or 405) when no route matches, and 403 ``Scope and URL
+   mismatch`` when an OAuth token has none of the operation's documented scopes;
 6. applies the rate limits and charges the operation's ``x-token-cost`` (see ``limits``);
 7. runs the handler with ``request.state.user_id`` set, adding the rate-limit headers to its answer,
    and for a ``reset`` fault drops the connection after part of the body.
@@ -206,16 +207,24 @@ def _query_param(scope: Scope, name: str) -> str | None:
     return None
 
 
-def authenticate(scope: Scope, state: SandboxState) -> tuple[Caller, int] | None:
-    """The caller and the user it acts for, or None when no credential is valid."""
+@dataclass(frozen=True)
+class Identity:
+    caller: Caller
+    user_id: int
+    scopes: frozenset[str] | None  # OAuth scopes granted; None for an API token (which may do anything)
+
+
+def authenticate(scope: Scope, state: SandboxState) -> Identity | None:
+    """Who is calling, or None when no credential is valid."""
     api_token = _header(scope, b"x-api-token") or _query_param(scope, "api_token")
     if api_token:
         user_id = state.store.user_for_api_token(api_token)
-        return (Caller(api_token, "api_token"), user_id) if user_id is not None else None
+        return Identity(Caller(api_token, "api_token"), user_id, None) if user_id is not None else None
     scheme, _, token = (_header(scope, b"authorization") or "").partition(" ")
-    if scheme.lower() == "bearer" and token.strip():
-        user_id = state.oauth.user_for_access_token(token.strip())
-        return (Caller(token.strip(), "oauth"), user_id) if user_id is not None else None
+    token = token.strip()
+    if scheme.lower() == "bearer" and token:
+        grant = state.oauth.grant_for_access_token(token)
+        return Identity(Caller(token, "oauth"), *grant) if grant is not None else None
     return None
 
 
@@ -233,8 +242,12 @@ class SandboxMiddleware:
     def __init__(self, app: ASGIApp, api_routes: Sequence[BaseRoute]) -> None:
         self.app = app
         self.api_routes = list(api_routes)
-        # Costs are looked up once, here: reading the OpenAPI documents takes a second or two.
-        self.costs = {op: spec.token_cost(*op) for op in route_operations(self.api_routes)}
+        # Costs and scopes are looked up once, here: reading the OpenAPI documents takes a while.
+        operations = route_operations(self.api_routes)
+        self.costs = {op: spec.token_cost(*op) for op in operations}
+        self.scopes = {
+            op: documented.oauth_scopes for op in operations if (documented := spec.operation(*op))
+        }
         spec.oauth_scopes()
 
     def cost(self, method: str, template: str) -> int:
@@ -269,15 +282,18 @@ class SandboxMiddleware:
             if fault.kind == "slow":
                 await asyncio.sleep(state.faults.slow_seconds)
 
-        auth = authenticate(scope, state)
-        if auth is None:
+        identity = authenticate(scope, state)
+        if identity is None:
             await unauthorized()(scope, receive, send)
             return
         if found.template is None or not found.full:
             await _no_route(found)(scope, receive, send)
             return
+        if not self._in_scope(identity, method, found.template):
+            await _scope_mismatch()(scope, receive, send)
+            return
 
-        caller, user_id = auth
+        caller, user_id = identity.caller, identity.user_id
         decision = state.limiter.admit(caller, method, found.template, self.cost(method, found.template))
         if not decision.admitted:
             await _refusal(state, decision, scope)(scope, receive, send)
@@ -290,6 +306,12 @@ class SandboxMiddleware:
             await self._run_then_drop(scope, receive, send)
         else:
             await self.app(scope, receive, send)
+
+    def _in_scope(self, identity: Identity, method: str, template: str) -> bool:
+        if identity.scopes is None:
+            return True
+        needed = self.scopes.get(("GET" if method == "HEAD" else method, template), ())
+        return not needed or not identity.scopes.isdisjoint(needed)
 
     def _recording(self, state: SandboxState, send: Send) -> Send:
         async def recording_send(message: Message) -> None:
@@ -329,6 +351,10 @@ def _with_headers(send: Send, headers: dict[str, str]) -> Send:
 
 def _host(scope: Scope) -> str:
     return _header(scope, b"host") or "api.pipedrive.com"
+
+
+def _scope_mismatch() -> JSON:
+    return error(403, "Scope and URL mismatch", errorCode=403)
 
 
 def _no_route(found: RouteMatch) -> JSON:

@@ -33,7 +33,9 @@ clients read it too::
 ``unsupported_grant_type``); ``message`` is the text Pipedrive documents on its "OAuth status codes" page.
 Errors on ``/oauth/authorize`` that must not redirect (unknown client, bad redirect URI) are HTML pages.
 
-Access tokens map to the user who approved (the company's main user). The sandbox accepts any absolute
+Access tokens map to the user who approved (the company's main user) and carry the granted scopes; an
+API call whose operation lists OAuth scopes (``security`` in the OpenAPI documents, any one suffices)
+and that the token has none of gets 403 ``Scope and URL mismatch``, as Pipedrive documents. The sandbox accepts any absolute
 http(s) ``redirect_uri`` (a real app registers one; the driver's callback listener has a random port).
 """
 
@@ -129,6 +131,7 @@ class _Refresh:
 class _Access:
     refresh_token: str
     user_id: int
+    scopes: frozenset[str]
     expires_at: float
 
 
@@ -156,10 +159,15 @@ class OAuthServer:
 
     def user_for_access_token(self, token: str) -> int | None:
         """The user an access token acts for; None if unknown, revoked or expired."""
+        grant = self.grant_for_access_token(token)
+        return grant[0] if grant is not None else None
+
+    def grant_for_access_token(self, token: str) -> tuple[int, frozenset[str]] | None:
+        """The user an access token acts for and the scopes it carries; None if unusable."""
         access = self._access.get(token)
         if access is None or access.expires_at <= self.clock.time():
             return None
-        return access.user_id
+        return access.user_id, access.scopes
 
     # ---- routes -----------------------------------------------------------------------------------
 
@@ -298,7 +306,10 @@ class OAuthServer:
         refresh = self._refresh[refresh_token]
         access_token = f"v1u:{secrets.token_urlsafe(48)}"
         lifetime = int(self.config.token_lifetime)
-        self._access[access_token] = _Access(refresh_token, refresh.user_id, self.clock.time() + lifetime)
+        scopes = frozenset(refresh.scope.split(","))
+        self._access[access_token] = _Access(
+            refresh_token, refresh.user_id, scopes, self.clock.time() + lifetime
+        )
         body = {
             "access_token": access_token,
             "token_type": "Bearer",

@@ -71,6 +71,12 @@ class Operation:
                 return schema
         return None
 
+    @property
+    def oauth_scopes(self) -> tuple[str, ...]:
+        """The OAuth scopes of which an access token needs any one (empty: no OAuth requirement)."""
+        security = self.raw.get("security") or []
+        return tuple(scope for entry in security for scope in entry.get("oauth2", ()))
+
     def response_statuses(self) -> list[str]:
         return list(self.raw.get("responses", {}))
 

@@ -389,3 +389,14 @@ def test_oauth_requests_are_counted_apart_and_not_rate_limited(client: httpx.Cli
     stats = sb.stats()
     assert stats["oauth_requests"] == 1
     assert stats["total"] == 0
+
+
+def test_a_token_only_reaches_the_operations_its_scopes_allow(client: httpx.Client, sb: Sandbox) -> None:
+    tokens = exchange(client, sb, approve(client, sb, scope="leads:read"))
+    headers = {"Authorization": f"Bearer {tokens['access_token']}"}
+    assert client.get(f"{sb.url}/api/v1/leads", headers=headers).status_code == 200
+    assert client.get(f"{sb.url}/api/v1/users/me", headers=headers).status_code == 200  # "base"
+    refused = client.get(f"{sb.url}/api/v2/deals", headers=headers)
+    assert refused.status_code == 403
+    assert refused.json()["error"] == "Scope and URL mismatch"
+    assert client.get(f"{sb.url}/api/v2/deals", headers={"x-api-token": sb.api_token}).status_code == 200
