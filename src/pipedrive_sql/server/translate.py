@@ -334,26 +334,32 @@ def _type_oid(name: str) -> int:
 
 
 def _pg_output_name(node: exp.Expr) -> str:
-    """The column name PostgreSQL gives an unaliased select-list expression."""
+    """The column name PostgreSQL gives an unaliased select-list expression (its FigureColname)."""
     if isinstance(node, exp.Column):
         return node.name if node.this.quoted else node.name.lower()
     if isinstance(node, exp.Cast):
-        inner = node.this
-        if isinstance(inner, (exp.Column, exp.Func)):
-            return _pg_output_name(inner)
-        name = _type_name(node.to).lower()
-        return {"varchar": "varchar", "uinteger": "oid"}.get(name, name)
+        name = _pg_output_name(node.this)
+        if name != "?column?":
+            return name
+        type_name = _type_name(node.to).lower()
+        return {"varchar": "varchar", "uinteger": "oid"}.get(type_name, type_name)
+    if isinstance(node, exp.Case):
+        default = node.args.get("default")
+        name = _pg_output_name(default) if isinstance(default, exp.Expr) else "?column?"
+        return name if name != "?column?" else "case"
+    if isinstance(node, exp.Dot) and isinstance(node.expression, exp.Func):
+        return _pg_output_name(node.expression)
+    if isinstance(node, exp.Subquery) and isinstance(node.this, exp.Select) and node.this.expressions:
+        first = node.this.expressions[0]
+        return first.alias_or_name if isinstance(first, exp.Alias) else _pg_output_name(first)
+    if isinstance(node, (exp.Paren, exp.Bracket)):
+        return _pg_output_name(node.this)
     if isinstance(node, exp.Anonymous):
-        name = str(node.this).lower()
-        return name.removeprefix("pgx_")
+        return str(node.this).lower().removeprefix("pgx_")
+    if isinstance(node, exp.Count):
+        return "count"
+    if isinstance(node, exp.CurrentVersion):
+        return "version"
     if isinstance(node, exp.Func):
         return node.sql_name().lower()
-    if isinstance(node, exp.Literal) and node.is_string:
-        return "?column?"
-    if isinstance(node, exp.Paren):
-        return _pg_output_name(node.this)
-    if isinstance(node, exp.Case):
-        return "case"
-    if isinstance(node, exp.Bracket):
-        return _pg_output_name(node.this)
     return "?column?"

@@ -1,0 +1,55 @@
+"""The regression corpus: exact catalog queries real clients send, as data files in corpus/.
+
+Each entry starts with `-- name: ID`; optional header lines follow:
+`-- params: [json list]` (text parameters, sent with the extended protocol),
+`-- expect-rows: N` (the row count PostgreSQL 15 returned for the same schema),
+`-- expect-columns: a, b` (result column names, which clients look up),
+`-- expect-contains: text` (a value some cell must contain).
+`{oid:Name}` in the SQL is replaced by the oid the server gave table Name.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+CORPUS = Path(__file__).parent / "corpus"
+
+
+@dataclass
+class Entry:
+    name: str
+    sql: str
+    client: str
+    params: list[str | None] = field(default_factory=list)
+    expect_rows: int | None = None
+    expect_columns: list[str] | None = None
+    expect_contains: list[str] = field(default_factory=list)
+
+
+def load() -> list[Entry]:
+    entries: list[Entry] = []
+    for path in sorted(CORPUS.glob("*.sql")):
+        current: Entry | None = None
+        body: list[str] = []
+        for line in [*path.read_text(encoding="utf-8").splitlines(), "-- name: <end>"]:
+            if line.startswith("-- name: "):
+                if current is not None:
+                    current.sql = "\n".join(body).strip().rstrip(";")
+                    entries.append(current)
+                current = Entry(line[len("-- name: ") :].strip(), "", path.stem)
+                body = []
+            elif current is None:
+                continue
+            elif line.startswith("-- params: "):
+                current.params = json.loads(line[len("-- params: ") :])
+            elif line.startswith("-- expect-rows: "):
+                current.expect_rows = int(line[len("-- expect-rows: ") :])
+            elif line.startswith("-- expect-columns: "):
+                current.expect_columns = [c.strip() for c in line[len("-- expect-columns: ") :].split(",")]
+            elif line.startswith("-- expect-contains: "):
+                current.expect_contains.append(line[len("-- expect-contains: ") :])
+            else:
+                body.append(line)
+    return [e for e in entries if e.name != "<end>"]
