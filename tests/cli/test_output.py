@@ -12,9 +12,9 @@ from typing import Any
 
 import pyarrow.parquet as pq
 import pytest
+import typer
 
 from pipedrive_sql.cli import output
-from pipedrive_sql.errors import InterfaceError
 
 NAMES = ["Id", "Title", "Value", "Won", "AddTime", "Labels", "Id"]
 ROWS: list[tuple[Any, ...]] = [
@@ -108,7 +108,7 @@ def test_choose_format(fmt: str | None, path: str | None, expected: str) -> None
 
 
 def test_unknown_format() -> None:
-    with pytest.raises(InterfaceError, match="use one of table, csv, json, jsonl, parquet"):
+    with pytest.raises(typer.BadParameter, match="use one of table, csv, json, jsonl, parquet"):
         output.choose_format("xml", None)
 
 

@@ -109,7 +109,7 @@ def connect(target: Target) -> Any:
     connect_fn = _driver_connect()
     if target.system:
         # The driver resolves dsn= user-first; a system DSN is passed as the lowest layer instead.
-        return connect_fn(**layered_properties(target))
+        return connect_fn(**_with_dsn_token_file(layered_properties(target), target.dsn))
     return connect_fn(target.connection_string, dsn=target.dsn, **target.keywords())
 
 
@@ -126,6 +126,26 @@ def layered_properties(target: Target) -> dict[str, Any]:
         for name, value in layer.items():
             merged[find_property(name).name] = value
     return merged
+
+
+def _with_dsn_token_file(props: dict[str, Any], dsn_name: str | None) -> dict[str, Any]:
+    """OAuth tokens of a DSN default to a file named after it; passed as properties, the DSN's name would be
+    lost, so name that file explicitly (the one `oauth login --dsn NAME --system` writes)."""
+    if (
+        not dsn_name
+        or str(props.get("AuthScheme", "")).lower() != "oauth"
+        or props.get("OAuthSettingsLocation")
+    ):
+        return props
+    try:
+        from pipedrive_sql.auth.store import default_settings_path
+    except ImportError:
+        return props
+    client_id = str(props.get("OAuthClientId") or "")
+    return {
+        **props,
+        "OAuthSettingsLocation": str(default_settings_path(dsn_name=dsn_name, client_id=client_id)),
+    }
 
 
 def settings_for(target: Target) -> Settings:

@@ -12,10 +12,12 @@ import io
 import json
 import sys
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
 import orjson
+import typer
 from rich.table import Table
 from rich.text import Text
 
@@ -24,7 +26,7 @@ from pipedrive_sql.errors import InterfaceError
 
 FORMATS = ("table", "csv", "json", "jsonl", "parquet")
 _BY_SUFFIX = {".csv": "csv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
-BATCH = 1000
+BATCH = 200  # small enough for the progress line to move while a scan runs
 # A terminal table beyond this many rows helps nobody; the rest is counted, and -o/--format are suggested.
 MAX_TERMINAL_ROWS = 10_000
 
@@ -36,7 +38,7 @@ def choose_format(fmt: str | None, output: Path | None) -> str:
     if fmt:
         fmt = fmt.lower()
         if fmt not in FORMATS:
-            raise InterfaceError(f"Unknown format {fmt!r}: use one of {', '.join(FORMATS)}.")
+            raise typer.BadParameter(f"{fmt!r}: use one of {', '.join(FORMATS)}.", param_hint="'--format'")
         return fmt
     if output is not None:
         return _BY_SUFFIX.get(output.suffix.lower(), "table")
@@ -124,7 +126,7 @@ def write_result(
     count = on_rows or (lambda n: None)
     if fmt == "parquet":
         return _write_parquet(cursor, output, count)
-    if fmt == "table" and output is None and console.stdout_is_terminal():
+    if is_terminal_table(fmt, output):
         return _print_rich_table(cursor, count)
     if output is None:
         return _write_text(cursor, fmt, sys.stdout, count)
@@ -231,6 +233,21 @@ def _arrow_table(cursor: Any) -> Any:
 
 
 def _print_rich_table(cursor: Any, count: RowCallback) -> int:
+    collected = collect_for_terminal(cursor, count)
+    print_for_terminal(collected)
+    return collected.total
+
+
+@dataclass
+class Collected:
+    """A result read for the terminal: the names, the rows to show, and how many rows there were."""
+
+    names: list[str]
+    rows: list[Sequence[Any]]
+    total: int
+
+
+def collect_for_terminal(cursor: Any, count: RowCallback) -> Collected:
     names = column_names(cursor)
     shown: list[Sequence[Any]] = []
     total = 0
@@ -239,10 +256,44 @@ def _print_rich_table(cursor: Any, count: RowCallback) -> int:
         if room > 0:
             shown.extend(rows[:room])
         total += len(rows)
-    console.out.print(rich_table(names, shown))
-    if total > len(shown):
-        console.note(f"Showing {len(shown)} of {total} rows; use --format csv or -o FILE for all of them.")
-    return total
+    return Collected(names, shown, total)
+
+
+def print_for_terminal(collected: Collected) -> None:
+    names, shown = collected.names, collected.rows
+    if _too_wide(names, shown, console.out.width):
+        print_records(names, shown)
+    else:
+        console.out.print(rich_table(names, shown))
+    if collected.total > len(shown):
+        console.note(
+            f"Showing {len(shown)} of {collected.total} rows; use --format csv or -o FILE for all of them."
+        )
+
+
+def is_terminal_table(fmt: str, output: Path | None) -> bool:
+    return fmt == "table" and output is None and console.stdout_is_terminal()
+
+
+def _too_wide(names: Sequence[str], rows: Sequence[Sequence[Any]], width: int) -> bool:
+    """Whether even a squeezed table would fold most headers: then one record per block reads better
+    (psql's expanded display)."""
+    if not rows or len(names) <= 1:
+        return False
+    needed = sum(min(len(n), 12) + 3 for n in names) + 1
+    return needed > width
+
+
+def print_records(names: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    label_width = max(len(n) for n in names)
+    for number, row in enumerate(rows, start=1):
+        console.out.print(Text(f"── Record {number} ──", style="bold"))
+        grid = Table.grid(padding=(0, 2))
+        grid.add_column(width=label_width, style="bold")
+        grid.add_column(overflow="fold")
+        for name, value in zip(names, row, strict=True):
+            grid.add_row(Text(name), _cell(value))
+        console.out.print(grid)
 
 
 def rich_table(names: Sequence[str], rows: Sequence[Sequence[Any]]) -> Table:

@@ -24,17 +24,31 @@ StatsFn = Callable[[], dict[str, Any]]
 
 
 def cursor_stats(cursor: Any) -> StatsFn:
-    """What the cursor can tell while it runs; absent attributes are simply not shown."""
+    """What the cursor and its connection's API client can tell while a query runs (absent: not shown)."""
+    counters = getattr(getattr(getattr(cursor, "connection", None), "client", None), "counters", None)
+    start = _waits(counters)
 
     def stats() -> dict[str, Any]:
         out: dict[str, Any] = {}
-        for name in ("api_requests", "api_tokens", "rate_limit_wait"):
+        for name in ("api_requests", "api_tokens"):
             value = getattr(cursor, name, None)
             if isinstance(value, int | float):
                 out[name] = value
+        now = _waits(counters)
+        if now is not None and start is not None and now[0] > start[0]:
+            out["rate_limit_waits"] = now[0] - start[0]
+            out["rate_limit_seconds"] = now[1] - start[1]
         return out
 
     return stats
+
+
+def _waits(counters: Any) -> tuple[int, float] | None:
+    snapshot = getattr(counters, "snapshot", None)
+    if snapshot is None:
+        return None
+    snap = snapshot()
+    return int(snap.rate_limit_waits), float(snap.seconds_waited)
 
 
 class QueryProgress:
@@ -85,7 +99,9 @@ class QueryProgress:
         parts = [f"{self._rows:,} rows"]
         if "api_requests" in stats:
             parts.append(f"{stats['api_requests']:,} API requests")
-        if stats.get("rate_limit_wait"):
-            parts.append(f"waiting {stats['rate_limit_wait']:.1f} s for the rate limit")
+        if stats.get("rate_limit_waits"):
+            parts.append(
+                f"{stats['rate_limit_waits']} waits for the rate limit ({stats['rate_limit_seconds']:.1f} s)"
+            )
         parts.append(f"{time.monotonic() - self._started:.1f} s")
         return Text("Running… " + " · ".join(parts) + "  (Ctrl-C stops)", style="dim")

@@ -107,14 +107,23 @@ def _read_sql(sql: str | None, file: Path | None) -> str:
 
 def run_and_write(cursor: Any, sql: str, fmt: str, out: Path | None, *, stats: bool = False) -> int:
     """Execute ``sql`` and write its result with progress on stderr; the number of rows written."""
-    # A table for the terminal is printed at the end, so a live line on stderr cannot tangle with it.
-    streams_to_terminal = out is None and fmt != "table" and console.stdout_is_terminal()
+    terminal_table = output.is_terminal_table(fmt, out)
+    # Streaming to the terminal would tangle with a live line on stderr; a table is printed at the end.
+    streams_to_terminal = out is None and not terminal_table and console.stdout_is_terminal()
     started = time.monotonic()
+    collected = None
+    rows = 0
     with QueryProgress(
         cursor_stats(cursor), enabled=console.stderr_is_terminal() and not streams_to_terminal
     ) as progress:
         cursor.execute(sql)
-        rows = output.write_result(cursor, fmt, out, on_rows=progress.set_rows) if cursor.description else 0
+        if cursor.description and terminal_table:
+            collected = output.collect_for_terminal(cursor, progress.set_rows)
+            rows = collected.total
+        elif cursor.description:
+            rows = output.write_result(cursor, fmt, out, on_rows=progress.set_rows)
+    if collected is not None:
+        output.print_for_terminal(collected)  # after the live line is gone
     if cursor.description is None:
         _report_effect(cursor)
     if stats:
@@ -144,7 +153,7 @@ def summary(cursor: Any, rows: int, seconds: float) -> str:
 
 TABLES_SQL = "SELECT TableName, TableType, Description FROM sys_tables ORDER BY TableName"
 COLUMNS_SQL = (
-    "SELECT ColumnName, DataTypeName, IsNullable, Description FROM sys_tablecolumns "
+    "SELECT ColumnName, DataTypeName, IsNullable, IsKey, IsReadOnly, FieldKey, Description FROM sys_tablecolumns "
     "WHERE lower(TableName) = lower(?) ORDER BY Ordinal"
 )
 

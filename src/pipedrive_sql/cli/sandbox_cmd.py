@@ -73,6 +73,9 @@ def serve_command(
         console.warning(f"Listening on {host}: other machines can reach the sandbox.")
     try:
         serve(config_cls(**kwargs))
+    except KeyboardInterrupt:
+        # Ctrl-C is how a foreground server is meant to stop: not a failure.
+        console.note("Sandbox stopped.")
     except RuntimeError as exc:  # SandboxError: the port is taken, the address cannot be bound...
         raise InterfaceError(f"The sandbox could not start: {exc}.") from None
 
