@@ -496,10 +496,14 @@ def _bin_decode_numeric(data: bytes) -> decimal.Decimal:
     if sign == 0xC000:
         return decimal.Decimal("NaN")
     groups = struct.unpack_from(f"!{ndigits}H", data, 8)
-    value = decimal.Decimal(0)
-    for i, g in enumerate(groups):
-        value += decimal.Decimal(g).scaleb(4 * (weight - i))
-    value = value.quantize(decimal.Decimal(1).scaleb(-dscale)) if dscale else value.to_integral_value()
+    integer = 0
+    for g in groups:
+        integer = integer * 10000 + g
+    with decimal.localcontext() as ctx:
+        # NUMERIC allows 131072 digits; the default context (28) would round
+        ctx.prec = 1000
+        value = decimal.Decimal(integer).scaleb(4 * (weight - ndigits + 1))
+        value = value.quantize(decimal.Decimal(1).scaleb(-dscale))
     return -value if sign == 0x4000 else value
 
 
