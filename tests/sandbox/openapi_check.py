@@ -1098,6 +1098,10 @@ class Prober:
         unknown = self.unknown_id_case(op, success)
         if unknown is not None:
             yield unknown
+        if len(path_params(op.path)) > 1:
+            inner = self.unknown_id_case(op, success, which=-1)
+            if inner is not None:
+                yield inner
         bad = self.bad_input_case(op, success)
         if bad is not None:
             yield bad
@@ -1211,25 +1215,28 @@ class Prober:
                     return words[0]
         return "Conformance"
 
-    def unknown_id_case(self, op: SpecOperation, success: Case) -> Case | None:
-        """The success request with its first path parameter (the top-level record) unknown."""
+    def unknown_id_case(self, op: SpecOperation, success: Case, *, which: int = 0) -> Case | None:
+        """The success request with one path parameter unknown: the first (the top-level record) by
+        default, ``which=-1`` for the last (a deal's participant that does not exist)."""
         params = path_params(op.path)
         if not params:
             return None
-        first = params[0]
-        spec_param = next((p for p in op.parameters() if p["in"] == "path" and p["name"] == first), {})
-        kind = spec_param.get("schema", {}).get("type")
-        if first == "field_code":
+        name = params[which]
+        spec_param = next((p for p in op.parameters() if p["in"] == "path" and p["name"] == name), {})
+        schema = spec_param.get("schema", {})
+        if name == "field_code":
             unknown: Any = UNKNOWN_FIELD_CODE
-        elif op.path.startswith("/leads/") or spec_param.get("schema", {}).get("format") == "uuid":
-            unknown = UNKNOWN_UUID
-        elif kind == "string":
+        elif schema.get("format") == "uuid" or (
+            isinstance(success.path_values.get(name), str) and "-" in str(success.path_values.get(name))
+        ):
+            unknown = UNKNOWN_UUID  # lead and lead-label ids
+        elif schema.get("type") == "string":
             unknown = "unknown"
         else:
             unknown = UNKNOWN_INT
         case = copy.deepcopy(success)
-        case.label = "unknown id"
-        case.path_values = {**success.path_values, first: unknown}
+        case.label = "unknown id" if which == 0 else f"unknown {name}"
+        case.path_values = {**success.path_values, name: unknown}
         case.request.url = self.url_for(op, case.path_values)
         # v1 answers a removed product field with 410 Gone, and documents it on that path.
         gone = any(
