@@ -913,11 +913,12 @@ class Prober:
     def forget(self) -> None:
         self._lists.clear()
 
-    def existing_id(self, document: str, path: str, key: str = "id", *, pick: str = "first") -> Any:
+    def existing_id(self, document: str, path: str, key: str = "id") -> Any:
+        """The ``key`` of the first record the collection lists."""
         items = [item for item in self.list_items(document, path) if isinstance(item, dict) and key in item]
         if not items:
             raise SetupError(f"no record at {path} to take a {key} from")
-        return (items[0] if pick == "first" else items[-1])[key]
+        return items[0][key]
 
     def reference(self, name: str) -> Any:
         document, path = REFERENCES[name]

@@ -11,7 +11,7 @@ the operation, the request and what is wrong. ``python tools/conformance_report.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -293,17 +293,16 @@ def test_operation_conforms(key: str, prober: oc.Prober) -> None:
         )
 
 
-def test_rate_limited_responses_are_pipedrive_errors() -> None:
+def test_rate_limited_responses_are_pipedrive_errors(make_sandbox: Callable[..., Any]) -> None:
     """A 429 is a response of every operation too: over the burst limit, the body is Pipedrive's error."""
     import httpx
-
-    from pipedrive_sandbox.server import Sandbox
 
     key = "GET /api/v2/deals"
     if key not in IMPLEMENTED:
         pytest.skip(f"{key} is not implemented")
     op = IMPLEMENTED[key].op
-    with Sandbox(scale=10, plan="lite") as sandbox, httpx.Client(base_url=sandbox.url) as client:
+    sandbox = make_sandbox(scale=10, plan="lite", rate_limit=True)
+    with httpx.Client(base_url=sandbox.url) as client:
         for _ in range(60):  # lite: 20 requests per rolling 2 seconds
             response = client.get(
                 op.template, params={"limit": 1}, headers={"x-api-token": sandbox.api_token}

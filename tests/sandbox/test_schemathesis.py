@@ -18,7 +18,7 @@ from __future__ import annotations
 import copy
 import functools
 import importlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import hypothesis.strategies as st
@@ -162,15 +162,12 @@ def fuzz(sandbox: Any, impl: oc.Implemented) -> list[str]:
 
 
 @pytest.mark.parametrize("key", list(tc.IMPLEMENTED) or ["(none discovered)"])
-def test_property_based(key: str, shared_sandbox: Any) -> None:
+def test_property_based(key: str, shared_sandbox: Any, make_sandbox: Callable[..., Any]) -> None:
     if key not in tc.IMPLEMENTED:
         pytest.fail(f"no implemented operation discovered: {tc.DISCOVERY_ERROR}")
     impl = tc.IMPLEMENTED[key]
     if removes_records(impl.op):
-        from pipedrive_sandbox.server import Sandbox
-
-        with Sandbox(scale=SCALE, rate_limit=False, seed=11) as own:
-            failures = fuzz(own, impl)
+        failures = fuzz(make_sandbox(scale=SCALE, rate_limit=False, seed=11), impl)
     else:
         failures = fuzz(shared_sandbox, impl)
     if failures:
