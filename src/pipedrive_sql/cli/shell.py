@@ -22,7 +22,7 @@ import platformdirs
 import typer
 from rich.text import Text
 
-from pipedrive_sql.cli import console
+from pipedrive_sql.cli import console, output
 from pipedrive_sql.cli.connecting import (
     ConnectionStringOption,
     DsnOption,
@@ -439,7 +439,10 @@ class Shell:
         if not query:
             console.error("Usage: .explain QUERY")
             return
-        self._run("EXPLAIN " + query)
+        cursor = self.conn.cursor()
+        cursor.execute("EXPLAIN " + query)
+        # One block per table reference: the plan's lists (requests, predicates) read better down the page.
+        output.print_records(output.column_names(cursor), cursor.fetchall())
 
     def _help(self, _: str) -> None:
         for name, meaning in META_COMMANDS.items():
