@@ -121,6 +121,14 @@ def test_binary_results(pg_server: Running) -> None:
     )
 
 
+@pytest.mark.parametrize("binary", [False, True])
+def test_arrays(pg_server: Running, binary: bool) -> None:
+    with connect(pg_server) as conn:
+        cur = conn.cursor(binary=binary)
+        cur.execute("SELECT ARRAY[1, NULL, 3]::BIGINT[], ARRAY['a', 'b c']::VARCHAR[], ARRAY[]::INTEGER[], ARRAY[1.5]::DOUBLE PRECISION[]")
+        assert cur.fetchone() == ([1, None, 3], ["a", "b c"], [], [1.5])
+
+
 def test_errors_have_sqlstates_and_the_session_recovers(pg_server: Running) -> None:
     with connect(pg_server) as conn:
         with pytest.raises(psycopg.errors.UndefinedTable):

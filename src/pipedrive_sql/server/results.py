@@ -6,6 +6,7 @@ cancel request is noticed between batches even when the backend cannot be interr
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -123,10 +124,15 @@ class CursorResult(Result):
             self._on_close()
 
 
+_I32 = struct.Struct("!i")
+_NULL = _I32.pack(-1)
+
+
 class RowEncoder:
     """Encodes rows of one result for one set of result formats (text 0 / binary 1 per column)."""
 
     def __init__(self, columns: Sequence[OutColumn], formats: Sequence[int]) -> None:
+        self._count = struct.pack("!h", len(columns))
         self.formats = _expand_formats(formats, len(columns))
         self.encoders = [
             _vector_text
@@ -136,9 +142,18 @@ class RowEncoder:
         ]
 
     def encode(self, row: Sequence[Any]) -> bytes:
-        return protocol.data_row(
-            [None if v is None else enc(v) for enc, v in zip(self.encoders, row, strict=False)]
-        )
+        """One DataRow message; the hot loop of every result, so it builds the bytes in one pass."""
+        parts = []
+        pack = _I32.pack
+        for enc, v in zip(self.encoders, row, strict=False):
+            if v is None:
+                parts.append(_NULL)
+            else:
+                data = enc(v)
+                parts.append(pack(len(data)))
+                parts.append(data)
+        body = b"".join(parts)
+        return b"D" + pack(len(body) + 6) + self._count + body
 
     def encode_many(self, rows: Sequence[Sequence[Any]]) -> Iterator[bytes]:
         for row in rows:

@@ -204,6 +204,8 @@ def _type_code_name(type_code: Any) -> str:
     if name:
         return str(name).upper()
     text = str(type_code).upper()
+    if text.endswith("[]"):
+        return text
     # pyarrow DataTypes stringify as int64, string, timestamp[us, tz=UTC], decimal128(18, 2)...
     return _ARROW_NAMES.get(text.split("[")[0], text) if "TZ=" not in text else "TIMESTAMPTZ"
 
@@ -336,7 +338,22 @@ def _text_array(v: Any) -> bytes:
     return ("{" + ",".join(_array_element(e) for e in v) + "}").encode()
 
 
+def _text_int(v: Any) -> bytes:
+    return b"%d" % v
+
+
+def _text_str(v: Any) -> bytes:
+    return v.encode() if type(v) is str else _text_default(v)
+
+
 _TEXT_ENCODERS: dict[int, Encoder] = {
+    INT2: _text_int,
+    INT4: _text_int,
+    INT8: _text_int,
+    OID: _text_int,
+    VARCHAR: _text_str,
+    TEXT: _text_str,
+    DATE: lambda v: v.isoformat().encode() if isinstance(v, dt.date) else _text_default(v),
     BOOL: _text_bool,
     FLOAT4: _text_float,
     FLOAT8: _text_float,
@@ -390,34 +407,29 @@ def _bin_interval(v: Any) -> bytes:
 
 
 def _bin_numeric(v: Any) -> bytes:
-    """NUMERIC's binary form: base-10000 digits with a weight, a sign and a display scale."""
-    d = decimal.Decimal(v)
+    """NUMERIC's binary form: base-10000 digits, the weight of the first, a sign and a display scale."""
+    d = v if isinstance(v, decimal.Decimal) else decimal.Decimal(v)
     if d.is_nan():
         return struct.pack("!hhHh", 0, 0, 0xC000, 0)
-    sign, digits, exponent = d.as_tuple()
+    exponent = d.as_tuple().exponent
     assert isinstance(exponent, int)
     dscale = max(0, -exponent)
-    # Pad the decimal digits so the integer part and the fraction each split into groups of 4.
-    int_digits = list(digits[: len(digits) + exponent]) if exponent < 0 else [*digits, *([0] * exponent)]
-    frac_digits = list(digits[len(digits) + exponent :]) if exponent < 0 else []
-    if exponent < 0 and len(digits) < -exponent:
-        frac_digits = [0] * (-exponent - len(digits)) + list(digits)
-        int_digits = []
-    int_digits = [0] * (-len(int_digits) % 4) + int_digits
-    frac_digits = frac_digits + [0] * (-len(frac_digits) % 4)
-    groups = [int("".join(map(str, int_digits[i : i + 4]))) for i in range(0, len(int_digits), 4)] + [
-        int("".join(map(str, frac_digits[i : i + 4]))) for i in range(0, len(frac_digits), 4)
-    ]
-    weight = len(int_digits) // 4 - 1
-    while groups and groups[0] == 0:
-        groups.pop(0)
-        weight -= 1
+    frac_groups = (dscale + 3) // 4
+    with decimal.localcontext() as ctx:
+        ctx.prec = 1000
+        n = int(abs(d).scaleb(4 * frac_groups))
+    groups: list[int] = []
+    while n:
+        n, g = divmod(n, 10000)
+        groups.append(g)
+    groups.reverse()
+    weight = len(groups) - frac_groups - 1
     while groups and groups[-1] == 0:
         groups.pop()
     if not groups:
         weight = 0
-    header = struct.pack("!hhHh", len(groups), weight, 0x4000 if sign else 0, dscale)
-    return header + b"".join(struct.pack("!H", g) for g in groups)
+    header = struct.pack("!hhHh", len(groups), weight, 0x4000 if d.is_signed() and groups else 0, dscale)
+    return header + struct.pack(f"!{len(groups)}H", *groups)
 
 
 def _bin_jsonb(v: Any) -> bytes:
@@ -448,9 +460,37 @@ _BINARY_ENCODERS: dict[int, Encoder] = {
 }
 
 
+def _binary_array(elem_oid: int) -> Encoder:
+    """One-dimensional arrays: header (ndim, has-null, element oid, length, lower bound), then elements."""
+    element = binary_encoder(elem_oid)
+
+    def encode(v: Any) -> bytes:
+        items = list(v)
+        if not items:
+            return _S_I32.pack(0) + _S_I32.pack(0) + _S_I32.pack(elem_oid)
+        has_null = any(x is None for x in items)
+        parts = [_S_I32.pack(1), _S_I32.pack(1 if has_null else 0), _S_I32.pack(elem_oid)]
+        parts += [_S_I32.pack(len(items)), _S_I32.pack(1)]
+        for x in items:
+            if x is None:
+                parts.append(_S_I32.pack(-1))
+            else:
+                data = element(x)
+                parts.append(_S_I32.pack(len(data)))
+                parts.append(data)
+        return b"".join(parts)
+
+    return encode
+
+
 def binary_encoder(oid: int) -> Encoder:
-    """Binary form for the common types; anything else has the same bytes as its text form."""
-    return _BINARY_ENCODERS.get(oid) or text_encoder(oid)
+    """Binary form for the common types and their arrays; text-like types have the bytes of their text."""
+    if oid in _BINARY_ENCODERS:
+        return _BINARY_ENCODERS[oid]
+    t = BY_OID.get(oid)
+    if t is not None and t.elem_oid:
+        return _binary_array(t.elem_oid)
+    return text_encoder(oid)
 
 
 def has_binary_form(oid: int) -> bool:

@@ -1,0 +1,137 @@
+"""Rows per second through the PostgreSQL-protocol server, next to the driver used directly.
+
+    .venv/bin/python bench/server.py [--scale 5000] [--repeat 3] [--protocol-rows 500000]
+
+1. Driver: `SELECT * FROM Deals` (all columns, custom fields included) against the embedded sandbox of
+   `--scale` deals: `pipedrive_sql.connect(Sandbox=true)` + fetchall, then the same query through the
+   server with psycopg (text results, then binary results) and with psql (`COPY`-free, plain `-A -t`
+   output to /dev/null).
+2. Protocol ceiling: `--protocol-rows` rows of three columns from a query the server answers itself
+   (DuckDB's `range`), text and binary, next to DuckDB in-process: what the wire layer alone costs.
+
+Numbers are printed, never asserted (tests do not time things).
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import time
+from collections.abc import Callable
+
+import duckdb
+import psycopg
+
+import pipedrive_sql
+from pipedrive_sql.server import Server, ServerConfig
+from pipedrive_sql.server.pipedrive import PipedriveBackend
+
+
+def best(repeat: int, action: Callable[[], int]) -> tuple[float, int]:
+    """Fastest wall time of `repeat` runs, and the row count of the last."""
+    times = []
+    rows = 0
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        rows = action()
+        times.append(time.perf_counter() - t0)
+    return min(times), rows
+
+
+def report(label: str, seconds: float, rows: int, reference_rate: float | None = None) -> float:
+    rate = rows / seconds if seconds else float("inf")
+    ratio = f"  ({rate / reference_rate:5.2f}x)" if reference_rate else ""
+    print(f"  {label:<44} {rows:>9,} rows  {seconds:7.3f} s  {rate:>12,.0f} rows/s{ratio}")
+    return rate
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--scale", type=int, default=5000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--protocol-rows", type=int, default=500_000)
+    args = parser.parse_args()
+
+    props = {"Sandbox": True, "SandboxScale": args.scale}
+    server = Server(
+        PipedriveBackend({"crm": props}), ServerConfig(host="127.0.0.1", port=0, auth="trust")
+    ).start()
+    host, port = server.address
+    dsn = f"host={host} port={port} dbname=crm user=bench"
+    query = 'SELECT * FROM "Deals"'
+    try:
+        with pipedrive_sql.connect(**props) as conn:
+            conn.cursor().execute("SELECT 1").fetchall()  # start the sandbox outside the timings
+
+            def direct() -> int:
+                cur = conn.cursor()
+                cur.execute(query)
+                return len(cur.fetchall())
+
+            print(f"1. SELECT * FROM Deals, sandbox scale {args.scale} (best of {args.repeat})")
+            base_s, rows = best(args.repeat, direct)
+            driver_rate = report("driver directly (fetchall)", base_s, rows)
+
+        t0 = time.perf_counter()
+        pg = psycopg.connect(dsn, autocommit=True)
+        pg.execute("SELECT 1").fetchall()
+        print(f"  (opening a client session: {time.perf_counter() - t0:.3f} s, it opens a driver connection)")
+
+        def through(binary: bool) -> Callable[[], int]:
+            def run() -> int:
+                cur = pg.cursor(binary=binary)
+                cur.execute(query)
+                return len(cur.fetchall())
+
+            return run
+
+        for label, binary in (
+            ("server + psycopg, text results", False),
+            ("server + psycopg, binary results", True),
+        ):
+            s, n = best(args.repeat, through(binary))
+            report(label, s, n, driver_rate)
+
+        psql = shutil.which("psql")
+        if psql:
+
+            def with_psql() -> int:
+                out = subprocess.run(
+                    [psql, "-X", "-A", "-t", "-d", dsn, "-c", query],
+                    capture_output=True,
+                    check=True,
+                )
+                return out.stdout.count(b"\n")
+
+            s, n = best(args.repeat, with_psql)
+            report("server + psql -A -t (new session each run)", s, n, driver_rate)
+
+        n_rows = args.protocol_rows
+        ceiling = f"SELECT i, 'row ' || i AS label, i * 0.5 AS amount FROM range(0, {n_rows}) t(i)"
+        print(f"2. Protocol ceiling: {n_rows:,} rows x 3 columns answered by the server itself")
+        db = duckdb.connect()
+        s0, n0 = best(args.repeat, lambda: len(db.execute(ceiling).fetchall()))
+        duckdb_rate = report("DuckDB in-process (fetchall)", s0, n0)
+        for label, binary in (
+            ("server + psycopg, text results", False),
+            ("server + psycopg, binary results", True),
+        ):
+
+            def run(binary: bool = binary) -> int:
+                cur = pg.cursor(binary=binary)
+                cur.execute(ceiling)
+                return len(cur.fetchall())
+
+            s, n = best(args.repeat, run)
+            report(label, s, n, duckdb_rate)
+        pg.close()
+    finally:
+        server.stop()
+    print("  (x: rate relative to the first line of the section; each figure is the best of the runs)")
+
+
+if __name__ == "__main__":
+    main()
