@@ -132,6 +132,30 @@ def test_a_429_is_waited_out_and_the_request_repeated(
     assert titles.count("after a 429") == 1 and created.data["title"] == "after a 429"
 
 
+def test_an_exhausted_daily_budget_is_reported_not_retried(
+    make_sandbox: Callable[..., Sandbox], connect: Callable[..., ApiClient]
+) -> None:
+    sandbox = make_sandbox(rate_limit=True, daily_budget=25)  # GET /api/v2/deals costs 10
+    client = connect(sandbox)
+    client.get("/api/v2/deals", {"limit": 1})
+    client.get("/api/v2/deals", {"limit": 1})
+    with pytest.raises(errors.RateLimited, match="daily API token budget") as caught:
+        client.get("/api/v2/deals", {"limit": 1})
+    assert caught.value.daily and caught.value.retry_after
+    assert sandbox.stats()["total"] == 3
+
+
+def test_the_block_page_after_ignored_429s_is_reported_as_such(
+    make_sandbox: Callable[..., Sandbox], connect: Callable[..., ApiClient]
+) -> None:
+    sandbox = make_sandbox(plan="lite", rate_limit=True, block_after=2)
+    with httpx.Client(base_url=sandbox.url, headers={"x-api-token": sandbox.api_token}) as careless:
+        while careless.get("/api/v2/pipelines").status_code != 403:
+            pass
+    with pytest.raises(errors.Blocked, match="blocked this client"):
+        connect(sandbox).get("/api/v2/deals")
+
+
 def ids_and_titles(client: ApiClient) -> list[dict[str, Any]]:
     return [{"id": r["id"], "title": r["title"]} for page in client.pages("/api/v2/deals") for r in page]
 
