@@ -106,3 +106,12 @@ def test_errors_are_logged_at_verbosity_1(tmp_path: Path) -> None:
     ):
         client.get("/api/v2/deals/99")
     assert "Deal not found" in logfile.read_text()
+
+
+def test_child_loggers_are_redacted_before_any_handler(caplog: pytest.LogCaptureFixture) -> None:
+    child = logging.getLogger("pipedrive_sql.somewhere")
+    with mock_client(lambda r: envelope({})):
+        pass  # creating a client installs the filter on every pipedrive_sql.* logger
+    with caplog.at_level(logging.INFO, logger="pipedrive_sql.somewhere"):
+        child.info("sent Authorization: Bearer %s", SECRETS["access_token"])
+    assert SECRETS["access_token"] not in caplog.text and "[REDACTED]" in caplog.text

@@ -107,6 +107,12 @@ _logfile_users: dict[str, int] = {}
 def install_redaction(secrets: Iterable[str | None] = ()) -> RedactingFilter:
     """Make sure the ``pipedrive_sql`` logger redacts, and teach it more secret values."""
     with _install_lock:
+        # A logger's filters see only records made on that logger, not its children's: give every
+        # pipedrive_sql.* logger that exists by now (modules create theirs on import) the filter too.
+        for name, candidate in list(logging.Logger.manager.loggerDict.items()):
+            ours = name == LOGGER_NAME or name.startswith(LOGGER_NAME + ".")
+            if ours and isinstance(candidate, logging.Logger) and _FILTER not in candidate.filters:
+                candidate.addFilter(_FILTER)
         if _FILTER not in logger.filters:
             logger.addFilter(_FILTER)
     _FILTER.add_secrets(secrets)
