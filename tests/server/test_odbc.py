@@ -92,6 +92,16 @@ def test_manual_commit_mode(dsn: str) -> None:
         conn.commit()
 
 
+def test_use_declare_fetch(dsn: str) -> None:
+    # psqlODBC's "Use Declare/Fetch" reads big results through a SQL cursor, Fetch rows at a time
+    with pyodbc.connect(f"DSN={dsn};UseDeclareFetch=1;Fetch=100") as conn:
+        cur = conn.cursor()
+        cur.execute('SELECT "Id" FROM "Deals" WHERE "Id" > ? ORDER BY "Id"', 10)
+        ids = [r[0] for r in cur.fetchall()]
+        assert ids == list(range(11, 1001))
+        conn.commit()
+
+
 def test_isql(dsn: str) -> None:
     isql = require("isql")
     result = subprocess.run(

@@ -125,7 +125,9 @@ def test_binary_results(pg_server: Running) -> None:
 def test_arrays(pg_server: Running, binary: bool) -> None:
     with connect(pg_server) as conn:
         cur = conn.cursor(binary=binary)
-        cur.execute("SELECT ARRAY[1, NULL, 3]::BIGINT[], ARRAY['a', 'b c']::VARCHAR[], ARRAY[]::INTEGER[], ARRAY[1.5]::DOUBLE PRECISION[]")
+        cur.execute(
+            "SELECT ARRAY[1, NULL, 3]::BIGINT[], ARRAY['a', 'b c']::VARCHAR[], ARRAY[]::INTEGER[], ARRAY[1.5]::DOUBLE PRECISION[]"
+        )
         assert cur.fetchone() == ([1, None, 3], ["a", "b c"], [], [1.5])
 
 
@@ -149,6 +151,18 @@ def test_failed_transaction_until_rollback(pg_server: Running) -> None:
             conn.execute("SELECT 1")
         conn.rollback()
         assert conn.execute('SELECT count(*) FROM "Persons"').fetchone() == (50,)
+        conn.commit()
+
+
+def test_named_cursor_fetches_in_batches(pg_server: Running) -> None:
+    # psycopg's server-side cursor: DECLARE ... CURSOR, then FETCH FORWARD n, then CLOSE
+    with connect(pg_server, autocommit=False) as conn:
+        with conn.cursor(name="deals_cursor") as cur:
+            cur.itersize = 300
+            cur.execute('SELECT "Id", "Title" FROM "Deals" WHERE "Id" > %s ORDER BY "Id"', (100,))
+            assert cur.fetchone() == (101, "Deal 101")
+            assert len(cur.fetchmany(50)) == 50
+            assert sum(1 for _ in cur) == 1000 - 100 - 51
         conn.commit()
 
 

@@ -55,6 +55,15 @@ _REPORTED = {
 
 _SET = re.compile(r"^SET\s+(?:SESSION\s+|LOCAL\s+)?([\w.\"]+)\s*(?:=|\s+TO\s+)\s*(.*?)\s*;?$", re.I | re.S)
 _SET_TIME_ZONE = re.compile(r"^SET\s+(?:SESSION\s+|LOCAL\s+)?TIME\s+ZONE\s+(.*?)\s*;?$", re.I | re.S)
+_DECLARE = re.compile(
+    r"^DECLARE\s+(\"(?:[^\"]|\"\")+\"|[\w$]+)\s+(?:BINARY\s+|INSENSITIVE\s+|ASENSITIVE\s+|NO\s+SCROLL\s+|SCROLL\s+)*"
+    r"CURSOR\s+(?:(WITH\s+HOLD)\s+|WITHOUT\s+HOLD\s+)?FOR\s+(.*)$",
+    re.I | re.S,
+)
+_FETCH = re.compile(
+    r"^(?:FETCH|MOVE)\s+(?:(NEXT|FORWARD\s+ALL|FORWARD\s+\d+|FORWARD|ALL|\d+)\s+)?(?:FROM\s+|IN\s+)?(\"(?:[^\"]|\"\")+\"|[\w$]+)$",
+    re.I,
+)
 _ROW_RETURNING = {"SELECT", "WITH", "VALUES", "TABLE", "SHOW", "EXPLAIN", "EXEC", "EXECUTE", "CALL"}
 
 
@@ -133,6 +142,7 @@ class Session:
         self._catalog: CatalogDatabase | None = None
         self._translator: Translator | None = None
         self.statements: dict[str, Prepared] = {}
+        self.cursors: dict[str, tuple[Result, bool]] = {}
         self.portals: dict[str, Portal] = {}
         self.skip_until_sync = False
         self._busy = threading.Lock()
@@ -164,6 +174,9 @@ class Session:
             if portal.result is not None:
                 portal.result.close()
         self.portals.clear()
+        for result, _hold in self.cursors.values():
+            result.close()
+        self.cursors.clear()
         if self.connection is not None:
             try:
                 self.connection.close()
@@ -452,6 +465,14 @@ class Session:
             else:
                 self.send(protocol.row_description([c.field(0) for c in columns]))
             return
+        if name not in self.portals and name in self.cursors:
+            # a DECLAREd cursor is a portal too: psycopg describes it to learn the columns
+            declared = self.cursors[name][0].columns
+            if declared is None:
+                self.send((b"n", b""))
+            else:
+                self.send(protocol.row_description([c.field(0) for c in declared]))
+            return
         portal = self._portal(name)
         self._start(portal)
         assert portal.result is not None
@@ -529,6 +550,11 @@ class Session:
         words = sqltext.first_words(sql, 1)
         head = words[0] if words else ""
         columns: list[OutColumn] | None = None
+        if head == "FETCH":
+            m = _FETCH.match(sqltext.strip_comments(sql).rstrip(";").strip())
+            found = self.cursors.get(_cursor_name(m.group(2))) if m else None
+            # not cached: the same FETCH text may later name a cursor declared anew
+            return found[0].columns if found is not None else None
         if head in _ROW_RETURNING:
             nulls = [None] * statement.param_count
             probe = (
@@ -555,12 +581,50 @@ class Session:
                 pgerr.IN_FAILED_TRANSACTION,
                 "current transaction is aborted, commands ignored until end of transaction block",
             )
+        if head in ("DECLARE", "FETCH", "MOVE") or (head == "CLOSE" and words[1:2] != ["PORTAL"]):
+            return self._sql_cursor(head, sql, params)
         local = self._local_command(head, words, sql)
         if local is not None:
             return local
         if self._is_catalog(sql):
             return self._catalog_query(sql, params)
         return self._backend_query(sql, params)
+
+    def _sql_cursor(self, head: str, sql: str, params: Sequence[Any]) -> Result:
+        """DECLARE / FETCH / MOVE / CLOSE: psycopg's named cursors and psqlODBC's Use Declare/Fetch."""
+        text = sqltext.strip_comments(sql).rstrip(";").strip()
+        if head == "DECLARE":
+            m = _DECLARE.match(text)
+            if not m:
+                raise PgError(pgerr.SYNTAX_ERROR, "cannot parse this DECLARE statement")
+            name, hold, query = _cursor_name(m.group(1)), bool(m.group(2)), m.group(3)
+            if name in self.cursors:
+                raise PgError("42P03", f'cursor "{name}" already exists')
+            self.cursors[name] = (self.run_statement(query, params), hold)
+            return CommandResult("DECLARE CURSOR")
+        if head == "CLOSE":
+            target = text.split(None, 1)[1] if len(text.split(None, 1)) > 1 else ""
+            names = list(self.cursors) if target.upper() == "ALL" else [_cursor_name(target)]
+            for name in names:
+                found = self.cursors.pop(name, None)
+                if found is None:
+                    raise PgError(pgerr.UNDEFINED_CURSOR, f'cursor "{name}" does not exist')
+                found[0].close()
+            return CommandResult("CLOSE CURSOR")
+        m = _FETCH.match(text)
+        if not m:
+            raise PgError(pgerr.FEATURE_NOT_SUPPORTED, f"only forward {head} is supported")
+        amount, name = (m.group(1) or "NEXT").upper(), _cursor_name(m.group(2))
+        if name not in self.cursors:
+            raise PgError(pgerr.UNDEFINED_CURSOR, f'cursor "{name}" does not exist')
+        count = (
+            1 if amount in ("NEXT", "FORWARD") else 0 if amount.endswith("ALL") else int(amount.split()[-1])
+        )
+        result = self.cursors[name][0]
+        if head == "MOVE":
+            moved = _drain(result, count)
+            return CommandResult(f"MOVE {moved}")
+        return _FetchResult(result, count)
 
     def _local_command(self, head: str, words: list[str], sql: str) -> Result | None:
         second = words[1] if len(words) > 1 else ""
@@ -604,6 +668,10 @@ class Session:
         return None
 
     def _transaction_end(self, *, commit: bool) -> None:
+        for name, (result, hold) in list(self.cursors.items()):
+            if not hold:
+                result.close()
+                del self.cursors[name]
         method = getattr(self.connection, "commit" if commit else "rollback", None)
         if method is None:
             return
@@ -827,3 +895,43 @@ def _empty_result_for(sql: str) -> Result | None:
     first = selects[0]
     names = [p.alias_or_name if isinstance(p, exp.Alias) else _pg_output_name(p) for p in first.expressions]
     return StaticResult([OutColumn(n, pgt.ColumnType(pgt.TEXT)) for n in names], [])
+
+
+def _cursor_name(text: str) -> str:
+    text = text.strip()
+    if text.startswith('"') and text.endswith('"'):
+        return text[1:-1].replace('""', '"')
+    return text.lower()
+
+
+def _drain(result: Result, count: int) -> int:
+    moved = 0
+    while count == 0 or moved < count:
+        batch = result.fetch(BATCH_ROWS if count == 0 else min(BATCH_ROWS, count - moved))
+        if not batch:
+            break
+        moved += len(batch)
+    return moved
+
+
+class _FetchResult(Result):
+    """Up to `count` rows (0: all) of a declared cursor; closing it leaves the cursor open."""
+
+    def __init__(self, source: Result, count: int) -> None:
+        self.source = source
+        self.columns = source.columns
+        self.remaining = count
+
+    def fetch(self, n: int) -> list[Sequence[Any]]:
+        if self.remaining < 0:
+            return []
+        want = n if self.remaining == 0 else min(n, self.remaining)
+        batch = self.source.fetch(want) if want else []
+        if self.remaining:
+            self.remaining -= len(batch)
+            if self.remaining == 0:
+                self.remaining = -1
+        return batch
+
+    def tag(self, rows_sent: int) -> str:
+        return f"FETCH {rows_sent}"
