@@ -17,6 +17,7 @@ from pipedrive_sql.catalog.spec import Column
 __all__ = ["RowConverter", "schema_of"]
 
 _EMPTY: Mapping[str, Any] = {}
+_ROW_PASS_MIN = 8  # top-level columns from which one pass per record beats one pass per column
 
 
 def schema_of(columns: Sequence[Column]) -> pa.Schema:
@@ -29,10 +30,19 @@ class RowConverter:
     def __init__(self, columns: Sequence[Column]) -> None:
         self.columns = tuple(columns)
         self.schema = schema_of(self.columns)
+        # Plain top-level fields are read in one pass over each record (each record's dict is visited once
+        # instead of once per column: measurably faster for wide records such as deals).
+        simple = [c for c in self.columns if c.getter is None and len(c.path) == 1]
+        self._top_keys = [(c.name, c.path[0]) for c in simple] if len(simple) >= _ROW_PASS_MIN else []
 
     def batch(self, records: Sequence[Mapping[str, Any]]) -> pa.RecordBatch:
         cache: dict[tuple[str, ...], list[Mapping[str, Any]]] = {}
-        arrays = [col.type.build(_values(col, records, cache)) for col in self.columns]
+        top = _top_level_values(self._top_keys, records)
+        arrays = []
+        for col in self.columns:
+            raw = top.get(col.name)
+            values = _values(col, records, cache) if raw is None else _transformed(col, raw)
+            arrays.append(col.type.build(values))
         return pa.RecordBatch.from_arrays(arrays, schema=self.schema)
 
     def batches(self, pages: Iterable[Sequence[Mapping[str, Any]]]) -> Iterator[pa.RecordBatch]:
@@ -43,6 +53,24 @@ class RowConverter:
     def reader(self, pages: Iterable[Sequence[Mapping[str, Any]]]) -> pa.RecordBatchReader:
         """A lazily pulled reader: each page is converted when the consumer asks for the next batch."""
         return pa.RecordBatchReader.from_batches(self.schema, self.batches(pages))
+
+
+def _top_level_values(
+    keys: Sequence[tuple[str, str]], records: Sequence[Mapping[str, Any]]
+) -> dict[str, Sequence[Any]]:
+    """{column name: values} for plain top-level fields, transposed from one tuple per record."""
+    if not keys or not records:
+        return {}
+    fields = [key for _, key in keys]
+    columns = zip(*[tuple(map(r.get, fields)) for r in records], strict=True)
+    return {name: values for (name, _), values in zip(keys, columns, strict=True)}
+
+
+def _transformed(col: Column, values: Sequence[Any]) -> Sequence[Any]:
+    transform = col.transform
+    if transform is None:
+        return values
+    return [None if v is None else transform(v) for v in values]
 
 
 def _values(
