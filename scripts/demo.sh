@@ -3,4 +3,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh >/dev/null
-exec .venv/bin/python -m pipedrive_sql.demo "$@"
+exec .venv/bin/python examples/tour.py "$@"

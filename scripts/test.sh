@@ -5,8 +5,8 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh --with-system
 
 echo "== ruff"
-.venv/bin/ruff check src tests bench tools
-.venv/bin/ruff format --check src tests bench tools
+.venv/bin/ruff check src tests bench tools examples
+.venv/bin/ruff format --check src tests bench tools examples
 echo "== mypy"
 .venv/bin/mypy
 echo "== pytest"
