@@ -329,7 +329,11 @@ CREATE MACRO pgx_pg_get_serial_sequence(_a, _b) AS NULL::VARCHAR;
 CREATE MACRO pgx_pg_is_in_recovery() AS false;
 CREATE MACRO pgx_txid_current() AS 1::BIGINT;
 CREATE MACRO pgx_pg_current_xact_id() AS 1::BIGINT;
-CREATE MACRO pgx_pg_get_keywords() AS [];
+CREATE MACRO pgx_tf_pg_get_keywords() AS TABLE SELECT keyword_name AS word,
+  CASE keyword_category WHEN 'reserved' THEN 'R' WHEN 'unreserved' THEN 'U' WHEN 'column_name' THEN 'C' ELSE 'T' END AS catcode,
+  keyword_category AS catdesc FROM duckdb_keywords();
+CREATE MACRO pgx_to_regclass(_a) AS (SELECT max(_c.oid) FROM pgc.pg_class _c
+  WHERE _c.relname = trim(regexp_replace(_a, '^.*[.]', ''), '"'));
 CREATE MACRO pgx_shobj_description(_a, _b) AS NULL::VARCHAR;
 CREATE MACRO pgx_obj_description(_a) AS (SELECT max(_d.description) FROM pgc.pg_description _d WHERE _d.objoid = _a AND _d.objsubid = 0),
   (_a, _b) AS (SELECT max(_d.description) FROM pgc.pg_description _d WHERE _d.objoid = _a AND _d.objsubid = 0);
@@ -364,6 +368,11 @@ CREATE MACRO pgx_pg_get_ruledef(_a) AS NULL::VARCHAR, (_a, _b) AS NULL::VARCHAR;
 """
 
 # Functions whose names the translator prefixes with pgx_ (everything in _MACROS, by name).
+TABLE_MACRO_NAMES = frozenset(
+    line.split("(")[0].removeprefix("CREATE MACRO pgx_tf_")
+    for line in _MACROS.splitlines()
+    if line.startswith("CREATE MACRO pgx_tf_")
+)
 MACRO_NAMES = frozenset(
     line.split("(")[0].removeprefix("CREATE MACRO pgx_")
     for line in _MACROS.splitlines()

@@ -12,7 +12,6 @@ import logging
 import re
 import secrets
 import socket
-import ssl
 import struct
 import threading
 from collections.abc import Callable, Sequence
@@ -64,6 +63,7 @@ _FETCH = re.compile(
     r"^(?:FETCH|MOVE)\s+(?:(NEXT|FORWARD\s+ALL|FORWARD\s+\d+|FORWARD|ALL|\d+)\s+)?(?:FROM\s+|IN\s+)?(\"(?:[^\"]|\"\")+\"|[\w$]+)$",
     re.I,
 )
+STARTUP_TIMEOUT = 30.0
 _ROW_RETURNING = {"SELECT", "WITH", "VALUES", "TABLE", "SHOW", "EXPLAIN", "EXEC", "EXECUTE", "CALL"}
 
 
@@ -153,10 +153,13 @@ class Session:
 
     def run(self) -> None:
         try:
+            # a client that connects and then says nothing must not hold a thread forever
+            self.sock.settimeout(STARTUP_TIMEOUT)
             if self._startup():
+                self.sock.settimeout(None)
                 self.server.register(self)
                 self._loop()
-        except (protocol.ClientGone, ConnectionError, ssl.SSLError):
+        except (protocol.ClientGone, OSError):  # OSError covers resets, timeouts and TLS failures
             pass
         except protocol.ProtocolViolation as exc:
             self._fatal(PgError(pgerr.PROTOCOL_VIOLATION, str(exc)))

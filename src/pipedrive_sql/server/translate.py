@@ -24,7 +24,7 @@ from collections.abc import Callable, Mapping
 import sqlglot
 from sqlglot import expressions as exp
 
-from .pgcatalog import MACRO_NAMES, VERSION_STRING
+from .pgcatalog import MACRO_NAMES, TABLE_MACRO_NAMES, VERSION_STRING
 
 _OPERATOR = re.compile(r"OPERATOR\s*\(\s*pg_catalog\s*\.\s*([~!<>=*@#%^&|`?+\-/]+)\s*\)", re.I)
 _COLLATE = re.compile(r"\s+COLLATE\s+(?:pg_catalog\s*\.\s*)?(?:\"?default\"?|\"C\"|\"POSIX\")", re.I)
@@ -186,6 +186,8 @@ class Translator:
             return exp.Literal.string(value) if value is not None else exp.Null()
         if name == "set_config" and len(args) >= 2:
             return args[1]
+        if name in TABLE_MACRO_NAMES and not _in_projection(node):
+            return exp.Anonymous(this=f"pgx_tf_{name}", expressions=args)
         if name == "generate_series" and _in_projection(node):
             return exp.Unnest(expressions=[_as_list_function(node)])
         if name in MACRO_NAMES:
@@ -224,6 +226,18 @@ class Translator:
             and inner.name.lower() in _REGPROC_COLUMNS
         ):
             return exp.Anonymous(this="pgx_regproc_name", expressions=[inner])
+        if (
+            target.endswith("[]")
+            and isinstance(inner, exp.Literal)
+            and inner.is_string
+            and inner.name.startswith("{")
+        ):
+            # PostgreSQL's array literal '{a,b}' is a list in DuckDB
+            elements = [
+                exp.Literal.string(e) if e is not None else exp.Null() for e in _pg_array_items(inner.name)
+            ]
+            element_type = _TYPE_REWRITES.get(target[:-2], target[:-2])
+            return exp.Cast(this=exp.Array(expressions=elements), to=exp.DataType.build(element_type + "[]"))
         if target in _TYPE_REWRITES:
             return exp.Cast(this=inner, to=exp.DataType.build(_TYPE_REWRITES[target]))
         if target.endswith("[]") and target[:-2] in ("INT2", "SMALLINT"):
@@ -262,6 +276,38 @@ class Translator:
                         alias.set("quoted", True)
                     continue
                 select.expressions[i] = exp.alias_(projection, _pg_output_name(projection), quoted=True)
+
+
+def _pg_array_items(text: str) -> list[str | None]:
+    """Items of a one-dimensional PostgreSQL array literal such as {a,"b c",NULL}."""
+    body = text.strip()[1:-1]
+    items: list[str | None] = []
+    current: list[str] = []
+    quoted = was_quoted = False
+    i = 0
+    while i < len(body):
+        ch = body[i]
+        if quoted:
+            if ch == "\\" and i + 1 < len(body):
+                i += 1
+                current.append(body[i])
+            elif ch == '"':
+                quoted = False
+            else:
+                current.append(ch)
+        elif ch == '"':
+            quoted = was_quoted = True
+        elif ch == ",":
+            value = "".join(current).strip()
+            items.append(None if value.upper() == "NULL" and not was_quoted else value)
+            current, was_quoted = [], False
+        else:
+            current.append(ch)
+        i += 1
+    value = "".join(current).strip()
+    if body.strip():
+        items.append(None if value.upper() == "NULL" and not was_quoted else value)
+    return items
 
 
 def _function_name(node: exp.Func) -> str:

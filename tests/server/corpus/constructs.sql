@@ -53,3 +53,21 @@ WHERE tc.table_name IN ('Deals', 'Persons') ORDER BY 1;
 -- expect-rows: 1
 -- expect-contains: Deals from the test backend
 SELECT obj_description('"Deals"'::regclass, 'pg_class') AS description;
+
+-- name: constructs-08
+-- table-qualified stars next to other columns, as DBeaver's navigator reads namespaces and relations
+-- expect-rows: 3
+-- expect-contains: BigTable
+SELECT c.oid, c.*, d.description FROM pg_catalog.pg_class c
+LEFT OUTER JOIN pg_catalog.pg_description d ON d.objoid = c.oid AND d.objsubid = 0 AND d.classoid = 'pg_class'::regclass
+WHERE c.relnamespace = 2200 AND c.relkind NOT IN ('i', 'I', 'c');
+
+-- name: constructs-09
+-- expect-columns: word
+-- expect-contains: select
+SELECT word FROM pg_catalog.pg_get_keywords() WHERE word <> ALL ('{a,abs,absolute}'::text[]) AND catcode = 'R';
+
+-- name: constructs-10
+-- expect-columns: to_regclass, has_table_privilege
+-- expect-rows: 1
+SELECT to_regclass('public."Deals"') = '"Deals"'::regclass AS to_regclass, has_table_privilege('"Deals"', 'SELECT');
