@@ -1,7 +1,9 @@
 """Generate ``src/pipedrive_sql/api/costs.py`` from the OpenAPI documents' ``x-token-cost`` fields.
 
-Run ``python tools/gen_costs.py`` after updating the vendored documents; a test checks that the committed
-module equals what this script produces. The driver never reads YAML at run time: the table is code.
+Run ``python tools/gen_costs.py`` after updating the vendored documents (``--check`` compares instead of
+writing). The module records the sha256 of its inputs and of its own tables, so a fast test can tell that
+the documents or this script changed without regenerating, or that the tables were edited by hand. The
+driver never reads YAML at run time: the table is code.
 
 Sources, in order of precedence: the v2 document, the current v1 document, then the January 2026 v1
 document for the v1 operations Pipedrive has since dropped from its published spec (still served).
@@ -9,6 +11,8 @@ document for the v1 operations Pipedrive has since dropped from its published sp
 
 from __future__ import annotations
 
+import hashlib
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -79,6 +83,18 @@ def collect() -> tuple[dict[str, dict[str, int]], list[str]]:
     return costs, sorted(set(sliceable))
 
 
+def table_digest(costs: dict[str, dict[str, int]], sliceable: list[str] | frozenset[str]) -> str:
+    """A digest of the table's content, so a test can tell a hand edit from the generator's output."""
+    canonical = json.dumps([costs, sorted(sliceable)], sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def source_digests() -> dict[str, str]:
+    """sha256 of every input: the documents and this script (a test compares them without parsing YAML)."""
+    files = [SPECS / name for name, _ in SOURCES] + [Path(__file__).resolve()]
+    return {f.relative_to(ROOT).as_posix(): hashlib.sha256(f.read_bytes()).hexdigest() for f in files}
+
+
 def render(costs: dict[str, dict[str, int]], sliceable: list[str]) -> str:
     lines = [
         HEADER.rstrip("\n"),
@@ -98,6 +114,12 @@ def render(costs: dict[str, dict[str, int]], sliceable: list[str]) -> str:
     lines.append("    {")
     lines += [f'        "{path}",' for path in sliceable]
     lines += ["    }", ")", ""]
+    lines += [
+        "# What this module was generated from (sha256), and a digest of the two tables above.",
+        "GENERATED_FROM = {",
+    ]
+    lines += [f'    "{name}": "{digest}",' for name, digest in source_digests().items()]
+    lines += ["}", f'TABLE_SHA256 = "{table_digest(costs, sliceable)}"', ""]
     return "\n".join(lines)
 
 

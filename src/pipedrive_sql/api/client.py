@@ -24,7 +24,7 @@ from pipedrive_sql.api.errormap import (
     is_daily_budget,
 )
 from pipedrive_sql.api.governor import WINDOW_SECONDS, RateGovernor
-from pipedrive_sql.api.logs import attach_logfile, detach_logfile, install_redaction, log_fields, logger
+from pipedrive_sql.api.logs import ClientLog, attach_logfile, detach_logfile, install_redaction, log_fields
 from pipedrive_sql.api.models import ApiResponse, RequestCounters
 from pipedrive_sql.api.operations import Operation, operation
 from pipedrive_sql.api.paging import paginator_for
@@ -77,6 +77,7 @@ class ApiClient:
         self._closed = threading.Event()
         install_redaction(settings[name] for name in _SECRET_PROPERTIES)
         self._logfile = attach_logfile(settings["Logfile"], self._verbosity) if settings["Logfile"] else None
+        self._logs = ClientLog(self._verbosity, self._logfile)
         self._http = build_http_client(settings, auth, self.base_url, transport=transport)
 
     # -- the public surface -------------------------------------------------------------------------------
@@ -249,7 +250,7 @@ class ApiClient:
             )
             return delay
         error = error_for_transport(exc, request.method, path, self.base_url)
-        logger.error("%s %s failed: %s", request.method, path, error)
+        self._logs.emit(1, "%s %s failed: %s", request.method, path, error)
         raise error from exc
 
     def _after_malformed(
@@ -267,7 +268,7 @@ class ApiClient:
         error = OperationalError(
             f"Pipedrive sent malformed JSON for {request.method} {request.url.path}: {exc}"
         )
-        logger.error("%s", error)
+        self._logs.emit(1, "%s", error)
         raise error
 
     def _after_error_status(
@@ -297,7 +298,7 @@ class ApiClient:
                 self._log(2, "retrying", op=op.key, status=status, attempt=attempt, wait=f"{delay:.2f}")
                 return delay
         error = error_for_response(response, request.method, request.url.path, retry_after=retry_after)
-        logger.error("%s %s failed: %s", request.method, request.url.path, error)
+        self._logs.emit(1, "%s %s failed: %s", request.method, request.url.path, error)
         raise error
 
     def _retry_delay(self, status: int, retry_after: float | None, attempt: int) -> float:
@@ -315,35 +316,34 @@ class ApiClient:
             method=request.method,
             path=request.url.path,
         )
-        logger.error("%s", error)
+        self._logs.emit(1, "%s", error)
         return error
 
     # -- logging ------------------------------------------------------------------------------------------
 
     def _log(self, verbosity: int, message: str, **fields: Any) -> None:
-        level = 20 if verbosity <= 2 else 10
-        if self._verbosity >= verbosity and logger.isEnabledFor(level):
-            logger.log(level, "%s %s", message, log_fields(**fields))
+        if self._logs.wants(verbosity):
+            self._logs.emit(verbosity, "%s %s", message, log_fields(**fields))
 
     def _log_request(self, request: httpx.Request) -> None:
-        if self._verbosity >= 3 and logger.isEnabledFor(10):
-            logger.debug("request %s %s headers=%s", request.method, request.url, dict(request.headers))
-        if self._verbosity >= 5 and logger.isEnabledFor(10) and request.content:
-            logger.debug("request body %s", request.content.decode("utf-8", "replace"))
+        if self._logs.wants(3):
+            self._logs.emit(3, "request %s %s headers=%s", request.method, request.url, dict(request.headers))
+        if self._logs.wants(5) and request.content:
+            self._logs.emit(5, "request body %s", request.content.decode("utf-8", "replace"))
 
     def _log_exchange(
         self, request: httpx.Request, response: httpx.Response, op: Operation, started: float
     ) -> None:
-        ms = (time.monotonic() - started) * 1000
-        self._log(
-            2, f"{request.method} {request.url} -> {response.status_code}", ms=f"{ms:.0f}", tokens=op.cost
-        )
-        if self._verbosity >= 3 and logger.isEnabledFor(10):
+        if self._logs.wants(2):
+            ms = (time.monotonic() - started) * 1000
+            line = f"{request.method} {request.url} -> {response.status_code}"
+            self._log(2, line, ms=f"{ms:.0f}", tokens=op.cost)
+        if self._logs.wants(3):
             # The request as sent, after the auth flow added its headers: redaction must catch them.
-            logger.debug("sent headers=%s", dict(response.request.headers))
-            logger.debug("response headers=%s", dict(response.headers))
-        if self._verbosity >= 5 and logger.isEnabledFor(10):
-            logger.debug("response body %s", response.content.decode("utf-8", "replace"))
+            self._logs.emit(3, "sent headers=%s", dict(response.request.headers))
+            self._logs.emit(3, "response headers=%s", dict(response.headers))
+        if self._logs.wants(5):
+            self._logs.emit(5, "response body %s", response.content.decode("utf-8", "replace"))
 
 
 def _encode_body(json: Any) -> tuple[bytes | None, dict[str, str] | None]:

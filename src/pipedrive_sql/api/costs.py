@@ -280,3 +280,12 @@ TIME_SLICEABLE: frozenset[str] = frozenset(
         "/api/v2/persons",
     }
 )
+
+# What this module was generated from (sha256), and a digest of the two tables above.
+GENERATED_FROM = {
+    "src/pipedrive_sandbox/openapi/openapi-v2.yaml": "8900dc89d2734f8b864c6c8286c63d7ee6677f5c236e88dc89f87d8013f5671d",
+    "src/pipedrive_sandbox/openapi/openapi-v1.yaml": "302b0d7c2c1a6cb96a2d299717c6be0c2cf3eac6dfd884ea8352962ebf501c2b",
+    "src/pipedrive_sandbox/openapi/openapi-v1-2026-01-14.yaml": "cc7952f2605b5737559ad9786d00790058b604d5419e06143f1374de30cc228e",
+    "tools/gen_costs.py": "fda89f4f54b4979f3a1a2dfa51c0cacad4d6873f5d7d9e558054acc0d4e28dc6",
+}
+TABLE_SHA256 = "73d0d44103b27d4c5310c6bb6248b01191389448eb3dd857aa6b5217a66fd00e"

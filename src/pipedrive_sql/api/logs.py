@@ -24,6 +24,7 @@ from typing import Any
 __all__ = [
     "LOGGER_NAME",
     "REDACTED",
+    "ClientLog",
     "RedactingFilter",
     "attach_logfile",
     "detach_logfile",
@@ -132,8 +133,9 @@ def verbosity_level(verbosity: int) -> int:
 def attach_logfile(path: str | Path, verbosity: int) -> logging.Handler:
     """A file handler for ``path`` on the ``pipedrive_sql`` logger (one per file, shared by connections).
 
-    The logger's level is lowered as far as the most verbose Logfile needs, never raised: what the
-    application configured for itself stays in force.
+    The logger's level is left as the application set it: records the application did not ask for reach
+    the file through ``ClientLog``, straight to the handler, so a verbose Logfile never floods the
+    application's own handlers.
     """
     level = verbosity_level(verbosity)
     key = str(Path(path).expanduser().resolve())
@@ -150,8 +152,6 @@ def attach_logfile(path: str | Path, verbosity: int) -> logging.Handler:
         elif level < handler.level:
             handler.setLevel(level)
         _logfile_users[key] = _logfile_users.get(key, 0) + 1
-        if logger.level == logging.NOTSET or logger.level > level:
-            logger.setLevel(level)
     return handler
 
 
@@ -165,6 +165,33 @@ def detach_logfile(handler: logging.Handler) -> None:
                     del _logfiles[key], _logfile_users[key]
                     logger.removeHandler(handler)
                     handler.close()
+
+
+class ClientLog:
+    """Where one client's records go: the ``pipedrive_sql`` logger as the application configured it, and
+    the client's Logfile at the client's Verbosity (straight to its handler when the logger would not pass
+    the record on)."""
+
+    def __init__(self, verbosity: int, logfile: logging.Handler | None) -> None:
+        self.verbosity = verbosity
+        self.logfile = logfile
+
+    def wants(self, verbosity: int) -> bool:
+        """Whether a record of this Verbosity would be written anywhere (so is worth formatting)."""
+        if self.verbosity < verbosity:
+            return False
+        level = verbosity_level(verbosity)
+        return logger.isEnabledFor(level) or (self.logfile is not None and level >= self.logfile.level)
+
+    def emit(self, verbosity: int, message: str, *args: Any) -> None:
+        if not self.wants(verbosity):
+            return
+        level = verbosity_level(verbosity)
+        if logger.isEnabledFor(level):
+            logger.log(level, message, *args, stacklevel=2)
+        elif self.logfile is not None:
+            record = logger.makeRecord(logger.name, level, "(pipedrive_sql.api)", 0, message, args, None)
+            self.logfile.handle(record)  # the handler's own filter redacts
 
 
 def log_fields(**fields: Any) -> str:

@@ -43,7 +43,6 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from pipedrive_sql.api.costs import TIME_SLICEABLE
-from pipedrive_sql.api.logs import log_fields, logger
 from pipedrive_sql.api.operations import normalize_path
 from pipedrive_sql.api.paging import CursorPaginator
 
@@ -152,7 +151,6 @@ class _Scheduler:
         tail = _Slice(since=middle, until=victim.until, position=middle)
         victim.until = middle
         self.stats.splits += 1
-        logger.debug("scan split %s", log_fields(at=format_time(middle), left=int(victim.estimated_left())))
         return tail
 
     def keep(
@@ -252,7 +250,7 @@ class ParallelScan(Iterator[list[dict[str, Any]]]):
             yield from self._scan_slices(low, high)
         if until is None or until > t0 - CATCH_UP_MARGIN:
             yield from self._catch_up(t0, since, until)
-        logger.debug("scan done %s", log_fields(path=self.path, **vars(self.stats)))
+        self.client._log(4, "scan done", path=self.path, t0=format_time(t0), **vars(self.stats))
 
     def _user_bounds(self) -> tuple[datetime | None, datetime | None]:
         return parse_time(self.params.get("updated_since")), parse_time(self.params.get("updated_until"))
