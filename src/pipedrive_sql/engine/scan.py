@@ -3,9 +3,9 @@
 Nothing is requested until DuckDB asks for the first batch, and each later request only when it asks for
 the next one: with ``threads=1`` a ``LIMIT 10`` stops after the first page (notes/engine.md).
 
-A full read of a large v2 collection starts with one ordinary page; only when the API says there is more
-does it switch to the client's parallel, time-sliced scan (skipping the records already handed over), so a
-small table still costs one request and a large one is read ``MaxConcurrency`` cursors at a time.
+A full read of a v2 collection starts with ordinary pages; only when a few pages in there is still more does
+it switch to the client's parallel, time-sliced scan (skipping the records already handed over), so a
+small table costs what a sequential read costs and a large one is read ``MaxConcurrency`` cursors at a time.
 """
 
 from __future__ import annotations
@@ -23,6 +23,9 @@ __all__ = ["ApiReader", "open_scan", "scan_records"]
 
 Record = dict[str, Any]
 Page = list[Record]
+
+# Full pages read one after another (plus one per MaxConcurrency) before a scan turns parallel.
+SEQUENTIAL_PAGES = 2
 
 
 class ApiReader(Protocol):
@@ -109,20 +112,27 @@ def _parallel_candidate(call: Call, client: ApiReader) -> bool:
 
 
 def _adaptive(call: Call, client: ApiReader) -> Iterator[Page]:
-    """One sequential page; if it is full, the rest by the parallel scan, without repeating records."""
+    """Sequential pages first; after SEQUENTIAL_PAGES full pages the rest by the parallel scan, without
+    repeating records. A parallel scan costs a probe, one request per slice and a catch-up pass, which only
+    pays for itself on large collections."""
+    page_size = int(getattr(client, "page_size", 500))
+    switch_after = SEQUENTIAL_PAGES + int(getattr(client, "max_concurrency", 1) or 1)
+    seen: set[Any] = set()
     first = client.pages(call.path, call.params)
     try:
-        page = next(first, None)
+        for count, page in enumerate(first, start=1):
+            seen.update(r.get("id") for r in page)
+            yield page
+            if len(page) < page_size:
+                return  # the last page
+            if count >= switch_after:
+                break
+        else:
+            return
     finally:
         close_first = getattr(first, "close", None)
         if close_first is not None:
             close_first()
-    if page is None:
-        return
-    yield page
-    if len(page) < int(getattr(client, "page_size", 500)):
-        return
-    seen = {r.get("id") for r in page}
     scan = client.parallel_scan(call.path, call.params)
     try:
         for batch in scan:
