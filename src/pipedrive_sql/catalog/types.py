@@ -242,7 +242,8 @@ def _dates_fast(values: Sequence[Any], arrow: pa.DataType) -> pa.Array:
 
 def _times_fast(values: Sequence[Any], arrow: pa.DataType) -> pa.Array:
     # Arrow cannot cast strings to time; parsing them as a timestamp on day 0 and casting works at C speed.
-    values = [v.get("value") if isinstance(v, dict) else v for v in values]  # v2: {"value": ..., "timezone_id"}
+    # API v2 sends a time custom field as {"value": "09:30:00", "timezone_id": ...}.
+    values = [v.get("value") if isinstance(v, dict) else v for v in values]
     stamps = pc.strptime(pa.array(values, type=pa.string()), format="%H:%M:%S", unit="us")
     return stamps.cast(arrow)
 
