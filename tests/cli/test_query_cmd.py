@@ -24,6 +24,8 @@ from tests.cli.helpers import COMMAND, Terminal
 
 import pipedrive_sql
 from pipedrive_sandbox.server import Sandbox
+from pipedrive_sql.cli.app import run
+from pipedrive_sql.dsn import save_dsn
 
 CLI = Callable[..., subprocess.CompletedProcess[str]]
 SQL = (
@@ -125,13 +127,18 @@ def test_parquet(cli: CLI, sandbox: Sandbox, expected: Any, tmp_path: Path) -> N
     assert pq.read_table(io.BytesIO(piped.stdout)).to_pylist() == table.to_pylist()
 
 
-def test_table_is_plain_tab_separated_when_piped(cli: CLI, sandbox: Sandbox, expected: Any) -> None:
+def test_table_is_plain_tab_separated_when_piped_and_stats_go_to_stderr(
+    cli: CLI, sandbox: Sandbox, expected: Any
+) -> None:
     names, rows, _ = expected
-    lines = ok(cli("query", "-c", connection_string(sandbox), SQL)).stdout.splitlines()
+    result = ok(cli("query", "-c", connection_string(sandbox), "--stats", SQL))
+    lines = result.stdout.splitlines()
     assert lines[0].split("\t") == names
     for row, line in zip(rows, lines[1:], strict=True):
         cells = line.split("\t")
         assert all(same_text(v, t, null="NULL") for v, t in zip(row, cells, strict=True)), (row, cells)
+    # The first query of a connection may also read the custom-field definitions.
+    assert re.fullmatch(r"25 rows in [\d.]+ s · [12] API requests? · \d+ tokens\n", result.stderr)
 
 
 def test_table_renders_on_a_terminal(
@@ -145,27 +152,19 @@ def test_table_renders_on_a_terminal(
     assert rows[0][1] in text and "\t" not in text
 
 
-def test_sql_from_a_file_stdin_and_scripts(cli: CLI, sandbox: Sandbox, tmp_path: Path) -> None:
+def test_sql_from_a_file_and_stdin_the_last_statement_written(
+    cli: CLI, sandbox: Sandbox, tmp_path: Path
+) -> None:
     script = tmp_path / "q.sql"
-    script.write_text("-- the stages\nSELECT Id, Name FROM Stages ORDER BY Id LIMIT 3;\n")
+    script.write_text(
+        "SELECT 1 AS a; -- runs, not written\n-- the stages\nSELECT Id, Name FROM Stages ORDER BY Id LIMIT 3;\n"
+    )
     from_file = ok(cli("query", "-c", connection_string(sandbox), "-f", str(script), "-F", "jsonl")).stdout
-    from_stdin = ok(cli("query", "-c", connection_string(sandbox), "-F", "jsonl", input=script.read_text()))
-    dash = ok(
+    from_stdin = ok(
         cli("query", "-c", connection_string(sandbox), "-f", "-", "-F", "jsonl", input=script.read_text())
     )
-    assert from_file == from_stdin.stdout == dash.stdout
+    assert from_file == from_stdin.stdout
     assert [json.loads(line)["Id"] for line in from_file.splitlines()] == [1, 2, 3]
-    two = "SELECT 1 AS a; SELECT Id FROM Pipelines ORDER BY Id LIMIT 1;"
-    last_only = ok(cli("query", "-c", connection_string(sandbox), "-F", "csv", two)).stdout
-    assert last_only.splitlines() == ["Id", "1"]
-
-
-def test_stats_report_requests_and_tokens(cli: CLI, sandbox: Sandbox) -> None:
-    result = ok(
-        cli("query", "-c", connection_string(sandbox), "--stats", "SELECT Id FROM Deals LIMIT 3", "-F", "csv")
-    )
-    # The first query of a connection may also read the custom-field definitions.
-    assert re.fullmatch(r"3 rows in [\d.]+ s · [12] API requests? · \d+ tokens\n", result.stderr)
 
 
 def test_embedded_sandbox(cli: CLI) -> None:
@@ -176,8 +175,16 @@ def test_embedded_sandbox(cli: CLI) -> None:
     assert header == "n" and 0 < int(count) <= 20  # 20 deals, less the deleted and archived ones
 
 
-def test_a_dsn_connects_and_is_tested(cli: CLI, sandbox: Sandbox) -> None:
-    ok(cli("dsn", "add", "Local", "-s", f"BaseURL={sandbox.url}", "-s", f"APIToken={sandbox.api_token}"))
+def add_dsn(env: dict[str, str], name: str, props: dict[str, str], *, system: bool = False) -> None:
+    """Write a DSN into the test's files in-process (the dsn verbs have their own subprocess tests)."""
+    with pytest.MonkeyPatch.context() as patch:
+        for key in ("PIPEDRIVE_SQL_USER_DSN_FILE", "PIPEDRIVE_SQL_SYSTEM_DSN_FILE", "PIPEDRIVE_SQL_KEYRING"):
+            patch.setenv(key, env[key])
+        save_dsn(name, props, system=system)
+
+
+def test_a_dsn_connects_and_is_tested(cli: CLI, sandbox: Sandbox, env: dict[str, str]) -> None:
+    add_dsn(env, "Local", {"BaseURL": sandbox.url, "APIToken": sandbox.api_token})
     result = ok(cli("query", "--dsn", "local", "-F", "csv", "SELECT Id FROM Pipelines ORDER BY Id LIMIT 1"))
     assert result.stdout.splitlines() == ["Id", "1"]
     tested = ok(cli("dsn", "test", "LOCAL"))
@@ -189,20 +196,9 @@ def test_a_dsn_connects_and_is_tested(cli: CLI, sandbox: Sandbox) -> None:
     assert sandbox.api_token not in tested.stdout + tested.stderr
 
 
-def test_a_system_dsn_is_used_with_system(cli: CLI, sandbox: Sandbox) -> None:
-    ok(
-        cli(
-            "dsn",
-            "add",
-            "Svc",
-            "--system",
-            "-s",
-            f"BaseURL={sandbox.url}",
-            "-s",
-            f"APIToken={sandbox.api_token}",
-        )
-    )
-    ok(cli("dsn", "add", "Svc", "-s", f"BaseURL={sandbox.url}", "-s", "APIToken=wrong-token"))
+def test_a_system_dsn_is_used_with_system(cli: CLI, sandbox: Sandbox, env: dict[str, str]) -> None:
+    add_dsn(env, "Svc", {"BaseURL": sandbox.url, "APIToken": sandbox.api_token}, system=True)
+    add_dsn(env, "Svc", {"BaseURL": sandbox.url, "APIToken": "wrong-token"})
     sql = ["-F", "csv", "SELECT Id FROM Pipelines ORDER BY Id LIMIT 1"]
     assert ok(cli("query", "--dsn", "svc", "--system", *sql)).stdout.splitlines() == ["Id", "1"]
     shadowed = failed(cli("query", "--dsn", "svc", *sql))  # the user DSN, with its bad token, wins
@@ -226,25 +222,48 @@ def test_tables_and_describe(cli: CLI, sandbox: Sandbox) -> None:
     assert "No table named 'Deal'" in missing and "Did you mean" in missing
 
 
-def test_errors_and_exit_codes(cli: CLI, sandbox: Sandbox, tmp_path: Path) -> None:
+def test_errors_are_one_clear_message(cli: CLI, sandbox: Sandbox) -> None:
     cs = connection_string(sandbox)
     syntax = failed(cli("query", "-c", cs, "SELEC Id FROM Deals"))
-    assert syntax.startswith("Error:")
-    unknown = failed(cli("query", "-c", cs, "SELECT * FROM Deal"))
-    assert "Deals" in unknown
-    nothing = failed(cli("query", "SELECT 1"))
-    assert "Nothing to connect to" in nothing and "--sandbox" in nothing
+    assert syntax.startswith("Error:") and "line 1" in syntax
     bad_token = failed(
         cli("query", "-c", f"BaseURL={sandbox.url};APIToken=nope-secret", "SELECT Id FROM Deals")
     )
-    assert "nope-secret" not in bad_token
-    assert failed(cli("query", "-c", cs, "-F", "xml", "SELECT 1"), code=2)
-    assert failed(cli("query", "-c", cs, "-f", str(tmp_path / "q.sql"), "SELECT 1"), code=2)
-    missing_file = failed(cli("query", "-c", cs, "-f", str(tmp_path / "absent.sql")))
-    assert "absent.sql" in missing_file
-    assert failed(cli("query", "-c", "APIToken", "SELECT 1"))
+    assert bad_token.startswith("Error:") and "nope-secret" not in bad_token
     debug = cli("query", "-c", cs, "SELECT * FROM Deal", "--debug")
     assert debug.returncode == 1 and "Traceback" in debug.stderr
+    assert debug.stderr.strip().splitlines()[-1].startswith("Error:") and "Deals" in debug.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["query", "SELECT 1"], 1, "Nothing to connect to"),
+        (["query", "--sandbox", "-F", "xml", "SELECT 1"], 2, "use one of table, csv, json, jsonl, parquet"),
+        (["query", "--sandbox", "-f", "q.sql", "SELECT 1"], 2, "not both"),
+        (["query", "--sandbox", "-f", "absent.sql"], 1, "absent.sql"),
+        (["query", "-c", "APIToken", "SELECT 1"], 1, "has no '='"),
+        (["query", "-c", "Timout=5", "SELECT 1"], 1, "Did you mean Timeout?"),
+        (["query", "--sandbox", "--system", "SELECT 1"], 2, "give --dsn too"),
+        (["shell", "--dsn", "nowhere"], 1, "No data source named 'nowhere'"),
+    ],
+)
+def test_argument_errors_in_process(
+    args: list[str],
+    code: int,
+    message: str,
+    capsys: pytest.CaptureFixture[str],
+    env: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    """Checked before any connection is made, so in-process (``run`` is what ``main`` calls)."""
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.chdir(tmp_path)
+    assert run(args) == code
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
 
 
 @pytest.fixture

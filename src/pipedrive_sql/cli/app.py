@@ -7,6 +7,7 @@ or PIPEDRIVE_SQL_DEBUG=1) adds the traceback.
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import traceback
@@ -83,7 +84,22 @@ def main(argv: list[str] | None = None) -> None:
     """The ``pipedrive-sql`` entry point."""
     args = _pull_debug(list(sys.argv[1:] if argv is None else argv))
     console.install_warning_printer()
+    _configure_logging(console.State.debug)
     sys.exit(run(args))
+
+
+def _configure_logging(debug: bool) -> None:
+    """The driver logs an error it then raises; the command reports the error once, so the log stays quiet
+    (Python would print it through its last-resort handler). With --debug, the driver's log goes to stderr
+    at the connection's Verbosity; a Logfile works either way."""
+    driver_log = logging.getLogger("pipedrive_sql")
+    if debug:
+        handler: logging.Handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        driver_log.setLevel(logging.DEBUG)
+    else:
+        handler = logging.NullHandler()
+    driver_log.addHandler(handler)
 
 
 def run(args: list[str]) -> int:
