@@ -104,3 +104,18 @@ def test_counters_snapshot_and_difference() -> None:
     assert delta.requests == 400 and delta.tokens == 400
     assert dict(delta.by_operation) == {"GET /api/v2/deals/{id}": 400}
     assert before.requests == 1  # the snapshot is frozen
+
+
+def test_search_answers_do_not_teach_the_main_governor() -> None:
+    from .fakes import envelope, mock_client
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        limit = "10" if request.url.path.endswith("/search") else "100"
+        return envelope([], headers={"x-ratelimit-limit": limit, "x-ratelimit-remaining": "5"})
+
+    with mock_client(handler) as client:
+        client.get("/api/v2/deals", {"limit": 1})
+        client.get("/api/v2/deals/search", {"term": "x"})
+        client.get("/api/v2/itemSearch", {"term": "x"})
+        assert client.governor.limit == 100 and client.governor.allowance == 99
+        assert client.search_governor.limit == 10

@@ -69,6 +69,9 @@ class ApiClient:
         self.base_url = base_url_for(settings, base_url)
         self.policy = policy or RetryPolicy()
         self.governor = governor or RateGovernor()
+        # Search endpoints count against a window of their own as well (10 requests per 2 s), and their
+        # answers report that window's headers: a separate governor keeps them from teaching the main one.
+        self.search_governor = RateGovernor()
         self.counters = RequestCounters()
         self.page_size = min(_MAX_PAGE, int(settings["Pagesize"]))
         self.max_concurrency = int(settings["MaxConcurrency"])
@@ -168,7 +171,7 @@ class ApiClient:
         attempt = 0
         while True:
             attempt += 1
-            self._wait_for_governor(deadline)
+            self._wait_for_governors(op, deadline)
             started = time.monotonic()
             try:
                 response = self._send_once(request, op, deadline)
@@ -188,9 +191,14 @@ class ApiClient:
             if delay > 0:
                 self._closed.wait(delay)
 
-    def _wait_for_governor(self, deadline: _Deadline) -> None:
+    def _governors(self, op: Operation) -> tuple[RateGovernor, ...]:
+        """The governors a request passes, the one whose window its answer's headers describe first."""
+        return (self.search_governor, self.governor) if op.is_search else (self.governor,)
+
+    def _wait_for_governors(self, op: Operation, deadline: _Deadline) -> None:
         remaining = deadline.remaining()
-        waited = self.governor.acquire(None if remaining is None else time.monotonic() + remaining)
+        until = None if remaining is None else time.monotonic() + remaining
+        waited = sum(governor.acquire(until) for governor in self._governors(op))
         if waited > 0.001:
             self.counters.count_wait(waited)
             self._log(4, "rate-limit wait", seconds=f"{waited:.3f}")
@@ -199,20 +207,19 @@ class ApiClient:
         timeout = self._attempt_timeout(request.method, deadline)
         request.extensions["timeout"] = timeout.as_dict()
         self._log_request(request)
+        governors = self._governors(op)
         try:
             response = self._http.send(request)
-        except self.policy.not_sent_errors:
-            self.governor.release_probe()
-            raise  # never left this machine: not a request Pipedrive saw or charged
-        except httpx.TransportError:
-            self.governor.release_probe()
-            self.counters.count_request(op.key, op.cost)
-            raise
-        except BaseException:
-            self.governor.release_probe()
+        except BaseException as exc:
+            for governor in governors:
+                governor.release_probe()
+            if isinstance(exc, httpx.TransportError) and not isinstance(exc, self.policy.not_sent_errors):
+                self.counters.count_request(op.key, op.cost)  # it may have reached Pipedrive: charged
             raise
         self.counters.count_request(op.key, op.cost)
-        self.governor.observe(response.headers)
+        governors[0].observe(response.headers)
+        for other in governors[1:]:
+            other.release_probe()
         return response
 
     def _attempt_timeout(self, method: str, deadline: _Deadline) -> httpx.Timeout:
@@ -293,7 +300,7 @@ class ApiClient:
         if decision is Decision.AMBIGUOUS:
             raise self._ambiguous(request, body, f"Pipedrive answered {status}")
         if decision is Decision.RETRY and attempt < self.policy.max_attempts:
-            delay = self._retry_delay(status, retry_after, attempt)
+            delay = self._retry_delay(op, status, retry_after, attempt)
             if deadline.allows(delay):
                 self._log(2, "retrying", op=op.key, status=status, attempt=attempt, wait=f"{delay:.2f}")
                 return delay
@@ -301,11 +308,11 @@ class ApiClient:
         self._logs.emit(1, "%s %s failed: %s", request.method, request.url.path, error)
         raise error
 
-    def _retry_delay(self, status: int, retry_after: float | None, attempt: int) -> float:
+    def _retry_delay(self, op: Operation, status: int, retry_after: float | None, attempt: int) -> float:
         if status != 429:
             return self.policy.backoff(attempt)
         # The governor holds every thread until the window resets; this attempt then queues behind it.
-        self.governor.throttled(retry_after if retry_after is not None else WINDOW_SECONDS)
+        self._governors(op)[0].throttled(retry_after if retry_after is not None else WINDOW_SECONDS)
         return 0.0
 
     def _ambiguous(self, request: httpx.Request, body: Any, why: str) -> AmbiguousWrite:

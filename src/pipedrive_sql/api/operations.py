@@ -27,6 +27,12 @@ class Operation:
     known: bool
 
     @property
+    def is_search(self) -> bool:
+        """Search operations have a burst limit of their own, lower than the token's."""
+        last = self.template.rstrip("/").rsplit("/", 1)[-1]
+        return last == "search" or "itemSearch" in self.template
+
+    @property
     def key(self) -> str:
         """``"GET /api/v2/deals/{id}"``: how counters and logs name the operation."""
         return f"{self.method} {self.template}"
