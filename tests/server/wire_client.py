@@ -20,7 +20,10 @@ class WireClient:
         self.sock.sendall(protocol.int32(len(body) + 4) + body)
         self.params: dict[str, str] = {}
         self.key: tuple[int, int] = (0, 0)
-        for kind, payload in self.until(b"Z"):
+        while True:
+            kind, payload = self.read()
+            if kind == b"Z":
+                break
             if kind == b"S":
                 name, value = payload.split(b"\0")[:2]
                 self.params[name.decode()] = value.decode()

@@ -186,7 +186,8 @@ class Server:
                 continue
             client.settimeout(None)
             client.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            if self.connection_count() >= self.config.max_connections:
+            if threading.active_count() > 4 * self.config.max_connections + 8:
+                # a flood of connections that never log in: refuse before spending a thread
                 self._refuse(client)
                 continue
             session = Session(self, client, f"{peer[0]}:{peer[1]}")
@@ -239,5 +240,5 @@ class Server:
                 return cached[1]
             catalog = CatalogDatabase(database, self.backend.tables(database, connection))
             self._catalogs[database] = (time.monotonic(), catalog)
-            # an older catalog may still be used by a running query: leave it to the garbage collector
+            # an older catalog may still serve a running query: the garbage collector closes it
             return catalog

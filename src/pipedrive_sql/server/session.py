@@ -157,7 +157,6 @@ class Session:
             self.sock.settimeout(STARTUP_TIMEOUT)
             if self._startup():
                 self.sock.settimeout(None)
-                self.server.register(self)
                 self._loop()
         except (protocol.ClientGone, OSError):  # OSError covers resets, timeouts and TLS failures
             pass
@@ -223,6 +222,8 @@ class Session:
                     self.send((b"v", protocol.int32(0) + protocol.int32(0)))
                 break
             raise protocol.ProtocolViolation(f"unsupported frontend protocol {code >> 16}.{code & 0xFFFF}")
+        if self.server.connection_count() >= self.server.config.max_connections:
+            raise PgError(pgerr.TOO_MANY_CONNECTIONS, "sorry, too many clients already")
         if self.server.config.require_tls and not self.tls:
             raise PgError(
                 pgerr.INVALID_AUTHORIZATION,
@@ -246,6 +247,8 @@ class Session:
             raise PgError(
                 "08006", f'cannot open database "{self.database}": {pgerr.from_exception(exc).message}'
             ) from exc
+        # registered before the client hears it is in, so counts and cancel keys are never behind
+        self.server.register(self)
         self.send(protocol.authentication(0))
         for key, name in _REPORTED.items():
             self.send(protocol.parameter_status(name, self.settings.get(key, "")))
@@ -727,16 +730,18 @@ class Session:
         return looks_like_catalog_query(sql) or has_no_tables(sql)
 
     def catalog(self) -> CatalogDatabase:
-        if self._catalog is None:
-            self._catalog = self.server.catalog_for(self.database, self.connection)
+        """The database's emulated catalog; the server rebuilds it after its TTL (new custom fields)."""
+        catalog = self.server.catalog_for(self.database, self.connection)
+        if catalog is not self._catalog:
+            self._catalog = catalog
             self._translator = Translator(
-                self._catalog.oid_of,
-                proc_oid_of=self._catalog.proc_oid_of,
+                catalog.oid_of,
+                proc_oid_of=catalog.proc_oid_of,
                 user=self.user,
                 database=self.database,
                 settings=self.settings,
             )
-        return self._catalog
+        return catalog
 
     def _catalog_query(self, sql: str, params: Sequence[Any]) -> Result:
         catalog = self.catalog()
