@@ -110,7 +110,8 @@ def test_search_answers_do_not_teach_the_main_governor() -> None:
     from .fakes import envelope, mock_client
 
     def handler(request: httpx.Request) -> httpx.Response:
-        limit = "10" if request.url.path.endswith("/search") else "100"
+        searching = request.url.path.endswith(("/search", "/itemSearch"))
+        limit = "10" if searching else "100"
         return envelope([], headers={"x-ratelimit-limit": limit, "x-ratelimit-remaining": "5"})
 
     with mock_client(handler) as client:
