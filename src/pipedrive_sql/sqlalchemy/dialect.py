@@ -46,6 +46,12 @@ __all__ = ["PipedriveDialect"]
 AUTOCOMMIT: IsolationLevel = "AUTOCOMMIT"
 
 
+class PipedriveExecutionContext(default.DefaultExecutionContext):
+    def create_server_side_cursor(self) -> Any:
+        # Every cursor reads the API's pages as rows are fetched: an ordinary one streams already.
+        return self._dbapi_connection.cursor()
+
+
 class PipedriveDialect(default.DefaultDialect):
     name = "pipedrive"
     driver = "pipedrive_sql"
@@ -53,6 +59,7 @@ class PipedriveDialect(default.DefaultDialect):
     statement_compiler = PipedriveCompiler
     type_compiler_cls = PipedriveTypeCompiler
     preparer = PipedriveIdentifierPreparer
+    execution_ctx_cls = PipedriveExecutionContext
 
     supports_statement_cache = True
     default_paramstyle = "qmark"  # the driver's; it also reads :name and @name with a mapping
