@@ -57,6 +57,27 @@ def test_describe_quoted_and_list_databases(pg_server: Running) -> None:
     assert " crm " in result.stdout
 
 
+def test_other_meta_commands_run(pg_server: Running) -> None:
+    commands = [
+        r"\dt+",
+        r"\d+ Deals",
+        r"\dv",
+        r"\di",
+        r"\df",
+        r"\dn+",
+        r"\du",
+        r"\l+",
+        r"\dT",
+        r"\dx",
+        r"\dconfig",
+        r"\drds",
+    ]
+    args = [part for command in commands for part in ("-c", command)]
+    result = psql(pg_server, *args)
+    assert result.returncode == 0, result.stderr
+    assert "ERROR" not in result.stderr
+
+
 def test_join(pg_server: Running) -> None:
     sql = (
         'SELECT d."Title", p."Name" FROM "Deals" d JOIN "Persons" p ON p."Id" = d."PersonId" '

@@ -134,6 +134,8 @@ CREATE TABLE pgc.pg_proc (
   proallargtypes UINTEGER[], proargmodes VARCHAR[], proargnames VARCHAR[], proargdefaults VARCHAR,
   protrftypes UINTEGER[], prosrc VARCHAR, probin VARCHAR, prosqlbody VARCHAR, proconfig VARCHAR[], proacl VARCHAR[]
 );
+CREATE TABLE pgc.pg_db_role_setting (setdatabase UINTEGER, setrole UINTEGER, setconfig VARCHAR[]);
+CREATE TABLE pgc.pg_auth_members (oid UINTEGER, roleid UINTEGER, member UINTEGER, grantor UINTEGER, admin_option BOOLEAN);
 CREATE TABLE pgc.pg_collation (oid UINTEGER, collname VARCHAR, collnamespace UINTEGER, collprovider VARCHAR);
 CREATE TABLE pgc.pg_inherits (inhrelid UINTEGER, inhparent UINTEGER, inhseqno INTEGER, inhdetachpending BOOLEAN);
 CREATE TABLE pgc.pg_trigger (
@@ -332,6 +334,8 @@ CREATE MACRO pgx_pg_current_xact_id() AS 1::BIGINT;
 CREATE MACRO pgx_tf_pg_get_keywords() AS TABLE SELECT keyword_name AS word,
   CASE keyword_category WHEN 'reserved' THEN 'R' WHEN 'unreserved' THEN 'U' WHEN 'column_name' THEN 'C' ELSE 'T' END AS catcode,
   keyword_category AS catdesc FROM duckdb_keywords();
+CREATE MACRO pgx_current_setting(_a) AS (SELECT max(_s.setting) FROM pgc.pg_settings _s WHERE lower(_s.name) = lower(_a)),
+  (_a, _b) AS (SELECT max(_s.setting) FROM pgc.pg_settings _s WHERE lower(_s.name) = lower(_a));
 CREATE MACRO pgx_to_regclass(_a) AS (SELECT max(_c.oid) FROM pgc.pg_class _c
   WHERE _c.relname = trim(regexp_replace(_a, '^.*[.]', ''), '"'));
 CREATE MACRO pgx_shobj_description(_a, _b) AS NULL::VARCHAR;

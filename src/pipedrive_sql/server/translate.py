@@ -184,6 +184,8 @@ class Translator:
         if name == "current_setting" and args and isinstance(args[0], exp.Literal):
             value = self.settings.get(args[0].name.lower())
             return exp.Literal.string(value) if value is not None else exp.Null()
+        if name == "current_setting" and args:
+            return exp.Anonymous(this="pgx_current_setting", expressions=args)
         if name == "set_config" and len(args) >= 2:
             return args[1]
         if name in TABLE_MACRO_NAMES and not _in_projection(node):
