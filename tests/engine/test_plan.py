@@ -235,3 +235,25 @@ def test_without_pushdown_everything_is_read() -> None:
 def test_files_pages_of_100() -> None:
     s = scan("SELECT * FROM Files")
     assert dict(s.calls[0].params) == {"limit": "100"} and s.page_size == 100
+
+
+def test_values_flow_through_equi_joins() -> None:
+    deals, activities = plan(
+        "SELECT * FROM Deals d JOIN Activities a ON a.DealId = d.Id WHERE d.Id IN (5, 6)"
+    ).scans
+    assert dict(activities.calls[0].params) == {"deal_id": "5"} and len(activities.calls) == 2
+    assert activities.pushed == ("a.DealId IN (5, 6)",)
+    persons, deals = plan(
+        "SELECT * FROM Persons p LEFT JOIN Deals d ON d.PersonId = p.Id WHERE p.Id = 3"
+    ).scans
+    assert dict(deals.calls[0].params) == {"person_id": "3"}
+    # values stated in an outer join's ON never narrow the other side
+    persons, deals = plan(
+        "SELECT * FROM Persons p LEFT JOIN Deals d ON d.PersonId = p.Id AND d.PersonId = 3"
+    ).scans
+    assert dict(persons.calls[0].params) == {}
+    # nor do FULL joins carry them
+    persons, deals = plan(
+        "SELECT * FROM Persons p FULL JOIN Deals d ON d.PersonId = p.Id WHERE p.OwnerId = 3"
+    ).scans
+    assert dict(deals.calls[0].params) == {}

@@ -381,7 +381,65 @@ class _ScanPlanner:
             # ON conditions of later inner joins may restrict this table too (FROM Deals d JOIN ... ON d.X = 1)
             if join is not self.join and not join.side and join.kind.upper() in ("", "INNER"):
                 found += [(c, False) for c in conjuncts(join.args.get("on"))]
-        return found
+        return found + [(c, False) for c in self._through_joins(found)]
+
+    def _through_joins(self, conditions: list[tuple[exp.Expression, bool]]) -> list[exp.Expression]:
+        """Conditions implied through equi-joins: ``a.DealId = d.Id AND d.Id IN (1, 2)`` implies
+        ``a.DealId IN (1, 2)``, so Activities is read for two deals instead of in full.
+
+        The values come from WHERE only (never from an outer join's ON), the equalities from WHERE and
+        from the ON of inner and left joins. Either way a row of this table outside the values could only
+        pair with rows that the WHERE removes, so reading fewer of them changes nothing.
+        """
+        candidates = [node for node, _ in conditions]
+        for join in self.select.args.get("joins") or () if self.select is not None else ():
+            if (join.side or "").upper() in ("", "LEFT") and (join.kind or "").upper() in (
+                "",
+                "INNER",
+                "OUTER",
+            ):
+                candidates += conjuncts(join.args.get("on"))
+        unique = {id(node): node for node in candidates}.values()
+        equalities = [
+            (node.this, node.expression)
+            for node in unique
+            if isinstance(node, exp.EQ)
+            and isinstance(node.this, exp.Column)
+            and isinstance(node.expression, exp.Column)
+        ]
+        values = [
+            (comp.column, comp.value if comp.op == "in" else (comp.value,))
+            for node, in_where in conditions
+            if in_where
+            for comp in comparisons(node)
+            if comp.op in ("=", "in") and not isinstance(comp.value, bool)
+        ]
+        implied: list[exp.Expression] = []
+        for left, right in equalities:
+            for mine, other in ((left, right), (right, left)):
+                if not self._belongs(mine):
+                    continue
+                source = self._source_of(other)
+                if source is None or source is self.node:
+                    continue
+                for column, found in values:
+                    if column.name.lower() == other.name.lower() and self._source_of(column) is source:
+                        implied.append(exp.In(this=mine.copy(), expressions=[_literal(v) for v in found]))
+        return implied
+
+    def _source_of(self, column: exp.Column) -> exp.Expression | None:
+        """The FROM/JOIN source a column of this SELECT refers to, or None when that is not certain."""
+        tables = [s for s in self.sources if isinstance(s, exp.Table) and isinstance(s.this, exp.Identifier)]
+        if column.table:
+            return next((t for t in tables if _alias_of(t).lower() == column.table.lower()), None)
+        if len(tables) != len(self.sources):
+            return None
+        owners = [
+            t
+            for t in tables
+            if self.catalog.has_table(t.name) and self.catalog.table(t.name).find_column(column.name)
+        ]
+        return owners[0] if len(owners) == 1 else None
 
     def _on_is_pushable(self, join: exp.Join) -> bool:
         side = (join.side or "").upper()
@@ -726,6 +784,14 @@ def _int_literal(node: exp.Expression | None) -> int | None:
         except ValueError:
             return None
     return None
+
+
+def _literal(value: Any) -> exp.Expression:
+    if isinstance(value, bool):
+        return exp.Boolean(this=value)
+    if isinstance(value, int | float):
+        return exp.Literal.number(value)
+    return exp.Literal.string(str(value))
 
 
 def _normalize(value: Any, kind: str) -> Any:
