@@ -307,3 +307,17 @@ def test_progress_on_a_terminal(terminal: Callable[..., Terminal], slow_sandbox:
     term.expect(r"Running… [\d,]+ rows · \d+ API requests")
     assert term.wait(timeout=60) == 0
     assert "Title" in term.text
+
+
+def test_a_reader_that_leaves_stops_the_command_quietly(env: dict[str, str], sandbox: Sandbox) -> None:
+    sql = "SELECT a.Id, b.Title FROM Deals a CROSS JOIN Deals b"  # far more than a pipe buffers
+    proc = subprocess.Popen(
+        [*COMMAND, "query", "-c", connection_string(sandbox), "-F", "csv", sql],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    assert proc.stdout is not None and proc.stderr is not None
+    assert proc.stdout.readline() == b"Id,Title\n"
+    proc.stdout.close()  # as `| head -1` does
+    stderr = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 141
+    assert stderr == ""

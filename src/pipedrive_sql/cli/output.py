@@ -5,11 +5,13 @@ parquet. Rows stream through in batches (except for the terminal table and parqu
 from __future__ import annotations
 
 import base64
+import contextlib
 import csv
 import datetime as dt
 import decimal
 import io
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -31,6 +33,24 @@ BATCH = 200  # small enough for the progress line to move while a scan runs
 MAX_TERMINAL_ROWS = 10_000
 
 RowCallback = Callable[[int], None]
+
+
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a writer whose reader left
+
+
+@contextlib.contextmanager
+def stop_quietly_when_the_reader_leaves() -> Iterator[None]:
+    """``... | head``: when the reader closes the pipe, stop without a message, exit 141."""
+    try:
+        yield
+    except BrokenPipeError:
+        # Point stdout at /dev/null so the interpreter's final flush does not fail a second time.
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
+        raise typer.Exit(EXIT_BROKEN_PIPE) from None
 
 
 def choose_format(fmt: str | None, output: Path | None) -> str:

@@ -113,9 +113,12 @@ def run_and_write(cursor: Any, sql: str, fmt: str, out: Path | None, *, stats: b
     started = time.monotonic()
     collected = None
     rows = 0
-    with QueryProgress(
-        cursor_stats(cursor), enabled=console.stderr_is_terminal() and not streams_to_terminal
-    ) as progress:
+    with (
+        output.stop_quietly_when_the_reader_leaves(),
+        QueryProgress(
+            cursor_stats(cursor), enabled=console.stderr_is_terminal() and not streams_to_terminal
+        ) as progress,
+    ):
         cursor.execute(sql)
         if cursor.description and terminal_table:
             collected = output.collect_for_terminal(cursor, progress.set_rows)
@@ -123,7 +126,8 @@ def run_and_write(cursor: Any, sql: str, fmt: str, out: Path | None, *, stats: b
         elif cursor.description:
             rows = output.write_result(cursor, fmt, out, on_rows=progress.set_rows)
     if collected is not None:
-        output.print_for_terminal(collected)  # after the live line is gone
+        with output.stop_quietly_when_the_reader_leaves():
+            output.print_for_terminal(collected)  # after the live line is gone
     if cursor.description is None:
         _report_effect(cursor)
     if stats:
