@@ -6,6 +6,11 @@ Each entry starts with `-- name: ID`; optional header lines follow:
 `-- expect-columns: a, b` (result column names, which clients look up),
 `-- expect-contains: text` (a value some cell must contain).
 `{oid:Name}` in the SQL is replaced by the oid the server gave table Name.
+
+To add a client's queries: point the client at a PostgreSQL 15 started with `log_statement=all`, holding
+tables like the test backend's (`Deals`, `Persons`, see duckdb_backend.py), do what its users do (connect,
+browse, preview a table), copy each logged statement into a new entry, and take the expectations from
+PostgreSQL's answers. A regression in the server then shows up as a failing entry, named after the client.
 """
 
 from __future__ import annotations
