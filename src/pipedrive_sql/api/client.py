@@ -198,17 +198,24 @@ class ApiClient:
     def _wait_for_governors(self, op: Operation, deadline: _Deadline) -> None:
         remaining = deadline.remaining()
         until = None if remaining is None else time.monotonic() + remaining
-        waited = sum(governor.acquire(until) for governor in self._governors(op))
+        waited, passed = 0.0, []
+        try:
+            for governor in self._governors(op):
+                waited += governor.acquire(until)
+                passed.append(governor)
+        except BaseException:
+            for governor in passed:
+                governor.release_probe()  # this request will not be sent: another may probe instead
+            raise
         if waited > 0.001:
             self.counters.count_wait(waited)
             self._log(4, "rate-limit wait", seconds=f"{waited:.3f}")
 
     def _send_once(self, request: httpx.Request, op: Operation, deadline: _Deadline) -> httpx.Response:
-        timeout = self._attempt_timeout(request.method, deadline)
-        request.extensions["timeout"] = timeout.as_dict()
-        self._log_request(request)
         governors = self._governors(op)
         try:
+            request.extensions["timeout"] = self._attempt_timeout(request.method, deadline).as_dict()
+            self._log_request(request)
             response = self._http.send(request)
         except BaseException as exc:
             for governor in governors:
