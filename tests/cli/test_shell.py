@@ -147,3 +147,22 @@ def test_completions(text: str, expected: list[str]) -> None:
 )
 def test_enter_runs_complete_input(text: str, runs: bool) -> None:
     assert should_run(text) is runs
+
+
+def test_ctrl_c_stops_a_query_and_the_shell_goes_on(
+    terminal: Callable[..., Terminal], make_sandbox: Callable[..., Sandbox]
+) -> None:
+    slow = make_sandbox(scale=300, latency_ms=150, rate_limit=False)
+    term = terminal("shell", "-c", f"{connection_string(slow)};Pagesize=5;MaxConcurrency=1")
+    term.expect(PROMPT)
+    term.send("SELECT Id FROM Deals;\r")
+    term.expect("Running…")  # the progress line: the scan is under way
+    term.send("\x03")
+    term.expect("Query interrupted.")
+    term.expect(PROMPT)
+    stopped_at = slow.stats()["total"]
+    term.send("SELECT Name FROM Pipelines ORDER BY Id LIMIT 1;\r")
+    term.expect("1 row in")
+    assert slow.stats()["total"] - stopped_at == 1  # the interrupted scan made no more requests
+    term.send(".quit\r")
+    assert term.wait() == 0

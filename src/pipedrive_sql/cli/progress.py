@@ -98,7 +98,8 @@ class QueryProgress:
             stats = {}
         parts = [f"{self._rows:,} rows"]
         if "api_requests" in stats:
-            parts.append(f"{stats['api_requests']:,} API requests")
+            count = stats["api_requests"]
+            parts.append(f"{count:,} API request{'' if count == 1 else 's'}")
         if stats.get("rate_limit_waits"):
             parts.append(
                 f"{stats['rate_limit_waits']} waits for the rate limit ({stats['rate_limit_seconds']:.1f} s)"
