@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy import func, inspect, select
+from sqlalchemy import event, func, inspect, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.automap import AutomapBase, automap_base
 from sqlalchemy.orm import Session, selectinload
@@ -89,3 +89,33 @@ def test_orm_aggregates_over_a_relationship(base: AutomapBase, engine: Engine) -
         total = session.scalar(select(func.count()).select_from(Deals))
     assert sum(n for _, n in counts) == total
     assert [n for _, n in counts] == sorted((n for _, n in counts), reverse=True)
+
+
+class _Stop(Exception):
+    pass
+
+
+def test_orm_inserts_leave_out_what_pipedrive_sets(base: AutomapBase, engine: Engine) -> None:
+    """Read-only columns (AddTime, CreatorUserId, ...) are computed columns: never in INSERT or UPDATE.
+    The statement is caught before it reaches the driver, so nothing is written."""
+    Deals = base.classes.Deals
+    deals = Deals.__table__
+    assert deals.c.AddTime.computed is not None and deals.c.CreatorUserId.computed is not None
+    assert deals.c.Title.computed is None and deals.c.Id.computed is None
+    sent: list[str] = []
+
+    def capture(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        sent.append(statement)
+        raise _Stop
+
+    event.listen(engine, "before_cursor_execute", capture)
+    try:
+        with Session(engine) as session, pytest.raises(_Stop):
+            session.add(Deals(Title="New deal", Value=100.0))
+            session.flush()
+    finally:
+        event.remove(engine, "before_cursor_execute", capture)
+    (insert,) = sent
+    assert insert.startswith('INSERT INTO "Deals" ("Title",')
+    for read_only in ("AddTime", "UpdateTime", "CreatorUserId", "Id", "Arr"):
+        assert f'"{read_only}"' not in insert

@@ -22,8 +22,8 @@ __all__ = ["CatalogSnapshot", "ColumnInfo", "ForeignKeyInfo", "TableInfo", "load
 
 _TABLES_SQL = 'SELECT "TableName", "TableType", "Description" FROM sys_tables'
 _COLUMNS_SQL = (
-    'SELECT "TableName", "ColumnName", "DataTypeName", "IsNullable", "IsKey", "FieldKey", "Description" '
-    'FROM sys_tablecolumns ORDER BY "TableName", "Ordinal"'
+    'SELECT "TableName", "ColumnName", "DataTypeName", "IsNullable", "IsKey", "IsReadOnly", "ApiName", '
+    '"FieldKey", "Description" FROM sys_tablecolumns ORDER BY "TableName", "Ordinal"'
 )
 _FOREIGN_KEYS_SQL = (
     'SELECT "ForeignKeyName", "TableName", "ColumnName", "ReferencedTableName", "ReferencedColumnName" '
@@ -45,6 +45,8 @@ class ColumnInfo:
     type_name: str  # DuckDB's name: BIGINT, TIMESTAMP WITH TIME ZONE, VARCHAR[], STRUCT(...)
     nullable: bool = True
     key: bool = False
+    read_only: bool = False
+    api_name: str | None = None
     field_key: str | None = None  # a custom field's 40-character hash key
     description: str = ""
 
@@ -60,6 +62,10 @@ class ColumnInfo:
             "autoincrement": self.key and isinstance(column_type, sqltypes.Integer),
             "comment": self.description or None,
         }
+        if self.read_only and not self.key:
+            # Pipedrive sets these (AddTime, CreatorUserId...): as computed columns, the ORM leaves them out
+            # of INSERT and UPDATE and reads them back. The text only shows where the value comes from.
+            column["computed"] = {"sqltext": _sql_string(f"set by Pipedrive: {self.api_name or self.name}")}
         if self.field_key:
             column["dialect_options"] = {"pipedrive_field_key": self.field_key}
         return column
@@ -103,21 +109,42 @@ class CatalogSnapshot:
 def load_snapshot(connection: Any) -> CatalogSnapshot:
     """Read the catalog through ``connection`` (a SQLAlchemy Connection)."""
     tables: dict[str, TableInfo] = {}
-    for name, kind, description in connection.exec_driver_sql(_TABLES_SQL):
+    for name, kind, description in connection.exec_driver_sql(_TABLES_SQL).all():
         tables[name.lower()] = TableInfo(name, kind, description or "")
     for name in SYSTEM_TABLES:
         tables.setdefault(name.lower(), TableInfo(name, "VIEW", "Metadata table of the driver", system=True))
     columns: dict[str, list[ColumnInfo]] = {}
-    for table, column, type_name, nullable, key, field_key, description in connection.exec_driver_sql(
-        _COLUMNS_SQL
-    ):
+    for (
+        table,
+        column,
+        type_name,
+        nullable,
+        key,
+        read_only,
+        api_name,
+        field_key,
+        description,
+    ) in connection.exec_driver_sql(_COLUMNS_SQL).all():
         columns.setdefault(table.lower(), []).append(
-            ColumnInfo(column, type_name, bool(nullable), bool(key), field_key, description or "")
+            ColumnInfo(
+                column,
+                type_name,
+                nullable=bool(nullable),
+                key=bool(key),
+                read_only=bool(read_only),
+                api_name=api_name,
+                field_key=field_key,
+                description=description or "",
+            )
         )
     foreign: dict[str, list[ForeignKeyInfo]] = {}
-    for name, table, column, ref_table, ref_column in connection.exec_driver_sql(_FOREIGN_KEYS_SQL):
+    for name, table, column, ref_table, ref_column in connection.exec_driver_sql(_FOREIGN_KEYS_SQL).all():
         foreign.setdefault(table.lower(), []).append(ForeignKeyInfo(name, column, ref_table, ref_column))
     return CatalogSnapshot(tables, columns, foreign)
+
+
+def _sql_string(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
 
 
 def _described_columns(connection: Any, name: str) -> list[ColumnInfo]:
