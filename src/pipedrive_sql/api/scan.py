@@ -95,6 +95,7 @@ class _Slice:
     position: datetime  # update_time of the last record read
     read: int = 0
     started: bool = False  # the first page has been answered
+    done: bool = False  # its last page has been read (it may not have left ``active`` yet)
 
     def estimated_left(self) -> float:
         """Records still to read, assuming the density seen so far holds for the rest of the slice."""
@@ -137,7 +138,9 @@ class _Scheduler:
 
     def _split_busiest(self) -> _Slice | None:
         candidates = [
-            s for s in self.active if s.started and s.until - s.position >= MIN_SPLIT + timedelta(seconds=1)
+            s
+            for s in self.active
+            if s.started and not s.done and s.until - s.position >= MIN_SPLIT + timedelta(seconds=1)
         ]
         if not candidates:
             return None
@@ -173,8 +176,9 @@ class _Scheduler:
                 piece.position = max(piece.position, last)
             piece.read += len(kept)
             piece.started = True
+            piece.done = handed_over or not more
             self.cond.notify_all()
-            return kept, handed_over or not more
+            return kept, piece.done
 
     def finish(self, piece: _Slice) -> None:
         with self.cond:
