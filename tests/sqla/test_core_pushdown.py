@@ -10,7 +10,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from sqlalchemy import MetaData, Table, bindparam, exc, func, literal, select, text
+from sqlalchemy import MetaData, Table, bindparam, exc, func, literal, select, text, types
 from sqlalchemy.engine import Connection, Engine
 
 from .conftest import PAGE_SIZE, requests
@@ -245,3 +245,23 @@ def test_sql_errors_arrive_as_sqlalchemy_errors_with_the_driver_s_message(engine
     with engine.connect() as connection, pytest.raises(exc.ProgrammingError, match="Deals") as raised:
         connection.execute(text('SELECT "Nope" FROM "Deals"'))
     assert raised.value.orig is not None
+
+
+def test_lists_and_structs_are_indexed_in_sql(connection: Connection, tables: MetaData) -> None:
+    persons, deals = tables.tables["Persons"], tables.tables["Deals"]
+    emails = persons.c.Emails
+    statement = select(persons.c.Id, emails, emails[1]["value"].label("first"), emails[2:3].label("rest"))
+    sql = sql_of(statement, connection.engine)
+    assert "struct_extract(list_extract(" in sql and "list_slice(" in sql  # never x[i]: T-SQL reads an alias
+    rows = connection.execute(statement.order_by(persons.c.Id).limit(20)).all()
+    for row in rows:
+        assert row.first == (row.Emails[0]["value"] if row.Emails else None)
+        assert row.rest == (row.Emails[1:3] if row.Emails else None)
+    assert isinstance(emails[1]["primary"].type, types.BOOLEAN)
+    with pytest.raises(KeyError, match="not a field"):
+        emails[1]["nope"]
+    interest = deals.c.ProductInterest
+    picked = connection.execute(
+        select(interest, interest[1].label("first")).where(interest.is_not(None)).limit(10)
+    ).all()
+    assert picked and all(r.first == r.ProductInterest[0] for r in picked if r.ProductInterest)

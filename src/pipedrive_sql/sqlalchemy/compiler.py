@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import types as sqltypes
 from sqlalchemy.sql import compiler
-from sqlalchemy.sql.elements import BinaryExpression
+from sqlalchemy.sql.elements import BinaryExpression, Slice
 
 from pipedrive_sql.sqlalchemy.types import STRUCT
 
@@ -34,6 +34,17 @@ class PipedriveCompiler(compiler.SQLCompiler):
         if select._offset_clause is not None:
             text += ("\n" if not text else "") + " OFFSET " + self.process(select._offset_clause, **kw)
         return text
+
+    def visit_getitem_binary(self, binary: BinaryExpression[Any], operator: Any, **kw: Any) -> str:
+        # Functions, not DuckDB's x[i]: the driver reads T-SQL first, where [i] after a name is an alias.
+        left = self.process(binary.left, **kw)
+        if isinstance(binary.left.type, STRUCT):
+            return f"struct_extract({left}, {self.process(binary.right, **kw)})"
+        if isinstance(binary.right, Slice):  # ARRAY slices are 1-based and inclusive, as in DuckDB
+            start = self.process(binary.right.start, **kw)
+            stop = self.process(binary.right.stop, **kw)
+            return f"list_slice({left}, {start}, {stop})"
+        return f"list_extract({left}, {self.process(binary.right, **kw)})"
 
     def visit_ilike_op_binary(self, binary: BinaryExpression[Any], operator: Any, **kw: Any) -> str:
         return self._like("ILIKE", binary, **kw)

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import types as sqltypes
+from sqlalchemy.sql import operators
 from sqlalchemy.types import TypeEngine
 from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
@@ -22,14 +23,33 @@ __all__ = ["STRUCT", "type_from_name"]
 DType = exp.DataType.Type
 
 
-class STRUCT(TypeEngine[dict[str, Any]]):
+class STRUCT(sqltypes.Indexable, TypeEngine[dict[str, Any]]):
     """A DuckDB STRUCT: named fields, each with its own type; values are Python dicts.
 
-    ``STRUCT(("value", VARCHAR()), ("primary", BOOLEAN()))``. Read a field in SQL with DuckDB's
-    ``struct_extract`` (``func.struct_extract(Persons.c.Address, "locality")``).
+    ``STRUCT(("value", VARCHAR()), ("primary", BOOLEAN()))``. Index it by field name to read a field in SQL,
+    typed: ``persons.c.PostalAddress["locality"]``, ``persons.c.Emails[1]["value"]`` (DuckDB's
+    ``struct_extract``).
     """
 
     __visit_name__ = "STRUCT"
+
+    if hasattr(operators, "OperatorClass"):  # SQLAlchemy 2.1 asks types which operators they take
+        operator_classes = (
+            operators.OperatorClass.BASE
+            | operators.OperatorClass.COMPARISON
+            | operators.OperatorClass.INDEXABLE
+        )
+
+    class Comparator(sqltypes.Indexable.Comparator[dict[str, Any]]):
+        def _setup_getitem(self, index: Any) -> tuple[Any, Any, TypeEngine[Any]]:
+            struct = self.type
+            assert isinstance(struct, STRUCT)
+            fields = dict(struct.fields)
+            if not isinstance(index, str) or index not in fields:
+                raise KeyError(f"{index!r} is not a field of this STRUCT; its fields: {', '.join(fields)}")
+            return operators.getitem, index, fields[index]
+
+    comparator_factory = Comparator
 
     def __init__(self, *fields: tuple[str, TypeEngine[Any] | type[TypeEngine[Any]]]) -> None:
         self.fields: tuple[tuple[str, TypeEngine[Any]], ...] = tuple(
