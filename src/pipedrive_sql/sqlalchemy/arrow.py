@@ -7,7 +7,7 @@ Arrow table, so columns keep their types: timestamps with their time zone, lists
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import text
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 __all__ = ["read_arrow", "read_dataframe"]
 
-Parameters = Mapping[str, Any] | Sequence[Mapping[str, Any]] | None
+Parameters = Mapping[str, Any] | None
 
 
 def read_arrow(
@@ -45,13 +45,13 @@ def read_dataframe(
     """``read_arrow(...)`` as a pandas DataFrame. ``dtype_backend="pyarrow"`` keeps Arrow's types as
     ``pd.ArrowDtype`` columns (lists and structs stay typed); the default gives pandas' own dtypes
     (``datetime64[us, UTC]``, ``int64``, ``float64``, ``bool``; lists and structs as Python objects)."""
+    if dtype_backend not in ("numpy", "pyarrow"):
+        raise ValueError(f"dtype_backend must be 'numpy' or 'pyarrow', not {dtype_backend!r}.")
     table = read_arrow(bind, statement, parameters)
     if dtype_backend == "pyarrow":
         import pandas as pd
 
         return table.to_pandas(types_mapper=pd.ArrowDtype)
-    if dtype_backend != "numpy":
-        raise ValueError(f"dtype_backend must be 'numpy' or 'pyarrow', not {dtype_backend!r}.")
     return table.to_pandas()
 
 

@@ -108,11 +108,18 @@ class PipedriveDialect(default.DefaultDialect):
     def create_connect_args(self, url: URL) -> tuple[list[Any], dict[str, Any]]:
         """``pipedrive_sql.connect(**properties)`` for ``url``: host = DSN, password = APIToken, query = the
         other properties."""
+        # Messages name what is wrong without echoing the URL: its query string may hold the token.
         if url.port is not None or url.database:
+            found = f"port {url.port}" if url.port is not None else f"path /{url.database}"
             raise sa_exc.ArgumentError(
                 f"A pipedrive:// URL takes a data source name as its host and connection properties in its "
-                f"query string ({url.render_as_string(hide_password=True)!r} has a port or a path): write "
-                "pipedrive://@MyDSN or pipedrive:///?APIToken=...&CompanyDomain=acme."
+                f"query string, not a {found}: write pipedrive://@MyDSN or "
+                "pipedrive:///?APIToken=...&CompanyDomain=acme."
+            )
+        if url.username:
+            raise sa_exc.ArgumentError(
+                "A pipedrive:// URL has no user name: give the API token as the password "
+                "(pipedrive://:TOKEN@MyDSN) or as APIToken= in the query string."
             )
         properties: dict[str, Any] = {}
         for key, value in url.query.items():
