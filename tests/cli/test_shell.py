@@ -60,6 +60,7 @@ def test_an_interactive_session(
     # An error is reported and the shell goes on; Ctrl-C at the prompt only clears the line.
     term.send("SELEC 1;\r")
     term.expect(r"Error: .*[Ss]yntax")
+    term.expect(PROMPT)
     term.send("SELECT 'half-typed")
     term.send("\x03")
     term.expect(PROMPT)
