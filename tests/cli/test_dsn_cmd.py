@@ -13,6 +13,9 @@ from pathlib import Path
 import pytest
 from tests.cli.helpers import COMMAND, Terminal
 
+from pipedrive_sql.cli import console
+from pipedrive_sql.cli.app import main
+
 SECRET = "tok-7f3a9c1e5b"
 CLI = Callable[..., subprocess.CompletedProcess[str]]
 
@@ -183,27 +186,64 @@ def test_writing_the_system_file_without_permission_suggests_a_user_dsn(
     assert not (etc / "dsn.ini").exists()
 
 
-def test_errors_are_one_clear_line_with_the_right_exit_code(cli: CLI, env: dict[str, str]) -> None:
+@pytest.fixture
+def in_process(
+    env: dict[str, str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> Callable[..., tuple[int, str]]:
+    """``main(args)`` in this process (what the console script calls): (exit code, stderr)."""
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setattr(console.State, "debug", False)
+
+    def call(*args: str) -> tuple[int, str]:
+        capsys.readouterr()
+        with pytest.raises(SystemExit) as exited:
+            main(list(args))
+        err = capsys.readouterr().err
+        assert isinstance(exited.value.code, int)
+        return exited.value.code, err
+
+    return call
+
+
+def test_errors_are_one_clear_line_with_the_right_exit_code(
+    cli: CLI, in_process: Callable[..., tuple[int, str]]
+) -> None:
     ok(cli("dsn", "add", "Production", "--set", "CompanyDomain=acme"))
-    missing = failed(cli("dsn", "show", "Prodution"))
+    missing = failed(cli("dsn", "show", "Prodution"))  # one end-to-end; the rest in-process, quicker
     assert missing.startswith("Error: No data source named 'Prodution'")
     assert "Did you mean Production?" in missing
-    unknown = failed(cli("dsn", "edit", "production", "--set", "Timout=5"))
-    assert "Unknown connection property 'Timout'. Did you mean Timeout?" in unknown
-    bad_value = failed(cli("dsn", "add", "X", "--set", "Pagesize=9000"))
-    assert "Pagesize=9000 is above its maximum 500" in bad_value
-    taken = failed(cli("dsn", "add", "PRODUCTION", "--set", "CompanyDomain=x"))
-    assert "already exists" in taken and "--replace" in taken
-    ok(cli("dsn", "add", "PRODUCTION", "--set", "CompanyDomain=x", "--replace"))
-    usage = failed(cli("dsn", "add", "X", "--set", "NoEquals"), code=2)
-    assert "is not KEY=VALUE" in usage
-    assert failed(cli("dsn", "frobnicate"), code=2)
-    for result in (missing, unknown, bad_value, taken):
-        assert len(result.strip().splitlines()) == 1
-    debug = cli("--debug", "dsn", "show", "nope")
-    assert debug.returncode == 1 and "Traceback" in debug.stderr and "DSNError" in debug.stderr
-    trailing = cli("dsn", "show", "nope", "--debug")
-    assert trailing.returncode == 1 and "Traceback" in trailing.stderr
+    cases = [
+        (
+            ("dsn", "edit", "production", "--set", "Timout=5"),
+            1,
+            "Unknown connection property 'Timout'. Did you mean Timeout?",
+        ),
+        (("dsn", "add", "X", "--set", "Pagesize=9000"), 1, "Pagesize=9000 is above its maximum 500"),
+        (("dsn", "add", "PRODUCTION", "--set", "CompanyDomain=x"), 1, "--replace"),
+        (("dsn", "add", "X", "--set", "NoEquals"), 2, "is not KEY=VALUE"),
+        (
+            (
+                "dsn",
+                "frobnicate",
+            ),
+            2,
+            "No such command",
+        ),
+        (("dsn", "remove", "nope"), 1, "No data source named 'nope' in the user file"),
+        (("dsn", "test", "nope", "--system"), 1, "dsn add nope --system"),
+    ]
+    for args, code, message in cases:
+        got, err = in_process(*args)
+        assert (got, message in err, "Traceback" in err) == (code, True, False), (args, err)
+        if code == 1:
+            assert len(err.strip().splitlines()) == 1
+    assert in_process("dsn", "add", "PRODUCTION", "--set", "CompanyDomain=x", "--replace")[0] == 0
+    code, err = in_process("--debug", "dsn", "show", "nope")
+    assert code == 1 and "Traceback" in err and "DSNError" in err
+    console.State.debug = False
+    code, err = in_process("dsn", "show", "nope", "--debug")  # --debug anywhere, as people add it
+    assert code == 1 and "Traceback" in err
 
 
 def test_add_on_a_terminal_asks_for_what_is_missing_hiding_secrets(
