@@ -12,7 +12,13 @@ import typer
 
 from pipedrive_sql.dsn import load_dsn
 from pipedrive_sql.errors import ConfigurationError, InterfaceError
-from pipedrive_sql.settings import Settings, build_settings, find_property, parse_connection_string
+from pipedrive_sql.settings import (
+    DSN_KEYS,
+    Settings,
+    build_settings,
+    find_property,
+    parse_connection_string,
+)
 
 DsnOption = Annotated[
     str | None,
@@ -115,11 +121,14 @@ def connect(target: Target) -> Any:
 
 def layered_properties(target: Target) -> dict[str, Any]:
     """DSN, then connection string, then options, merged under canonical property names."""
+    from_string = parse_connection_string(target.connection_string) if target.connection_string else {}
+    # ODBC's DSN= in a connection string names the data source (--dsn wins); it is not a property.
+    named = [v for k, v in from_string.items() if k.strip().lower() in DSN_KEYS]
+    dsn_name = target.dsn or (named[-1] if named else None)
     layers: list[dict[str, Any]] = []
-    if target.dsn:
-        layers.append(dict(load_dsn(target.dsn, "system" if target.system else None)))
-    if target.connection_string:
-        layers.append(dict(parse_connection_string(target.connection_string)))
+    if dsn_name:
+        layers.append(dict(load_dsn(dsn_name, "system" if target.system else None)))
+    layers.append({k: v for k, v in from_string.items() if k.strip().lower() not in DSN_KEYS})
     layers.append(target.keywords())
     merged: dict[str, Any] = {}
     for layer in layers:
