@@ -60,6 +60,7 @@ class TableWrites:
     custom_fields: bool = False  # custom-field columns are writable (v2 ``custom_fields`` object)
     composites: tuple[Composite, ...] = ()
     api_types: Mapping[str, str] = field(default_factory=dict)  # column -> "int" | "text" (API spelling)
+    api_names: Mapping[str, str] = field(default_factory=dict)  # column -> body field, where not its path
     choices: Mapping[str, tuple[Any, ...]] = field(default_factory=dict)  # column -> allowed values
     write_only: tuple[Column, ...] = ()  # columns only writes know (Filters.Conditions)
     path_params: Mapping[str, str] = field(default_factory=dict)  # path placeholder -> column
@@ -345,6 +346,7 @@ _DECLARATIONS: tuple[TableWrites, ...] = (
         "DealParticipants",
         insert=("DealId", "PersonId"),
         required=("DealId", "PersonId"),
+        api_names={"PersonId": "person_id"},
         path_params={"deal_id": "DealId"},
         notes="No UPDATE: the API only adds and removes participants. Reading needs a DealId condition.",
     ),

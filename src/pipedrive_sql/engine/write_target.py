@@ -239,6 +239,8 @@ class Target:
         for name, value in values.items():
             column = self.find(name)
             assert column is not None, name
+            if value is None and operation == INSERT and name.lower() not in path_columns:
+                continue  # NULL in an INSERT leaves the field unset: Pipedrive's default applies
             if name.lower() in path_columns:
                 params[path_columns[name.lower()]] = self._path_value(column, value, where)
                 continue
@@ -246,7 +248,9 @@ class Target:
             if composite is not None:
                 if composite.field not in done:
                     done.add(composite.field)
-                    _put(body, composite.field, self._composite(composite, values, current or {}, where))
+                    obj = self._composite(composite, values, current or {}, where)
+                    if obj is not None or operation != INSERT:
+                        _put(body, composite.field, obj)
                 continue
             _put(body, self._field(column), self._value(column, value, where))
         return body, params
@@ -254,7 +258,7 @@ class Target:
     def _field(self, column: Column) -> tuple[str, ...]:
         if column.custom is not None:
             return ("custom_fields", column.custom.key)
-        return (column.api_name,)
+        return (self.writes.api_names.get(column.name) or column.api_name,)
 
     def _value(self, column: Column, value: Any, where: str) -> Any:
         if value is None:

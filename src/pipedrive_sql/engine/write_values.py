@@ -252,15 +252,10 @@ def _contact_list(text: str, item: pa.StructType) -> list[dict[str, Any]]:
 
 def convert(column: Column, value: Any, api_type: str = "", choices: Sequence[Any] = ()) -> Any:
     """``value`` (not None) as the API takes it for built-in column ``column``."""
-    if api_type == "int":
-        result: Any = to_int(value)
-    elif api_type == "text":
-        result = str(to_int(value)) if column.type.kind == "int" else to_text(value)
-    else:
-        result = _by_kind(column, value)
+    result = to_int(value) if api_type == "int" else _by_kind(column, value)
     if choices:
         check_choice(result, choices)
-    return result
+    return str(result) if api_type == "text" else result
 
 
 def _by_kind(column: Column, value: Any) -> Any:
