@@ -210,7 +210,7 @@ def test_update_matching_nothing_writes_nothing(conn: Connection, wsb: Sandbox) 
 def test_update_and_delete_need_a_where_clause(conn: Connection, wsb: Sandbox) -> None:
     wsb.reset_stats()
     for sql in ("UPDATE Deals SET Title = 'all'", "DELETE FROM Notes"):
-        with pytest.raises(errors.ProgrammingError, match="no WHERE clause.*AllowUnboundedWrites=true"):
+        with pytest.raises(errors.ProgrammingError, match=r"no WHERE clause.*AllowUnboundedWrites=true"):
             run(conn, sql)
     assert wsb.stats()["total"] == 0
 

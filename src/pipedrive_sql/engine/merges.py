@@ -38,13 +38,17 @@ def _merge(entity: str, label: str) -> Callable[..., list[Row]]:
 
 def _record_id(value: Any, name: str, label: str) -> int:
     if value is None or value == "":
-        raise ProgrammingError(f"Merge{label.capitalize()}s needs {name}, the id of a {label}.")
+        raise ProgrammingError(f"Merge{label.capitalize()}s needs {name}, the id of {_a(label)}.")
     try:
         return to_int(value)
     except BadValue:
         raise ProgrammingError(
-            f"{name} must be the id of a {label} (a whole number), not {value!r}."
+            f"{name} must be the id of {_a(label)} (a whole number), not {value!r}."
         ) from None
+
+
+def _a(label: str) -> str:
+    return f"an {label}" if label[0] in "aeiou" else f"a {label}"
 
 
 def _procedure(name: str, entity: str, label: str) -> Procedure:
