@@ -47,7 +47,7 @@ def test_set_by_labels_as_text_list_or_ids(conn: Connection, api: httpx.Client) 
         option(conn, "Deals", "ProductInterest", "CRM"),
         option(conn, "Deals", "ProductInterest", "Support"),
     )
-    cur, rows = run(
+    _, rows = run(
         conn,
         "INSERT INTO Deals (Title, ProductInterest) VALUES ('Set 1', 'CRM,Support'), ('Set 2', list_value('Support', 'CRM')), "
         "('Set 3', ?) RETURNING Id, ProductInterest",
