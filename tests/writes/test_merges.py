@@ -79,5 +79,7 @@ def test_merging_a_record_that_does_not_exist(conn: Connection) -> None:
 
 
 def test_the_merges_are_listed_as_procedures(conn: Connection) -> None:
-    _, rows = run(conn, "SELECT ProcedureName FROM sys_procedures WHERE ProcedureName LIKE 'Merge%' ORDER BY 1")
+    _, rows = run(
+        conn, "SELECT ProcedureName FROM sys_procedures WHERE ProcedureName LIKE 'Merge%' ORDER BY 1"
+    )
     assert rows == [("MergeDeals",), ("MergeOrganizations",), ("MergePersons",)]

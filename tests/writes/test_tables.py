@@ -40,13 +40,19 @@ class Case:
 
 
 def _fields_case(table: str, entity: str) -> Case:
+    if table == "DealFields":  # the only field table whose API takes a description
+        insert = f"INSERT INTO {table} (FieldName, FieldType, Description) VALUES ('Lifecycle field', 'varchar', 'x')"
+        update = f"UPDATE {table} SET FieldName = 'Renamed field', Description = 'y' WHERE FieldCode = ?"
+    else:
+        insert = f"INSERT INTO {table} (FieldName, FieldType) VALUES ('Lifecycle field', 'varchar')"
+        update = f"UPDATE {table} SET FieldName = 'Renamed field' WHERE FieldCode = ?"
     return Case(
         table,
         f"/api/v2/{entity}Fields/{{id}}",
-        f"INSERT INTO {table} (FieldName, FieldType, Description) VALUES ('Lifecycle field', 'varchar', 'x')",
+        insert,
         {"field_name": "Lifecycle field", "field_type": "varchar", "is_custom_field": True},
-        f"UPDATE {table} SET FieldName = 'Renamed field', Description = 'y' WHERE FieldCode = ?",
-        {"field_name": "Renamed field", "description": "y"},
+        update,
+        {"field_name": "Renamed field"},
         delete=f"DELETE FROM {table} WHERE FieldCode = ?",
     )
 

@@ -22,7 +22,7 @@ from pipedrive_sql.catalog.spec import Column
 from pipedrive_sql.catalog.tables import BUILTIN_TABLES
 from pipedrive_sql.catalog.types import JSON
 
-__all__ = ["TABLE_WRITES", "Composite", "TableWrites", "reference_table", "table_writes"]
+__all__ = ["TABLE_WRITES", "Composite", "TableWrites", "column_reference", "reference_table", "table_writes"]
 
 
 @dataclass(frozen=True)
@@ -226,17 +226,20 @@ _CONDITIONS = Column(
 )
 
 
-def _fields(table: str, entity: str) -> TableWrites:
+def _fields(table: str, entity: str, *, description: bool = False) -> TableWrites:
+    """A field-definitions table; only dealFields takes a description (Pipedrive's v2 document)."""
+    extra = ("Description",) if description else ()
     return TableWrites(
         table,
-        insert=("FieldName", "FieldType", "Options", "Description"),
-        update=("FieldName", "Description"),
+        insert=("FieldName", "FieldType", "Options", *extra),
+        update=("FieldName", *extra),
         required=("FieldName", "FieldType"),
         required_when=(("Options", "FieldType", ("enum", "set")),),
         choices={"FieldType": FIELD_TYPES},
         key="FieldCode",
         fields_entity=entity,
-        notes="Custom fields; Options (enum/set) on INSERT only; system fields cannot be renamed or deleted.",
+        notes="Custom fields; Options (enum/set) on INSERT only; system fields cannot be renamed or deleted."
+        + (" The only field table whose API takes a Description." if description else ""),
     )
 
 
@@ -350,7 +353,7 @@ _DECLARATIONS: tuple[TableWrites, ...] = (
         path_params={"deal_id": "DealId"},
         notes="No UPDATE: the API only adds and removes participants. Reading needs a DealId condition.",
     ),
-    _fields("DealFields", "deal"),
+    _fields("DealFields", "deal", description=True),
     _fields("PersonFields", "person"),
     _fields("OrganizationFields", "organization"),
     _fields("ProductFields", "product"),
@@ -405,11 +408,16 @@ def column_reference() -> str:
     """A Markdown list: per writable table, the columns INSERT and UPDATE may set."""
     out: list[str] = []
     for writes in _DECLARATIONS:
-        out.append(f"- **{writes.table}**: INSERT {', '.join(writes.insert) or '-'}")
-        if writes.update and writes.update != writes.insert:
-            out.append(f"  ; UPDATE {', '.join(writes.update)}")
+        custom = " (and custom-field columns)" if writes.custom_fields else ""
+        if writes.update == writes.insert:
+            out.append(f"- **{writes.table}**, INSERT and UPDATE: {', '.join(writes.insert)}{custom}")
+            continue
+        line = f"- **{writes.table}**, INSERT: {', '.join(writes.insert)}{custom}"
+        update = ", ".join(writes.update) + custom if writes.update else "not available"
+        out.append(f"{line}; UPDATE: {update}")
     return "\n".join(out) + "\n"
 
 
 if __name__ == "__main__":  # pragma: no cover
-    print(reference_table(), end="")
+    print(reference_table(), end="\n")
+    print(column_reference(), end="")
