@@ -9,7 +9,7 @@ import httpx
 import orjson
 import pytest
 
-from pipedrive_sql.api import redact
+from pipedrive_sql.api import logs, redact
 
 from .fakes import envelope, mock_client
 
@@ -115,3 +115,33 @@ def test_child_loggers_are_redacted_before_any_handler(caplog: pytest.LogCapture
     with caplog.at_level(logging.INFO, logger="pipedrive_sql.somewhere"):
         child.info("sent Authorization: Bearer %s", SECRETS["access_token"])
     assert SECRETS["access_token"] not in caplog.text and "[REDACTED]" in caplog.text
+
+
+def test_a_verbose_logfile_leaves_the_applications_handlers_as_quiet_as_configured(tmp_path: Path) -> None:
+    seen: list[logging.LogRecord] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            seen.append(record)
+
+    root = logging.getLogger()
+    app_handler, old_level = Keep(), root.level
+    root.addHandler(app_handler)
+    root.setLevel(logging.WARNING)
+    driver = logging.getLogger("pipedrive_sql")
+    try:
+        logfile = tmp_path / "quiet.log"
+        with mock_client(lambda r: envelope({"id": 1}), Verbosity=5, Logfile=str(logfile)) as client:
+            client.get("/api/v2/deals/1")
+            driver.info("token refreshed")  # another module of the driver, on the same logger
+            driver.warning("something the application wants to see")
+        text = logfile.read_text()
+        assert "response body" in text and "token refreshed" in text
+        assert [r.getMessage() for r in seen if r.name.startswith("pipedrive_sql")] == [
+            "something the application wants to see"
+        ]
+        if not logs._logfiles:  # restored once no Logfile is open (another test's client may hold one)
+            assert driver.propagate and driver.level == logging.NOTSET
+    finally:
+        root.removeHandler(app_handler)
+        root.setLevel(old_level)

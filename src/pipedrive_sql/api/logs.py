@@ -130,12 +130,58 @@ def verbosity_level(verbosity: int) -> int:
     return _LEVELS.get(max(1, min(5, int(verbosity))), logging.DEBUG)
 
 
+class _ToTheApplication(logging.Handler):
+    """Passes records on to the application's handlers (the parent loggers') at the level *it* chose.
+
+    While a Logfile is open the ``pipedrive_sql`` logger is lowered to the Logfile's Verbosity and stops
+    propagating; this handler does the propagating instead, for the records the application would have
+    seen anyway. So a Verbosity 5 Logfile gets every body while the application's console stays as quiet
+    as it configured it.
+    """
+
+    def __init__(self, app_level: int, app_propagate: bool) -> None:
+        super().__init__(logging.NOTSET)
+        self.app_level = app_level
+        self.app_propagate = app_propagate
+
+    def threshold(self) -> int:
+        if self.app_level != logging.NOTSET:
+            return self.app_level
+        return logger.parent.getEffectiveLevel() if logger.parent is not None else logging.WARNING
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if self.app_propagate and logger.parent is not None and record.levelno >= self.threshold():
+            logger.parent.handle(record)
+
+
+_forwarder: _ToTheApplication | None = None
+
+
+def _lower_logger_to(level: int) -> None:
+    """Let ``level`` records through to the Logfiles without sending them to the application's handlers."""
+    global _forwarder
+    if _forwarder is None:
+        _forwarder = _ToTheApplication(logger.level, logger.propagate)
+        logger.addHandler(_forwarder)
+        logger.propagate = False
+    if logger.level == logging.NOTSET or logger.level > level:
+        logger.setLevel(level)
+
+
+def _restore_logger() -> None:
+    global _forwarder
+    if _forwarder is not None:
+        logger.removeHandler(_forwarder)
+        logger.setLevel(_forwarder.app_level)
+        logger.propagate = _forwarder.app_propagate
+        _forwarder = None
+
+
 def attach_logfile(path: str | Path, verbosity: int) -> logging.Handler:
     """A file handler for ``path`` on the ``pipedrive_sql`` logger (one per file, shared by connections).
 
-    The logger's level is left as the application set it: records the application did not ask for reach
-    the file through ``ClientLog``, straight to the handler, so a verbose Logfile never floods the
-    application's own handlers.
+    Every record of the driver at the Logfile's Verbosity reaches the file, whichever module logged it;
+    the application's own handlers still get only what the application asked for (``_ToTheApplication``).
     """
     level = verbosity_level(verbosity)
     key = str(Path(path).expanduser().resolve())
@@ -152,11 +198,13 @@ def attach_logfile(path: str | Path, verbosity: int) -> logging.Handler:
         elif level < handler.level:
             handler.setLevel(level)
         _logfile_users[key] = _logfile_users.get(key, 0) + 1
+        _lower_logger_to(level)
     return handler
 
 
 def detach_logfile(handler: logging.Handler) -> None:
-    """A connection that attached ``handler`` is done with it; the last one out closes the file."""
+    """A connection that attached ``handler`` is done with it; the last one out closes the file, and when
+    no Logfile is left the logger is as the application had it."""
     with _install_lock:
         for key, known in list(_logfiles.items()):
             if known is handler:
@@ -165,6 +213,8 @@ def detach_logfile(handler: logging.Handler) -> None:
                     del _logfiles[key], _logfile_users[key]
                     logger.removeHandler(handler)
                     handler.close()
+        if not _logfiles:
+            _restore_logger()
 
 
 class ClientLog:
