@@ -87,7 +87,6 @@ def test_verbosity_5_logs_bodies_and_headers_without_any_secret(tmp_path: Path) 
 
 def test_verbosity_2_logs_one_line_per_request_and_no_bodies(tmp_path: Path) -> None:
     logfile = tmp_path / "v2.log"
-    logging.getLogger("pipedrive_sql").setLevel(logging.NOTSET)
     with mock_client(
         lambda r: envelope({"secretish": "body-text"}), Verbosity=2, Logfile=str(logfile)
     ) as client:
