@@ -14,9 +14,8 @@ from __future__ import annotations
 
 import datetime as _dt
 import time as _time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pipedrive_sql.dbapi import Connection, Cursor, connect
 from pipedrive_sql.errors import (
     DatabaseError,
     DataError,
@@ -30,7 +29,29 @@ from pipedrive_sql.errors import (
     Warning,
 )
 
+if TYPE_CHECKING:
+    from pipedrive_sql.dbapi import Connection, Cursor, connect
+
 __version__ = "0.1.0"
+
+# The driver proper (DuckDB, Arrow, sqlglot) loads on first use, so that commands which never run SQL
+# (`pipedrive-sql dsn ...`, `sandbox serve`) and subpackages such as pipedrive_sql.settings start quickly.
+_LAZY = {"connect", "Connection", "Cursor"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        from pipedrive_sql import dbapi
+
+        value = getattr(dbapi, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'pipedrive_sql' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | _LAZY)
+
 
 apilevel = "2.0"
 threadsafety = 2
