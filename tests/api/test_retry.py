@@ -183,3 +183,12 @@ def test_a_closed_client_refuses_requests() -> None:
     client.close()
     with pytest.raises(errors.InterfaceError):
         client.get("/api/v2/deals")
+
+
+def test_a_503_waits_at_least_what_retry_after_asks() -> None:
+    slept: list[float] = []
+    script = Script([pipedrive_error(503, "Service Unavailable", {"retry-after": "0.05"}), OK])
+    with mock_client(script) as client:
+        client._closed.wait = lambda delay: slept.append(delay) or False  # type: ignore[method-assign]
+        assert client.get("/api/v2/deals/1").data == {"id": 1}
+    assert slept == [0.05]

@@ -297,7 +297,9 @@ class ApiClient:
     ) -> float:
         """Seconds to wait before the next attempt, or raise."""
         status = response.status_code
-        retry_after = retry_after_seconds(response.headers) if status == 429 else None
+        retry_after = None
+        if status in (429, 503):
+            retry_after = retry_after_seconds(response.headers, rate_limit_reset=status == 429)
         if status == 429:
             self.counters.count_throttled()
             if is_daily_budget(response):
@@ -317,7 +319,9 @@ class ApiClient:
 
     def _retry_delay(self, op: Operation, status: int, retry_after: float | None, attempt: int) -> float:
         if status != 429:
-            return self.policy.backoff(attempt)
+            # A 503 may say when the service expects to be back; wait at least that (within the cap).
+            asked = min(retry_after, self.policy.backoff_cap) if retry_after is not None else 0.0
+            return max(self.policy.backoff(attempt), asked)
         # The governor holds every thread until the window resets; this attempt then queues behind it.
         self._governors(op)[0].throttled(retry_after if retry_after is not None else WINDOW_SECONDS)
         return 0.0

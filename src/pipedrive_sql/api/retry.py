@@ -71,8 +71,10 @@ class RetryPolicy:
         return ceiling * self.random()
 
 
-def retry_after_seconds(headers: httpx.Headers, now: float | None = None) -> float | None:
-    """``Retry-After`` in seconds (delta-seconds or an HTTP date), else ``x-ratelimit-reset``, else None."""
+def retry_after_seconds(
+    headers: httpx.Headers, now: float | None = None, *, rate_limit_reset: bool = True
+) -> float | None:
+    """``Retry-After`` in seconds (delta-seconds or an HTTP date), else (for 429s) ``x-ratelimit-reset``."""
     value = headers.get("retry-after")
     if value:
         value = value.strip()
@@ -86,7 +88,7 @@ def retry_after_seconds(headers: httpx.Headers, now: float | None = None) -> flo
             when = None
         if when is not None:
             return max(0.0, when.timestamp() - (time.time() if now is None else now))
-    reset = headers.get("x-ratelimit-reset")
+    reset = headers.get("x-ratelimit-reset") if rate_limit_reset else None
     if reset:
         try:
             return max(0.0, float(reset))
