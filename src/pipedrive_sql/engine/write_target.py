@@ -105,23 +105,31 @@ class Target:
 
     def column(self, name: str, operation: str) -> Column:
         """The column ``name`` as ``operation`` may set it, or an error saying why it cannot."""
+        column = self.known(name)
+        refusal = self.refusal(column, operation)
+        if refusal:
+            raise ProgrammingError(refusal)
+        return column
+
+    def known(self, name: str) -> Column:
+        """The column ``name``, writable or not; an unknown name is an error naming close matches."""
         column = self.find(name)
         if column is None:
             names = [c.name for c in self.spec.columns] + [c.name for c in self.writes.write_only]
             raise ProgrammingError(f"Table {self.name} has no column {name!r}.{did_you_mean(name, names)}")
-        if column.custom is not None:
-            if not self.writes.custom_fields:
-                raise ProgrammingError(
-                    f"{self.name}.{column.name} is a custom field, and Pipedrive's API does not write "
-                    f"custom fields of {self.name}."
-                )
-            return column
-        allowed = {c.lower() for c in self.writes.writable(operation)}
-        if column.name.lower() in allowed:
-            return column
-        raise ProgrammingError(self._not_writable(column, operation))
+        return column
 
-    def _not_writable(self, column: Column, operation: str) -> str:
+    def refusal(self, column: Column, operation: str) -> str:
+        """Why ``operation`` cannot set ``column`` ("" when it can)."""
+        if column.custom is not None:
+            if self.writes.custom_fields:
+                return ""
+            return (
+                f"{self.name}.{column.name} is a custom field, and Pipedrive's API does not write custom "
+                f"fields of {self.name}."
+            )
+        if column.name.lower() in {c.lower() for c in self.writes.writable(operation)}:
+            return ""
         other = UPDATE if operation == INSERT else INSERT
         if column.name.lower() in {c.lower() for c in self.writes.writable(other)}:
             return f"{self.name}.{column.name} can be set by {other}, not by {operation}."
@@ -135,10 +143,25 @@ class Target:
 
     def columns(self, names: Iterable[str], operation: str) -> list[Column]:
         """The columns a statement sets, checked (no unknown, read-only or repeated column)."""
+        columns = self._named(names)
+        for column in columns:
+            refusal = self.refusal(column, operation)
+            if refusal:
+                raise ProgrammingError(refusal)
+        return columns
+
+    def insert_columns(self, names: Iterable[str]) -> tuple[list[Column], dict[str, str]]:
+        """The columns an INSERT names, and why those it cannot set are refused. An INSERT may name such a
+        column as long as every row gives it NULL (as ORMs do): NULL leaves a field unset."""
+        columns = self._named(names)
+        refused = {c.name: self.refusal(c, INSERT) for c in columns}
+        return columns, {name: why for name, why in refused.items() if why}
+
+    def _named(self, names: Iterable[str]) -> list[Column]:
         out: list[Column] = []
         seen: set[str] = set()
         for name in names:
-            column = self.column(name, operation)
+            column = self.known(name)
             if column.name.lower() in seen:
                 raise ProgrammingError(f"{self.name}.{column.name} is set twice.")
             seen.add(column.name.lower())
@@ -227,10 +250,12 @@ class Target:
         operation: str,
         *,
         current: Mapping[str, Any] | None = None,
+        refused: Mapping[str, str] | None = None,
         where: str = "",
     ) -> tuple[dict[str, Any], dict[str, Any]]:
         """The request body for one record, and its path parameters. ``values`` are keyed by column name;
-        ``current`` holds the record's present values of composite parts the statement does not set."""
+        ``current`` holds the record's present values of composite parts the statement does not set;
+        ``refused`` the columns this statement names but may only give NULL (why, by name)."""
         self.check_required(values, operation, where)
         body: dict[str, Any] = {}
         params: dict[str, Any] = {}
@@ -239,6 +264,10 @@ class Target:
         for name, value in values.items():
             column = self.find(name)
             assert column is not None, name
+            if refused and name in refused:
+                if value is None:
+                    continue
+                raise ProgrammingError(_at(refused[name], where))
             if value is None and operation == INSERT and name.lower() not in path_columns:
                 continue  # NULL in an INSERT leaves the field unset: Pipedrive's default applies
             if name.lower() in path_columns:
@@ -305,6 +334,11 @@ class Target:
                     f"{self.name}.{name} needs a value when {self.name}.{composite.main} is set{where}."
                 )
         return obj
+
+
+def _at(message: str, where: str) -> str:
+    """``message`` with ``where`` (" (row 3)") before its final full stop."""
+    return f"{message[:-1]}{where}." if where and message.endswith(".") else message + where
 
 
 def _put(body: dict[str, Any], field: tuple[str, ...], value: Any) -> None:

@@ -75,14 +75,14 @@ def _insert(tree: exp.Insert, session: Session) -> WriteResult:
             raise ProgrammingError(
                 f"Name the columns: INSERT INTO {target.name} (Column1, Column2, ...) VALUES (...)."
             )
-        columns = _insert_columns(target, names, returning)
+        columns, refused = _insert_columns(target, names, returning)
         rows = _values_rows(source, len(columns), session)
     elif isinstance(source, exp.Query):
         if names:
-            columns = _insert_columns(target, names, returning)
+            columns, refused = _insert_columns(target, names, returning)
         found = session.run_query(_with(source.copy(), tree))
         if not names:
-            columns = _insert_columns(target, found.column_names, returning)
+            columns, refused = _insert_columns(target, found.column_names, returning)
         if found.num_columns != len(columns):
             raise ProgrammingError(
                 f"The query gives {found.num_columns} columns for {len(columns)} named columns of {target.name}."
@@ -90,7 +90,7 @@ def _insert(tree: exp.Insert, session: Session) -> WriteResult:
         rows = [list(row.values()) for row in found.to_pylist()]
     else:
         raise NotSupportedError("INSERT takes VALUES (...) or a SELECT.")
-    requests = [_create_request(target, columns, row, n, len(rows)) for n, row in enumerate(rows, 1)]
+    requests = [_create_request(target, columns, refused, row, n, len(rows)) for n, row in enumerate(rows, 1)]
     records = _send(session, target, requests, f"INSERT INTO {target.name}", created=True)
     ids = [_record_id(target, r) for r in records]
     return WriteResult(
@@ -109,19 +109,26 @@ def _insert_into(tree: exp.Insert) -> tuple[exp.Table, list[str]]:
     raise NotSupportedError("INSERT writes into a table: INSERT INTO Deals (Title) VALUES ('...').")
 
 
-def _insert_columns(target: Target, names: Sequence[str], returning: Returning) -> list[Column]:
-    columns = target.columns(names, INSERT)
-    target.check_insert_columns(columns)
+def _insert_columns(
+    target: Target, names: Sequence[str], returning: Returning
+) -> tuple[list[Column], dict[str, str]]:
+    columns, refused = target.insert_columns(names)
+    target.check_insert_columns([c for c in columns if c.name not in refused])
     returning.check()
-    return columns
+    return columns, refused
 
 
 def _create_request(
-    target: Target, columns: Sequence[Column], row: Sequence[Any], number: int, total: int
+    target: Target,
+    columns: Sequence[Column],
+    refused: Mapping[str, str],
+    row: Sequence[Any],
+    number: int,
+    total: int,
 ) -> WriteRequest:
     values = {column.name: value for column, value in zip(columns, row, strict=True)}
     where = f" (row {number})" if total > 1 else ""
-    body, params = target.body(values, INSERT, where=where)
+    body, params = target.body(values, INSERT, refused=refused, where=where)
     return WriteRequest(target.method(INSERT), target.path(INSERT, params=params), body, number, params)
 
 
