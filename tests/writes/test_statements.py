@@ -258,3 +258,27 @@ def test_delete_using_a_join(conn: Connection, api: httpx.Client) -> None:
         "DELETE n FROM Notes n JOIN Persons p ON n.PersonId = p.Id WHERE p.Id = 7 AND n.Content = 'TSQL 1'",
     )
     assert cur.rowcount == 1
+
+
+def test_a_leads_value_and_currency_are_one_object_that_updates_keep_whole(
+    conn: Connection, api: httpx.Client
+) -> None:
+    cur, _ = run(
+        conn, "INSERT INTO Leads (Title, OrganizationId, Value, Currency) VALUES ('Whole', 2, 100, 'CHF')"
+    )
+    lead = cur.lastrowid
+    run(conn, "UPDATE Leads SET Value = Value + 50 WHERE Id = ?", [lead])
+    assert get(api, f"/api/v1/leads/{lead}")["value"] == {"amount": 150, "currency": "CHF"}
+    run(conn, "UPDATE Leads SET Currency = 'EUR' WHERE Id = ?", [lead])
+    assert get(api, f"/api/v1/leads/{lead}")["value"] == {"amount": 150, "currency": "EUR"}
+    run(conn, "UPDATE Leads SET Value = NULL WHERE Id = ?", [lead])
+    assert get(api, f"/api/v1/leads/{lead}")["value"] is None
+
+
+def test_update_returning_star_gives_the_records_as_pipedrive_answered(conn: Connection) -> None:
+    cur, rows = run(conn, "UPDATE Deals SET Title = 'Returned' WHERE Id = 6 RETURNING *")
+    names = [d[0] for d in cur.description]
+    assert names == [c.name for c in conn.catalog.table("Deals").columns]
+    row = dict(zip(names, rows[0], strict=True))
+    assert (row["Id"], row["Title"]) == (6, "Returned") and row["UpdateTime"] is not None
+    assert cur.api_requests == 2  # GET /deals/6 to find it, PATCH to write it

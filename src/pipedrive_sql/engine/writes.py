@@ -87,7 +87,7 @@ def _insert(tree: exp.Insert, session: Session) -> WriteResult:
             raise ProgrammingError(
                 f"The query gives {found.num_columns} columns for {len(columns)} named columns of {target.name}."
             )
-        rows = [list(row.values()) for row in found.to_pylist()]
+        rows = [list(row) for row in zip(*(c.to_pylist() for c in found.columns), strict=True)]
     else:
         raise NotSupportedError("INSERT takes VALUES (...) or a SELECT.")
     requests = [_create_request(target, columns, refused, row, n, len(rows)) for n, row in enumerate(rows, 1)]
@@ -395,14 +395,13 @@ def _check_guard(target: Target, rows: Sequence[Mapping[str, Any]], verb: str) -
 
 def _with_resent_fields(session: Session, target: Target, requests: list[WriteRequest]) -> list[WriteRequest]:
     """Fields an update must carry although unchanged (a filter's conditions): read each record first."""
-    fields = [f for f in target.writes.resend if requests and any(f not in (r.body or {}) for r in requests)]
-    if not fields:
+    if not target.writes.resend:
         return requests
     client = _client(session)
     out = []
     for request in requests:
         body = dict(request.body or {})
-        missing = [f for f in fields if f not in body]
+        missing = [f for f in target.writes.resend if f not in body]
         if missing:
             record = client.request("GET", target.spec.get_path.format(id=request.label)).data or {}
             body.update({f: record.get(f) for f in missing})
