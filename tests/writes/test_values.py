@@ -38,7 +38,8 @@ def column(table: str, name: str) -> Column:
         ("Deals", "ExpectedCloseDate", dt.date(2025, 1, 2), "2025-01-02"),
         ("Deals", "ExpectedCloseDate", "2025-01-02", "2025-01-02"),
         ("Deals", "ExpectedCloseDate", dt.datetime(2025, 1, 2), "2025-01-02"),
-        ("Activities", "DueTime", "9:05", None),  # not ISO: refused below
+        ("Activities", "DueTime", "9:05", "09:05:00"),
+        ("Activities", "DueTime", "9.05", None),  # refused
         ("Activities", "DueTime", "09:05", "09:05:00"),
         ("Activities", "DueTime", dt.time(9, 5, 7, 123), "09:05:07"),
         ("Deals", "LabelIds", [1, 2], [1, 2]),

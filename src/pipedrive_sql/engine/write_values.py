@@ -114,8 +114,11 @@ def to_time(value: Any) -> str:
     if isinstance(value, dt.time):
         return value.replace(microsecond=0).isoformat()
     if isinstance(value, str):
+        text = value.strip()
+        if len(text) > 1 and text[1] == ":":
+            text = "0" + text  # 9:30
         try:
-            return dt.time.fromisoformat(value.strip()).replace(microsecond=0).isoformat()
+            return dt.time.fromisoformat(text).replace(microsecond=0).isoformat()
         except ValueError:
             pass
     raise _fail("a time (HH:MM or HH:MM:SS)", value)
