@@ -25,7 +25,7 @@ from pipedrive_sql.errors import (
     did_you_mean,
 )
 
-__all__ = ["INSERT", "UPDATE", "Target", "resolve_target"]
+__all__ = ["DELETE", "INSERT", "UPDATE", "Target", "resolve_target"]
 
 INSERT = "INSERT"
 UPDATE = "UPDATE"
