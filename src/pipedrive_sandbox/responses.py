@@ -24,13 +24,18 @@ def ok(data: Any, additional_data: Any = None, status: int = 200, **extra: Any) 
 
 
 def error(
-    status: int, message: str, error_info: str | None = None, headers: dict[str, str] | None = None, **extra: Any
+    status: int,
+    message: str,
+    error_info: str | None = None,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
 ) -> JSON:
     """Pipedrive's error body: success false, the message, a hint, data and additional_data null."""
     body: dict[str, Any] = {
         "success": False,
         "error": message,
-        "error_info": error_info or "Please check developers.pipedrive.com for more information about Pipedrive API.",
+        "error_info": error_info
+        or "Please check developers.pipedrive.com for more information about Pipedrive API.",
         "data": None,
         "additional_data": None,
     }
