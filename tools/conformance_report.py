@@ -7,8 +7,8 @@
 
 It runs the same probes as ``tests/sandbox/test_conformance.py`` (and, with ``--fuzz``, the same
 schemathesis run as ``tests/sandbox/test_schemathesis.py``) against a sandbox it starts on a free port,
-with the allowances recorded in the test file. Exit status 1 when an implemented operation does not
-conform.
+with the allowances and the null-in-practice table recorded in the test file. Exit status 1 when an
+implemented operation does not conform.
 """
 
 from __future__ import annotations
@@ -76,6 +76,11 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"allowances: {len(tc.ALLOWANCES)}" + "".join(f"\n  - {a.label}: {a.reason}" for a in tc.ALLOWANCES)
     )
+    fields = sum(len(entry.fields) for entry in tc.NULL_IN_PRACTICE)
+    print(f"null in practice: {len(tc.NULL_IN_PRACTICE)} groups, {fields} fields")
+    for entry in tc.NULL_IN_PRACTICE:
+        listed = f": {', '.join(sorted(entry.fields))}" if args.details else f" ({len(entry.fields)} fields)"
+        print(f"  - {entry.label}{listed}\n    {entry.reason}")
     if args.details:
         for key, result in results.items():
             for line in result.failures():

@@ -7,7 +7,8 @@ Pieces, in the order a conformance run uses them:
 
 - ``SpecIndex``: the three vendored documents (v2, current v1, the older v1 that still documents the
   endpoints Pipedrive removed in 2026), each operation under its canonical URL template
-  (``/api/v2/deals/{id}``, ``/api/v1/leads``, ``/oauth/token``), with ``Allowance`` patches applied.
+  (``/api/v2/deals/{id}``, ``/api/v1/leads``, ``/oauth/token``), with ``Allowance`` patches applied
+  and the ``NullInPractice`` fields made nullable.
 - ``to_json_schema``: an OpenAPI 3.0 schema object as a Draft 4 JSON Schema (``nullable`` becomes a
   ``null`` alternative, ``$ref`` to ``components`` becomes ``definitions``, OpenAPI-only keywords go).
 - ``check_response``: one response (status, content type, body) against what the document says of
@@ -256,6 +257,241 @@ def apply_allowances(doc: dict[str, Any], name: str, allowances: Iterable[AnyAll
 
 
 # --------------------------------------------------------------------------------------------------
+# Null in practice: optional properties the live API answers as null, where the documents omit `nullable`
+# --------------------------------------------------------------------------------------------------
+
+# On each property a ``NullInPractice`` entry made nullable (kept through ``to_json_schema``): which
+# entry and field, "<entry label>: <field>", so that a validator can tell which entries admitted a null.
+NULL_MARK = "x-null-in-practice"
+_TAGGED = re.compile(r"(?P<name>[^\[\]]+)(?:\[(?P<tag>[^=\[\]]+)=(?P<value>[^\[\]]+)\])?")
+
+
+@dataclass(frozen=True)
+class NullInPractice:
+    """Properties that may be null in the success responses of some operations of one document, though
+    the document does not mark them ``nullable``: Pipedrive answers null for an optional value that is
+    not set (an open deal's ``won_time``, a deal without ``person_id``), and a driver must cope with that.
+
+    Exactly the listed properties, in exactly those places, become ``nullable``; a null anywhere else
+    still fails. ``operations`` are ``"METHOD /path"`` as the document spells the path; ``under`` is
+    where the record sits in their response bodies: property names joined by dots, arrays left out
+    (``data`` is the record of ``data: {...}`` and of ``data: [{...}]``; ``data.items.item`` a search
+    result's), and a name may pick, among ``anyOf`` alternatives, those whose property ``tag`` is
+    ``value`` (``data.data[item=stage]``: the ``data`` of the alternatives whose ``item`` is
+    ``stage``). ``fields`` are the record's properties, dotted when nested (``address.sublocality``).
+    Every operation must have every field (a stale or mistyped entry raises), no field may already be
+    nullable there, and ``reason`` says in one line why the null is real.
+    """
+
+    document: str
+    operations: tuple[str, ...]
+    under: str
+    fields: frozenset[str]
+    reason: str
+
+    @property
+    def key(self) -> tuple[str, tuple[str, ...], str]:
+        return self.document, self.operations, self.under
+
+    @property
+    def label(self) -> str:
+        return f"{self.document} {', '.join(self.operations)} @{self.under}"
+
+    def mark(self, name: str) -> str:
+        return f"{self.label}: {name}"
+
+    def marks(self) -> set[str]:
+        return {self.mark(name) for name in self.fields}
+
+
+def _object_schemas(node: Any) -> Iterator[dict[str, Any]]:
+    """The object schemas ``node`` stands for: itself, its array items, its ``allOf``/``anyOf``/``oneOf``
+    parts, recursively."""
+    if not isinstance(node, dict):
+        return
+    if isinstance(node.get("properties"), dict):
+        yield node
+    yield from _object_schemas(node.get("items"))
+    for key in _SUBSCHEMA_LISTS:
+        for part in node.get(key, []):
+            yield from _object_schemas(part)
+
+
+def property_schemas(node: Any, dotted: str) -> list[dict[str, Any]]:
+    """The schemas of the properties at ``dotted`` (``NullInPractice.under`` syntax) below ``node``."""
+    found: list[Any] = [node]
+    for segment in dotted.split("."):
+        match = _TAGGED.fullmatch(segment)
+        if match is None:
+            raise ValueError(f"bad property path {dotted!r}")
+        name, tag, value = match.group("name", "tag", "value")
+        below: dict[int, dict[str, Any]] = {}
+        for schema in found:
+            for obj in _object_schemas(schema):
+                properties = obj["properties"]
+                if tag is not None and value not in (properties.get(tag) or {}).get("enum", ()):
+                    continue
+                if isinstance(properties.get(name), dict):
+                    below.setdefault(id(properties[name]), properties[name])
+        found = list(below.values())
+    return found
+
+
+def _success_schemas(doc: Mapping[str, Any], operation: str) -> list[dict[str, Any]]:
+    method, path = operation.split(" ", 1)
+    op = doc.get("paths", {}).get(path, {}).get(method.lower())
+    if op is None:
+        raise KeyError(f"stale null-in-practice entry: the document has no {operation}")
+    schemas = []
+    for status, response in op.get("responses", {}).items():
+        schema = ((response.get("content") or {}).get(JSON) or {}).get("schema")
+        if str(status).startswith("2") and isinstance(schema, dict):
+            schemas.append(schema)
+    return schemas
+
+
+def _make_nullable(node: dict[str, Any], mark: str) -> None:
+    if "$ref" in node:  # OpenAPI 3.0 ignores a $ref's siblings: wrap it
+        node["allOf"] = [{"$ref": node.pop("$ref")}]
+    node["nullable"] = True
+    node[NULL_MARK] = mark
+
+
+def apply_null_in_practice(
+    doc: dict[str, Any], name: str, entries: Iterable[NullInPractice]
+) -> dict[str, Any]:
+    """``doc`` with the fields of every entry for document ``name`` made nullable (a copy when there are
+    any). Raises on an entry that names an operation, a record or a field the document does not have
+    there, or a field it already marks nullable: a stale entry must be noticed and removed."""
+    mine = [entry for entry in entries if entry.document == name]
+    if not mine:
+        return doc
+    patched = copy.deepcopy(doc)
+    for entry in mine:
+        if not entry.fields or not entry.operations:
+            raise ValueError(f"null-in-practice entry {entry.label} names no fields or no operations")
+        for operation in entry.operations:
+            records = [
+                r for s in _success_schemas(patched, operation) for r in property_schemas(s, entry.under)
+            ]
+            if not records:
+                raise KeyError(
+                    f"stale null-in-practice entry {entry.label}: {operation} has no {entry.under}"
+                )
+            for field_name in sorted(entry.fields):
+                targets = [t for record in records for t in property_schemas(record, field_name)]
+                if not targets:
+                    raise KeyError(
+                        f"stale null-in-practice entry, {operation} has no {entry.under}.{field_name}"
+                    )
+                if all(t.get("nullable") is True for t in targets):
+                    where = f"{operation} {entry.under}.{field_name}"
+                    raise ValueError(f"needless null-in-practice entry: {where} is nullable already")
+                for target in targets:
+                    if target.get("nullable") is not True:
+                        _make_nullable(target, entry.mark(field_name))
+    return patched
+
+
+class NullUses:
+    """The ``NULL_MARK`` values of the properties at which validated responses held a null: which
+    ``NullInPractice`` fields the responses needed. Within ``anyOf``/``oneOf``, only the alternative
+    that matched counts (an alternative tried and rejected says nothing about the response)."""
+
+    def __init__(self) -> None:
+        self.seen: set[str] = set()
+        self._trials: list[set[str]] = []
+
+    def add(self, mark: str) -> None:
+        (self._trials[-1] if self._trials else self.seen).add(mark)
+
+    def begin_trial(self) -> None:
+        self._trials.append(set())
+
+    def end_trial(self, keep: bool) -> None:
+        marks = self._trials.pop()
+        if keep:
+            for mark in marks:
+                self.add(mark)
+
+
+def recording_validator_class(uses: NullUses) -> Any:
+    """Draft 4 validation that also notes, in ``uses``, each marked property that held a null."""
+
+    def null_mark(
+        validator: Any, mark: str, instance: Any, schema: Any
+    ) -> Iterator[jsonschema.ValidationError]:
+        if instance is None:
+            uses.add(mark)
+        return iter(())
+
+    def trial(validator: Any, instance: Any, subschema: Any, index: int) -> list[jsonschema.ValidationError]:
+        uses.begin_trial()
+        errors: list[jsonschema.ValidationError] = []
+        try:
+            errors = list(validator.descend(instance, subschema, schema_path=index))
+        finally:
+            uses.end_trial(keep=not errors)
+        return errors
+
+    def any_of(
+        validator: Any, alternatives: Any, instance: Any, schema: Any
+    ) -> Iterator[jsonschema.ValidationError]:
+        all_errors: list[jsonschema.ValidationError] = []
+        for index, subschema in enumerate(alternatives):
+            errors = trial(validator, instance, subschema, index)
+            if not errors:
+                return
+            all_errors.extend(errors)
+        yield jsonschema.ValidationError(
+            f"{instance!r} is not valid under any of the given schemas", context=all_errors
+        )
+
+    def one_of(
+        validator: Any, alternatives: Any, instance: Any, schema: Any
+    ) -> Iterator[jsonschema.ValidationError]:
+        all_errors: list[jsonschema.ValidationError] = []
+        valid: list[Any] = []
+        for index, subschema in enumerate(alternatives):
+            if valid:
+                uses.begin_trial()
+                try:
+                    if validator.evolve(schema=subschema).is_valid(instance):
+                        valid.append(subschema)
+                finally:
+                    uses.end_trial(keep=False)
+                continue
+            errors = trial(validator, instance, subschema, index)
+            if errors:
+                all_errors.extend(errors)
+            else:
+                valid.append(subschema)
+        if not valid:
+            yield jsonschema.ValidationError(
+                f"{instance!r} is not valid under any of the given schemas", context=all_errors
+            )
+        elif len(valid) > 1:
+            yield jsonschema.ValidationError(
+                f"{instance!r} is valid under each of {', '.join(map(repr, valid))}"
+            )
+
+    def not_(
+        validator: Any, negated: Any, instance: Any, schema: Any
+    ) -> Iterator[jsonschema.ValidationError]:
+        uses.begin_trial()
+        try:
+            matched = validator.evolve(schema=negated).is_valid(instance)
+        finally:
+            uses.end_trial(keep=False)
+        if matched:
+            yield jsonschema.ValidationError(f"{instance!r} should not be valid under {negated!r}")
+
+    return jsonschema.validators.extend(
+        jsonschema.Draft4Validator, {NULL_MARK: null_mark, "anyOf": any_of, "oneOf": one_of, "not": not_}
+    )
+
+
+# --------------------------------------------------------------------------------------------------
 # OpenAPI 3.0 schema -> JSON Schema (Draft 4)
 # --------------------------------------------------------------------------------------------------
 
@@ -292,8 +528,9 @@ def to_json_schema(node: Any) -> Any:
 
     ``nullable: true`` admits null (as a type, an enum member, or an ``anyOf`` alternative when the
     node has no ``type``); ``$ref`` into ``components/schemas`` points at ``definitions``; annotations
-    (``example``, ``description``, ``x-*``, ``readOnly``...) are dropped. ``format`` is kept and, as in
-    JSON Schema, not asserted: v1 answers timestamps as ``2024-01-31 10:00:00`` where the document says
+    (``example``, ``description``, ``x-*``, ``readOnly``...) are dropped, but for ``NULL_MARK`` (which
+    validation ignores, and a recording validator reads). ``format`` is kept and, as in JSON Schema,
+    not asserted: v1 answers timestamps as ``2024-01-31 10:00:00`` where the document says
     ``date-time``, and Pipedrive itself does so.
     """
     if isinstance(node, bool) or not isinstance(node, dict):
@@ -325,6 +562,8 @@ def to_json_schema(node: Any) -> Any:
                 converted["enum"] = [*converted["enum"], None]
         elif kind is None:
             converted = {"anyOf": [converted, {"type": "null"}]}
+    if NULL_MARK in node:
+        converted[NULL_MARK] = node[NULL_MARK]
     return converted
 
 
@@ -473,16 +712,24 @@ class SpecOperation:
 
 
 class SpecIndex:
-    """The documents' operations by canonical key and by (METHOD, skeleton of full path)."""
+    """The documents' operations by canonical key and by (METHOD, skeleton of full path), with the
+    allowances and then the ``NullInPractice`` entries applied. ``null_uses`` collects which entries'
+    fields the responses checked so far held a null in."""
 
-    def __init__(self, allowances: Iterable[AnyAllowance] = ()) -> None:
+    def __init__(
+        self, allowances: Iterable[AnyAllowance] = (), null_in_practice: Iterable[NullInPractice] = ()
+    ) -> None:
         self.allowances = tuple(allowances)
+        self.null_in_practice = tuple(null_in_practice)
+        self.null_uses = NullUses()
+        self._validator_class = recording_validator_class(self.null_uses)
         self.docs: dict[str, dict[str, Any]] = {}
         self.definitions: dict[str, dict[str, Any]] = {}
         self.operations: dict[str, SpecOperation] = {}
         self._by_skeleton: dict[tuple[str, str], list[SpecOperation]] = {}
         for document in DOCUMENTS:
             doc = apply_allowances(load_document(document.filename), document.name, self.allowances)
+            doc = apply_null_in_practice(doc, document.name, self.null_in_practice)
             self.docs[document.name] = doc
             self.definitions[document.name] = definitions_of(doc)
             for path, item in doc.get("paths", {}).items():
@@ -524,7 +771,7 @@ class SpecIndex:
             if not isinstance(converted, dict):
                 converted = {}
             converted = {**converted, "definitions": self.definitions[op.document]}
-            self._validators[cache_key] = jsonschema.Draft4Validator(converted, format_checker=FORMATS)
+            self._validators[cache_key] = self._validator_class(converted, format_checker=FORMATS)
         return self._validators[cache_key]
 
 
