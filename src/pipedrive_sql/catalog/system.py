@@ -15,6 +15,7 @@ import pyarrow as pa
 
 from pipedrive_sql.catalog.catalog import Catalog
 from pipedrive_sql.catalog.spec import TableSpec
+from pipedrive_sql.catalog.writes import table_writes
 from pipedrive_sql.settings import PROPERTIES, Settings, mask
 
 __all__ = ["SYSTEM_TABLES", "system_table"]
@@ -34,7 +35,15 @@ S, INT, B = pa.string(), pa.int64(), pa.bool_()
 
 def sys_tables(catalog: Catalog, **_: Any) -> pa.Table:
     rows = [
-        (CATALOG_NAME, SCHEMA_NAME, t.name, t.kind, t.description, t.writes is not None, t.endpoint)
+        (
+            CATALOG_NAME,
+            SCHEMA_NAME,
+            t.name,
+            t.kind,
+            t.description,
+            table_writes(t.name) is not None,
+            t.endpoint,
+        )
         for t in (catalog.builtin(n) for n in catalog.table_names())
     ]
     columns = [
@@ -64,7 +73,7 @@ def sys_tablecolumns(catalog: Catalog, **_: Any) -> pa.Table:
                     col.type.python_type,
                     col.nullable,
                     col.key,
-                    col.read_only,
+                    _read_only(table.name, col),
                     col.custom is not None,
                     col.custom.key if col.custom else None,
                     col.custom.field_type if col.custom else None,
@@ -90,6 +99,16 @@ def sys_tablecolumns(catalog: Catalog, **_: Any) -> pa.Table:
         ("Description", S),
     ]
     return _table(columns, rows)
+
+
+def _read_only(table: str, column: Any) -> bool:
+    """What writes can set, from the write declarations (catalog/writes.py), not the read-side guess."""
+    writes = table_writes(table)
+    if writes is None:
+        return True
+    if column.custom is not None:
+        return not writes.custom_fields
+    return column.name not in writes.insert and column.name not in writes.update
 
 
 def sys_procedures(procedures: Sequence[Any] = (), **_: Any) -> pa.Table:
