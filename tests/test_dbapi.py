@@ -352,3 +352,45 @@ def test_two_cursors_hold_results_at_once(conn: Connection) -> None:
     assert a.fetchone() == (1,)
     assert len(b.fetchall()) == 2
     assert len(a.fetchall()) == 2
+
+
+def test_execute_after_a_partial_fetch_abandons_the_result(sandbox: Any) -> None:
+    # Small pages so that the first result is far from read when the next statement runs.
+    with open_conn(sandbox, Pagesize=10) as connection:
+        cur = connection.cursor()
+        cur.execute("SELECT Id FROM Deals ORDER BY Id")
+        assert cur.fetchone() == (1,)
+        cur.execute("SELECT Id FROM Persons ORDER BY Id")  # DuckDB: "unfinished result" unless abandoned
+        assert cur.fetchmany(2) == [(1,), (2,)]
+        cur.execute("EXPLAIN SELECT * FROM Deals WHERE Id = 1")
+        assert cur.fetchall()
+        cur.execute("SELECT Id FROM Deals")
+        cur.fetchmany(3)
+        cur.execute("SELECT count(*) FROM Pipelines")
+        assert cur.fetchone() == (3,)
+        registered = cur._session._registered
+        assert len(registered) == 1 and registered[0].endswith("pipelines")  # earlier readers are dropped
+        # a statement that fails to parse abandons the previous result too
+        cur.execute("SELECT Id FROM Deals")
+        cur.fetchone()
+        with pytest.raises(errors.ProgrammingError):
+            cur.execute("SELEC 1")
+        assert cur._session._registered == []
+        cur.execute("SELECT 1")
+        assert cur.fetchall() == [(1,)]
+
+
+def test_cursors_of_one_connection_interleave_partial_fetches(sandbox: Any) -> None:
+    with open_conn(sandbox, Pagesize=10) as connection:
+        a, b = connection.cursor(), connection.cursor()
+        a.execute("SELECT Id FROM Deals ORDER BY Id")
+        assert a.fetchone() == (1,)
+        b.execute("SELECT Id FROM Persons ORDER BY Id")
+        assert b.fetchmany(2) == [(1,), (2,)]
+        assert a.fetchone() == (2,)
+        a.execute("SELECT Id FROM Organizations ORDER BY Id")  # while b's result is unfinished
+        assert b.fetchone() == (3,)
+        assert a.fetchone() == (1,)
+        b.execute("SELECT Id FROM Deals ORDER BY Id DESC")
+        assert a.fetchone() == (2,)
+        assert len(b.fetchall()) == len(connection.execute("SELECT Id FROM Deals").fetchall())

@@ -168,6 +168,7 @@ class Session:
     # -- execute ---------------------------------------------------------------------------------------
 
     def execute(self, sql: str, params: Sequence[Any] | Mapping[str, Any] | None = None) -> Result:
+        self.release()  # a new statement abandons the previous result, even one that fails to parse or bind
         statement = self.engine.statement(sql)
         bind(statement.tree, params, statement.qmarks)
         return self.run(statement)
