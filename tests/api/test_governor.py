@@ -18,7 +18,7 @@ def headers(limit: int, remaining: int | None = None, reset: int = 1) -> httpx.H
 
 
 def test_the_first_request_probes_alone_until_its_answer_tells_the_limit() -> None:
-    governor = RateGovernor(window=0.2, headroom=0.0)
+    governor = RateGovernor(window=0.2)
     governor.acquire()
     admitted = threading.Event()
 
@@ -30,6 +30,7 @@ def test_the_first_request_probes_alone_until_its_answer_tells_the_limit() -> No
     thread.start()
     assert not admitted.wait(0.05)  # held: nobody knows the limit yet
     governor.observe(headers(10, 9))
+    governor.finish()
     assert admitted.wait(5)
     thread.join()
     assert governor.limit == 10 and governor.allowance == 9
@@ -44,9 +45,10 @@ def test_no_window_ever_holds_more_than_the_allowance() -> None:
         seen.now = time.monotonic()
         return seen.now
 
-    governor = RateGovernor(window=window, headroom=0.0, clock=clock)
+    governor = RateGovernor(window=window, clock=clock)
     governor.acquire()
     governor.observe(headers(6, 5))
+    governor.finish()
     sent: list[float] = []
     lock = threading.Lock()
 
@@ -55,6 +57,7 @@ def test_no_window_ever_holds_more_than_the_allowance() -> None:
             governor.acquire()
             with lock:
                 sent.append(seen.now)
+            governor.finish()  # answered at once: the slot is held for a window from now
 
     threads = [threading.Thread(target=worker) for _ in range(4)]
     for t in threads:
@@ -63,15 +66,18 @@ def test_no_window_ever_holds_more_than_the_allowance() -> None:
         t.join()
     sent.sort()
     allowance = 5  # limit 6 less the reserved slot
+    sent.append(0.0)  # the probe, long before
+    sent.sort()
     for i, start in enumerate(sent):
         in_window = [s for s in sent[i:] if s < start + window]
         assert len(in_window) <= allowance
 
 
 def test_a_429_stops_everyone_and_halves_the_allowance() -> None:
-    governor = RateGovernor(window=0.2, headroom=0.0)
+    governor = RateGovernor(window=0.2)
     governor.acquire()
     governor.observe(headers(20, 19))
+    governor.finish()
     assert governor.allowance == 19
     governor.throttled(0.05)
     assert governor.allowance == 9
@@ -80,9 +86,10 @@ def test_a_429_stops_everyone_and_halves_the_allowance() -> None:
 
 
 def test_remaining_zero_from_someone_else_pauses_until_reset() -> None:
-    governor = RateGovernor(window=0.2, headroom=0.0)
+    governor = RateGovernor(window=0.2)
     governor.acquire()
     governor.observe(headers(40, 0, reset=1))
+    governor.finish()
     assert governor.acquire() > 0
 
 
@@ -120,3 +127,36 @@ def test_search_answers_do_not_teach_the_main_governor() -> None:
         client.get("/api/v2/itemSearch", {"term": "x"})
         assert client.governor.limit == 100 and client.governor.allowance == 99
         assert client.search_governor.limit == 10
+
+
+def test_a_server_that_admits_late_still_never_sees_more_than_the_allowance() -> None:
+    # The server counts a request when it gets round to it, anywhere between our send and its answer:
+    # take the worst case, admission at the moment of the answer, after uneven delays.
+    import random
+
+    window = 0.2
+    governor = RateGovernor(window=window)
+    governor.acquire()
+    governor.observe(headers(6, 5))
+    governor.finish()
+    admitted: list[float] = []
+    lock = threading.Lock()
+    rng = random.Random(7)
+    delays = [rng.uniform(0.0, 0.08) for _ in range(32)]
+
+    def worker(mine: list[float]) -> None:
+        for delay in mine:
+            governor.acquire()
+            time.sleep(delay)  # the round trip: this is the request being served, not a test waiting
+            with lock:
+                admitted.append(time.monotonic())
+                governor.finish()
+
+    threads = [threading.Thread(target=worker, args=(delays[i::4],)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    admitted.sort()
+    for i, start in enumerate(admitted):
+        assert len([a for a in admitted[i:] if a < start + window]) <= 5

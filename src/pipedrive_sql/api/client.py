@@ -205,7 +205,7 @@ class ApiClient:
                 passed.append(governor)
         except BaseException:
             for governor in passed:
-                governor.release_probe()  # this request will not be sent: another may probe instead
+                governor.finish(sent=False)  # this request will not be sent: hand its slot back
             raise
         if waited > 0.001:
             self.counters.count_wait(waited)
@@ -218,15 +218,16 @@ class ApiClient:
             self._log_request(request)
             response = self._http.send(request)
         except BaseException as exc:
+            sent = isinstance(exc, httpx.TransportError) and not isinstance(exc, self.policy.not_sent_errors)
             for governor in governors:
-                governor.release_probe()
-            if isinstance(exc, httpx.TransportError) and not isinstance(exc, self.policy.not_sent_errors):
+                governor.finish(sent=sent)
+            if sent:
                 self.counters.count_request(op.key, op.cost)  # it may have reached Pipedrive: charged
             raise
         self.counters.count_request(op.key, op.cost)
-        governors[0].observe(response.headers)
-        for other in governors[1:]:
-            other.release_probe()
+        governors[0].observe(response.headers)  # the headers describe this governor's window
+        for governor in governors:
+            governor.finish(sent=True)
         return response
 
     def _attempt_timeout(self, method: str, deadline: _Deadline) -> httpx.Timeout:
