@@ -161,3 +161,17 @@ def test_a_failing_scan_raises_the_api_error(sandbox: Any) -> None:
             cur.execute("SELECT * FROM Deals").fetchall()
     finally:
         conn.close()
+
+
+def test_list_subscripts_return_elements_not_lists(conn: Connection) -> None:
+    cur = conn.cursor()
+    cur.execute(
+        'SELECT Id, "LabelIds", "LabelIds"[1] FROM "Persons" WHERE array_length("LabelIds") >= 1 ORDER BY Id LIMIT 3'
+    )
+    rows = cur.fetchall()
+    assert rows and all(isinstance(labels, list) and first == labels[0] for _, labels, first in rows)
+    assert cur.description is not None and cur.description[2][0] != "1"
+    cur.execute('SELECT "LabelIds"[?], "LabelIds"[1:1] FROM "Persons" WHERE Id = ?', [1, rows[0][0]])
+    assert cur.fetchall() == [(rows[0][2], [rows[0][2]])]
+    cur.execute("SELECT ARRAY[1, 2], [?, 4][2]", [3])
+    assert cur.fetchall() == [([1, 2], 4)]

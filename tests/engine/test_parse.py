@@ -135,3 +135,31 @@ def test_literals(value: object, literal: str) -> None:
 def test_parameter_errors(sql: str, params: object, match: str) -> None:
     with pytest.raises(ProgrammingError, match=match):
         duck(sql, params)
+
+
+@pytest.mark.parametrize(
+    ("sql", "params", "expected"),
+    [
+        # DuckDB subscripts: a bracket right after an expression holding an integer, a marker or a slice
+        ('SELECT "LabelIds"[1] FROM "Persons"', None, 'SELECT "LabelIds"[1] FROM "Persons"'),
+        ('SELECT "LabelIds"[?] FROM "Persons"', [2], 'SELECT "LabelIds"[2] FROM "Persons"'),
+        ("SELECT LabelIds[@n], l[-1] FROM t", {"n": 3}, "SELECT LabelIds[3], l[-1] FROM t"),
+        ("SELECT l[1:2], l[:?], l[?:] FROM t", [2, 1], "SELECT l[1:2], l[:2], l[1:] FROM t"),
+        ("SELECT (l)[1], [10, 20][2] FROM t", None, "SELECT (l)[1], [10, 20][2] FROM t"),
+        # list literals
+        ("SELECT ARRAY[1, 2], [1, 'a', ?], []", [3], "SELECT [1, 2], [1, 'a', 3], []"),
+        ("SELECT * FROM t WHERE list_contains([1, 2], Id)", None, "SELECT * FROM t WHERE LIST_CONTAINS([1, 2], Id)"),
+        # T-SQL bracketed names stay names
+        ("SELECT x [Alias] FROM t", None, 'SELECT x AS "Alias" FROM t'),
+        ("SELECT x[Alias] FROM t", None, 'SELECT x AS "Alias" FROM t'),
+        ("SELECT [1] FROM [t] WHERE [Id] = 1", None, 'SELECT "1" FROM "t" WHERE "Id" = 1'),
+        ("SELECT a.[b c] FROM [t] a", None, 'SELECT a."b c" FROM "t" AS a'),
+    ],
+)  # fmt: skip
+def test_square_brackets_subscripts_lists_and_names(sql: str, params: object, expected: str) -> None:
+    assert duck(sql, params) == expected
+
+
+def test_bracket_lists_of_expressions_are_refused_with_a_pointer() -> None:
+    with pytest.raises(ProgrammingError, match=r"list_value"):
+        parse("SELECT [a + 1, 2] FROM t")

@@ -15,7 +15,7 @@ from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 from sqlglot.tokens import TokenType
 
-from pipedrive_sql.engine.dialect import PipedriveSQL
+from pipedrive_sql.engine.dialect import DuckDBAsWritten, PipedriveSQL, subscripts_as_written
 from pipedrive_sql.errors import NotSupportedError, ProgrammingError
 
 __all__ = ["Statement", "parse"]
@@ -79,7 +79,8 @@ def _name_qmarks(text: str) -> tuple[str, int]:
     last = 0
     for index, token in enumerate(marks):
         out.append(text[last : token.start])
-        out.append(f":{QMARK_PREFIX}{index}")
+        space = " " if out[-1].endswith(":") else ""  # a slice [:?] must not read as ::
+        out.append(f"{space}:{QMARK_PREFIX}{index}")
         last = token.end + 1
     out.append(text[last:])
     return "".join(out), len(marks)
@@ -114,7 +115,7 @@ def _parse_one(text: str, offset_text: str = "") -> exp.Expression:
         trees = _parse_all(text, PipedriveSQL)
     except (ParseError, TokenError) as first:
         try:
-            trees = _parse_all(text, "duckdb")
+            trees = _parse_all(text, DuckDBAsWritten)
         except (ParseError, TokenError):
             raise _syntax_error(first, offset_text + text, len(offset_text)) from None
     found = [t for t in trees if t is not None]
@@ -123,7 +124,7 @@ def _parse_one(text: str, offset_text: str = "") -> exp.Expression:
             f"Found {len(found)} statements: execute one statement at a time (or use executemany for one "
             "statement with many parameter sets)."
         )
-    return found[0]
+    return subscripts_as_written(found[0])
 
 
 def _parse_all(text: str, dialect: object) -> list[exp.Expression | None]:
