@@ -175,3 +175,25 @@ def test_list_subscripts_return_elements_not_lists(conn: Connection) -> None:
     assert cur.fetchall() == [(rows[0][2], [rows[0][2]])]
     cur.execute("SELECT ARRAY[1, 2], [?, 4][2]", [3])
     assert cur.fetchall() == [([1, 2], 4)]
+
+
+def test_schema_qualified_names(conn: Connection) -> None:
+    cur = conn.cursor()
+    cur.execute("SELECT CatalogName, SchemaName FROM sys_tables WHERE TableName = 'Deals'")
+    assert cur.fetchall() == [("Pipedrive", "Pipedrive")]
+    cur.execute("SELECT count(*) FROM Deals")
+    expected = cur.fetchall()
+    for sql in (
+        'SELECT count(*) FROM "Pipedrive"."Deals"',
+        "SELECT count(*) FROM Pipedrive.Deals",
+        "SELECT count(*) FROM [Pipedrive].[Pipedrive].[Deals]",
+        "SELECT count(Pipedrive.Deals.Id) FROM pipedrive.Deals",
+    ):
+        cur.execute(sql)
+        assert cur.fetchall() == expected, sql
+    cur.execute("SELECT count(*) FROM Pipedrive.sys_tables WHERE TableName = 'Deals'")
+    assert cur.fetchall() == [(1,)]
+    with pytest.raises(errors.ProgrammingError, match=r"no schema 'Other'.*schema 'Pipedrive'"):
+        cur.execute("SELECT * FROM Other.Deals")
+    with pytest.raises(errors.ProgrammingError, match=r"no catalog 'x'.*catalog 'Pipedrive'"):
+        cur.execute("SELECT * FROM x.Pipedrive.Deals")

@@ -24,6 +24,7 @@ from sqlglot import exp
 
 from pipedrive_sql.catalog.catalog import Catalog
 from pipedrive_sql.catalog.spec import Column, Pushdown, TableSpec
+from pipedrive_sql.catalog.system import CATALOG_NAME, SCHEMA_NAME
 from pipedrive_sql.engine.predicates import NO_VALUE, Comparison, comparisons, conjuncts, parse_timestamp
 from pipedrive_sql.errors import ProgrammingError, did_you_mean
 
@@ -152,6 +153,7 @@ def plan_query(
         _cap_rows(tree, max_rows)
     system_names = {s.lower(): s for s in system_tables}
     refs = _table_refs(tree, catalog, system_names)
+    _unqualify_columns(tree)
     projection = _Projection(tree)
     scans: list[ScanPlan] = []
     system: list[SystemRef] = []
@@ -193,6 +195,7 @@ def _table_refs(
             continue
         if not node.db and _is_cte_name(node):
             continue
+        _check_qualifiers(node)
         name = node.name
         if name.lower() in system_names:
             refs.append((node, system_names[name.lower()]))
@@ -202,6 +205,35 @@ def _table_refs(
             hint = did_you_mean(name, [*catalog.table_names(), *system_names.values()])
             raise ProgrammingError(f"There is no table {name!r}.{hint} SELECT * FROM sys_tables lists them.")
     return refs
+
+
+def _check_qualifiers(node: exp.Table) -> None:
+    """``Pipedrive.Deals`` and ``Pipedrive.Pipedrive.Deals`` name Deals (sys_tables' CatalogName and
+    SchemaName); any other schema or catalog is an error that names the valid one."""
+    schema, catalog = node.db, node.catalog
+    if (not schema or schema.lower() == SCHEMA_NAME.lower()) and (
+        not catalog or catalog.lower() == CATALOG_NAME.lower()
+    ):
+        return
+    written = ".".join(part for part in (catalog, schema, node.name) if part)
+    wrong = f"catalog {catalog!r}" if schema.lower() == SCHEMA_NAME.lower() else f"schema {schema!r}"
+    raise ProgrammingError(
+        f"There is no {wrong} in {written!r}: the tables are in schema {SCHEMA_NAME!r} of catalog "
+        f"{CATALOG_NAME!r}, so write {SCHEMA_NAME}.{node.name}, {CATALOG_NAME}.{SCHEMA_NAME}.{node.name} or "
+        f"just {node.name}."
+    )
+
+
+def _unqualify_columns(tree: exp.Expression) -> None:
+    """``Pipedrive.Deals.Id`` as ``Deals.Id``: the scans are registered without a schema."""
+    for column in tree.find_all(exp.Column):
+        schema, catalog = column.args.get("db"), column.args.get("catalog")
+        if schema is None or not column.table or schema.name.lower() != SCHEMA_NAME.lower():
+            continue
+        if catalog is not None and catalog.name.lower() != CATALOG_NAME.lower():
+            continue
+        column.set("db", None)
+        column.set("catalog", None)
 
 
 def _is_cte_name(node: exp.Table) -> bool:
