@@ -257,3 +257,36 @@ def test_values_flow_through_equi_joins() -> None:
         "SELECT * FROM Persons p FULL JOIN Deals d ON d.PersonId = p.Id WHERE p.OwnerId = 3"
     ).scans
     assert dict(deals.calls[0].params) == {}
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT * FROM (SELECT * FROM Deals) t WHERE t.Id = 5",
+        "SELECT * FROM (SELECT Id AS DealId FROM Deals) t WHERE DealId = 5",
+        "WITH d AS (SELECT * FROM Deals) SELECT * FROM d WHERE d.Id = 5",
+        "SELECT * FROM Persons p LEFT JOIN (SELECT * FROM Deals) t ON t.PersonId = p.Id WHERE t.Id = 5",
+    ],
+)
+def test_conditions_push_into_plain_derived_tables_and_ctes(sql: str) -> None:
+    (deals,) = [s for s in plan(sql).scans if s.table.name == "Deals"]
+    assert calls(deals) == [("/api/v2/deals/5", {}, None)]
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT * FROM (SELECT * FROM Deals LIMIT 5) t WHERE t.Id = 5",  # LIMIT picks rows first
+        "SELECT * FROM (SELECT DISTINCT Id FROM Deals) t WHERE t.Id = 5",
+        "SELECT * FROM (SELECT Id, row_number() OVER () AS r FROM Deals) t WHERE t.Id = 5",
+        "SELECT * FROM (SELECT Id + 0 AS Id FROM Deals) t WHERE t.Id = 5",  # not a plain column
+        "SELECT * FROM (SELECT Title AS Id FROM Deals) t WHERE t.Id = 5",  # the name maps to Title
+        "SELECT * FROM Persons p LEFT JOIN (SELECT * FROM Deals) t ON t.PersonId = p.Id WHERE t.Id IS NULL",
+        "SELECT * FROM (SELECT * FROM Deals) t WHERE t.Id = 5 OR t.Title = 'x'",
+        "WITH d AS (SELECT * FROM Deals) SELECT * FROM d WHERE d.Id = 5 UNION ALL SELECT * FROM d",
+    ],
+)
+def test_conditions_stay_out_of_derived_tables_that_are_not_plain(sql: str) -> None:
+    for s in plan(sql).scans:
+        if s.table.name == "Deals":
+            assert all(c.path == "/api/v2/deals" and "ids" not in c.params for c in s.calls)

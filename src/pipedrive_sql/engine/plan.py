@@ -25,6 +25,7 @@ from sqlglot import exp
 from pipedrive_sql.catalog.catalog import Catalog
 from pipedrive_sql.catalog.spec import Column, Pushdown, TableSpec
 from pipedrive_sql.catalog.system import CATALOG_NAME, SCHEMA_NAME
+from pipedrive_sql.engine.derived import push_into_derived
 from pipedrive_sql.engine.predicates import NO_VALUE, Comparison, comparisons, conjuncts, parse_timestamp
 from pipedrive_sql.errors import ProgrammingError, did_you_mean
 
@@ -151,6 +152,8 @@ def plan_query(
     """
     if max_rows is not None and max_rows > 0:
         _cap_rows(tree, max_rows)
+    if pushdown:
+        push_into_derived(tree)
     system_names = {s.lower(): s for s in system_tables}
     refs = _table_refs(tree, catalog, system_names)
     _unqualify_columns(tree)
