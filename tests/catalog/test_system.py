@@ -88,3 +88,25 @@ def test_procedures_and_parameters() -> None:
 def test_sqlinfo() -> None:
     info = {r["Name"]: r["Value"] for r in rows("sys_sqlinfo")}
     assert info["IDS_PER_REQUEST"] == "100"
+
+
+def test_custom_reference_fields_are_foreign_keys() -> None:
+    fields = [
+        *FIELDS,
+        {
+            "field_code": "a" * 40,
+            "field_name": "Account manager",
+            "field_type": "user",
+            "is_custom_field": True,
+        },
+        {"field_code": "b" * 40, "field_name": "Partner org", "field_type": "org", "is_custom_field": True},
+    ]
+    with_refs = Catalog(lambda entity: fields if entity == "deal" else [])
+    fks = {(r["TableName"], r["ColumnName"]): (r["ReferencedTableName"], r["ReferencedColumnName"])
+           for r in rows("sys_foreignkeys", catalog=with_refs)}  # fmt: skip
+    assert fks[("Deals", "AccountManager")] == ("Users", "Id")
+    assert fks[("Deals", "PartnerOrg")] == ("Organizations", "Id")
+    assert fks[("Deals", "PersonId")] == ("Persons", "Id")  # the built-in ones are still there
+    keys = {(r["TableName"], r["ColumnName"]): r for r in rows("sys_keycolumns", catalog=with_refs)}
+    assert keys[("Deals", "AccountManager")]["IsForeignKey"] is True
+    assert keys[("Deals", "AccountManager")]["ReferencedTableName"] == "Users"

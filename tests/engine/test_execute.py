@@ -95,9 +95,14 @@ def test_metadata_tables_through_sql(conn: Connection, sandbox: Any) -> None:
     cur.execute("SELECT Value FROM sys_connection_props WHERE Name = 'APIToken'")
     assert cur.fetchone() == ("********",)
     cur.execute(
-        "SELECT count(*) FROM sys_foreignkeys WHERE TableName = 'Deals' AND ReferencedTableName = 'Persons'"
+        "SELECT ColumnName FROM sys_foreignkeys WHERE TableName = 'Deals' AND ReferencedTableName = 'Persons'"
     )
-    assert cur.fetchone() == (1,)
+    assert sorted(cur.fetchall()) == [("PersonId",), ("TechnicalContact",)]  # the custom person field too
+    cur.execute(
+        "SELECT ReferencedTableName FROM sys_foreignkeys WHERE TableName = 'Deals' AND ColumnName = ?",
+        ["AccountManager"],
+    )
+    assert cur.fetchall() == [("Users",)]
     assert sandbox.stats()["total"] == 0  # the catalog was loaded already
 
 

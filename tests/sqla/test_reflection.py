@@ -173,7 +173,12 @@ def test_a_table_reflected_in_the_pipedrive_schema_is_queried_unqualified(engine
     deals = Table("Deals", MetaData(), schema="Pipedrive", autoload_with=engine)
     persons = deals.c.PersonId.foreign_keys.pop().column.table
     assert persons.schema == "Pipedrive" and persons.name == "Persons"
-    statement = select(deals.c.Id, persons.c.Name).join(persons).where(deals.c.Id == 1)
+    # explicit ON: the custom person field TechnicalContact is a second foreign key to Persons
+    statement = (
+        select(deals.c.Id, persons.c.Name)
+        .join(persons, deals.c.PersonId == persons.c.Id)
+        .where(deals.c.Id == 1)
+    )
     sql = str(statement.compile(engine))
     assert '"Pipedrive"' not in sql
     with engine.connect() as connection:

@@ -173,7 +173,7 @@ def _foreign_rows(tables: Iterable[TableSpec]) -> list[tuple[str, str, str, str]
 
 
 def sys_keycolumns(catalog: Catalog, **_: Any) -> pa.Table:
-    tables = [catalog.builtin(n) for n in catalog.table_names()]
+    tables = catalog.tables()  # with custom fields: a user/person/org field references its table
     foreign = {(t, c): (rt, rc) for t, c, rt, rc in _foreign_rows(tables)}
     rows = []
     for table in tables:
@@ -202,7 +202,7 @@ def sys_keycolumns(catalog: Catalog, **_: Any) -> pa.Table:
 
 
 def sys_foreignkeys(catalog: Catalog, **_: Any) -> pa.Table:
-    tables = [catalog.builtin(n) for n in catalog.table_names()]
+    tables = catalog.tables()  # with custom fields (Deals.AccountManager -> Users.Id)
     rows = [(f"FK_{t}_{c}", t, c, rt, rc) for t, c, rt, rc in _foreign_rows(tables)]
     columns = [
         ("ForeignKeyName", S),
