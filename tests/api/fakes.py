@@ -98,7 +98,8 @@ def parse(value: str) -> datetime:
 class FakeCollection:
     """A v2 list endpoint over records with ``id`` and ``update_time``: the filters a parallel scan uses.
 
-    ``updated_since`` (>=), ``updated_until`` (<), ``status`` (default: not deleted), ``sort_by`` id or
+    ``updated_since`` (>=), ``updated_until`` (<), ``status`` (default: not deleted; a comma separated
+    list, where ``deleted`` means the deleted ones; ``/archived`` paths are empty), ``sort_by`` id or
     update_time with a keyset cursor (value, id) as Pipedrive's, ``limit``. ``before_request`` runs before
     each list request (a test uses it to write while a scan is running).
     """
@@ -153,7 +154,8 @@ class FakeCollection:
         params = dict(request.url.params)
         with self.lock:
             self.requests.append(params)
-            rows = self._select(params)
+            # One collection answers every path; the archived deals are a list of none.
+            rows = [] if request.url.path.endswith("/archived") else self._select(params)
             page, cursor = self._page(rows, params)
             if not self.torn_reads:
                 page = [dict(r) for r in page]
@@ -168,13 +170,19 @@ class FakeCollection:
         return envelope(page, {"next_cursor": cursor}, headers=headers)
 
     def _select(self, params: dict[str, str]) -> list[dict[str, Any]]:
-        deleted = params.get("status") == "deleted"
+        statuses = set(params.get("status", "").split(",")) - {""}
+        # No status: the records not deleted; a list: those with a listed status ("deleted" for deleted ones).
+        wanted = (
+            {False}
+            if not statuses
+            else ({True} if "deleted" in statuses else set()) | ({False} if statuses - {"deleted"} else set())
+        )
         since = parse(params["updated_since"]) if "updated_since" in params else None
         until = parse(params["updated_until"]) if "updated_until" in params else None
         rows = []
         for record in self.records.values():
             t = parse(record["update_time"])
-            if record["is_deleted"] != deleted or (since and t < since) or (until and t >= until):
+            if record["is_deleted"] not in wanted or (since and t < since) or (until and t >= until):
                 continue
             rows.append(record)
         key = params.get("sort_by", "id")

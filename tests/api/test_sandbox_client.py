@@ -22,7 +22,7 @@ import pytest
 from pipedrive_sandbox.config import FAULT_KINDS
 from pipedrive_sandbox.server import Sandbox
 from pipedrive_sql import errors
-from pipedrive_sql.api import ApiClient
+from pipedrive_sql.api import ApiClient, ParallelScan
 from pipedrive_sql.auth import ApiTokenAuth
 from pipedrive_sql.settings import build_settings
 
@@ -92,6 +92,7 @@ def test_parallel_scan_reads_what_one_cursor_reads(
     client = connect(sandbox, Pagesize=20, MaxConcurrency=4)
     sequential = ids(client.pages("/api/v2/deals"))
     scan = client.parallel_scan("/api/v2/deals")
+    assert isinstance(scan, ParallelScan)
     parallel = ids(scan)
     assert sorted(parallel) == sorted(sequential) and len(set(parallel)) == len(parallel)
     assert not scan.stats.sequential and scan.stats.slices >= 4
@@ -270,7 +271,7 @@ def test_oauth_codes_and_tokens_never_reach_the_log(
     assert '"access_token":"[REDACTED]"' in text and "client_secret=[REDACTED]" in text
 
 
-def test_a_parallel_scan_while_others_write_returns_every_record_exactly_once(
+def test_a_parallel_scan_while_others_write_returns_the_state_as_of_its_catch_up(
     make_sandbox: Callable[..., Sandbox], connect: Callable[..., ApiClient]
 ) -> None:
     sandbox = make_sandbox(scale=300, rate_limit=False, latency_ms=5)
@@ -278,31 +279,38 @@ def test_a_parallel_scan_while_others_write_returns_every_record_exactly_once(
     writer = connect(sandbox)
     before = {r["id"]: r for page in reader.pages("/api/v2/deals") for r in page}
     order = sorted(before)
-    touched: set[int] = set()
     deleted: set[int] = set()
     finished_at: list[tuple[float, set[int]]] = []  # when each round of writes was done, and its deals
     scanning, scan_over, stop = threading.Event(), threading.Event(), threading.Event()
     writes_during_scan = Counter[str]()
-    last_request = [0.0]
+    catch_up_sent: list[float] = []  # when the catch-up's first request went out
     plain_get = reader.get
 
     def get(path: str, params: Any = None) -> Any:
-        last_request[0] = time.monotonic()  # ends as the moment the scan's final request went out
+        query = dict(params or {})
+        if (
+            "updated_since" in query
+            and "sort_by" not in query
+            and "status" not in query
+            and not catch_up_sent
+        ):
+            catch_up_sent.append(time.monotonic())
         return plain_get(path, params)
 
     reader.get = get  # type: ignore[method-assign]
 
     def write(n: int) -> None:
-        created = writer.request("POST", "/api/v2/deals", json={"title": f"new {n}"}).data["id"]
+        written = {writer.request("POST", "/api/v2/deals", json={"title": f"new {n}"}).data["id"]}
         target = order[(n * 37) % len(order)]
         if target not in deleted:
             writer.request("PATCH", f"/api/v2/deals/{target}", json={"title": f"changed {n}"})
-            touched.add(target)
+            written.add(target)
         victim = order[(n * 53 + 11) % len(order)]
         if victim not in deleted and n % 2 == 0:
             writer.request("DELETE", f"/api/v2/deals/{victim}")
             deleted.add(victim)
-        finished_at.append((time.monotonic(), {created, target, victim}))
+            written.add(victim)
+        finished_at.append((time.monotonic(), written))
 
     def keep_writing() -> None:
         n = 0
@@ -316,11 +324,13 @@ def test_a_parallel_scan_while_others_write_returns_every_record_exactly_once(
     thread.start()
     try:
         scanning.set()
-        pages = list(reader.parallel_scan("/api/v2/deals"))
+        scan = reader.parallel_scan("/api/v2/deals")
+        pages = list(scan)
         scan_over.set()
     finally:
         stop.set()
         thread.join()
+    # The state read through the API right after the scan: as of the catch-up, but for later writes.
     after = {r["id"]: r for page in connect(sandbox).pages("/api/v2/deals") for r in page}
     got: dict[int, dict[str, Any]] = {}
     for page in pages:
@@ -328,15 +338,57 @@ def test_a_parallel_scan_while_others_write_returns_every_record_exactly_once(
             assert record["id"] not in got, f"deal {record['id']} was yielded twice"
             got[record["id"]] = record
     assert writes_during_scan["n"] > 0, "the writer never overlapped the scan"
-    # Writes done before the scan's final request was sent must show; later ones may or may not.
-    late = {i for done, written in finished_at if done >= last_request[0] for i in written}
+    assert catch_up_sent, "the scan had no catch-up pass"
+    # Only writes that had not finished when the catch-up's first request went out may or may not show.
+    late = {i for done, written in finished_at if done >= catch_up_sent[0] for i in written}
+    settled = {i for done, written in finished_at if done < catch_up_sent[0] for i in written} - late
+    assert settled & deleted and settled - deleted, "no write settled before the catch-up: nothing tested"
     missing = set(after) - set(got) - late
-    assert not missing, f"deals that existed when the scan ended are missing: {sorted(missing)[:10]}"
-    assert set(got) - set(after) <= deleted, "a deal that never existed, or was deleted before, came back"
-    for deal_id, record in got.items():
-        if deal_id not in after or deal_id in late:
-            continue
-        if deal_id in touched:
-            assert record["update_time"] in (after[deal_id]["update_time"], before[deal_id]["update_time"])
-        else:
-            assert record == after[deal_id]
+    assert not missing, f"deals live at the catch-up are missing: {sorted(missing)[:10]}"
+    resurrected = set(got) - set(after) - late
+    assert not resurrected, f"deals deleted before the catch-up came back: {sorted(resurrected)[:10]}"
+    stale = sorted(i for i, record in got.items() if i not in late and record != after[i])
+    assert not stale, f"deals not in their newest version as of the catch-up: {stale[:10]}"
+    assert isinstance(scan, ParallelScan) and not scan.stats.sequential
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v2/deals", "/api/v2/persons", "/api/v2/organizations", "/api/v2/activities"]
+)
+def test_records_changed_or_deleted_after_their_slice_was_read_are_taken_back(
+    make_sandbox: Callable[..., Sandbox], connect: Callable[..., ApiClient], path: str
+) -> None:
+    """Writes between the slices and the catch-up, on records the slices already read, show in the result.
+
+    v2 lists of persons, organizations and activities never show deleted records: their deletions come from
+    /v1/recents; deals' from ``status=deleted``.
+    """
+    sandbox = make_sandbox(scale=200, rate_limit=False)
+    reader = connect(sandbox, Pagesize=25, MaxConcurrency=4)
+    writer = connect(sandbox)
+    everything = sorted(r["id"] for page in reader.pages(path) for r in page)
+    victim, changed = everything[3], everything[len(everything) // 2]
+    field = "subject" if path.endswith("activities") else "title" if path.endswith("deals") else "name"
+    plain_get = reader.get
+
+    scanned = path
+
+    def get(path: str, params: Any = None) -> Any:
+        query = dict(params or {})
+        catch_up = "updated_since" in query and "sort_by" not in query and "status" not in query
+        if catch_up and not writes_done:
+            writer.request("DELETE", f"{scanned}/{victim}")
+            writer.request("PATCH", f"{scanned}/{changed}", json={field: "changed after its slice"})
+            writes_done.append(True)
+        return plain_get(path, params)
+
+    writes_done: list[bool] = []
+    reader.get = get  # type: ignore[method-assign]
+    scan = reader.parallel_scan(path)
+    got = [r for page in scan for r in page]
+    after = {r["id"]: r for page in connect(sandbox).pages(path) for r in page}
+    assert writes_done and isinstance(scan, ParallelScan)
+    by_id = {r["id"]: r for r in got}
+    assert len(by_id) == len(got) and by_id == after
+    assert victim not in by_id and by_id[changed][field] == "changed after its slice"
+    assert scan.stats.removed_during_scan == 1 and scan.stats.changed_during_scan == 1

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 import threading
 from collections import Counter
 from datetime import UTC, datetime, timedelta
@@ -52,60 +54,76 @@ def test_filters_and_time_bounds_are_kept() -> None:
     )
 
 
+def is_catch_up(params: dict[str, str]) -> bool:
+    """The catch-up pass's request: ``updated_since`` alone (slices sort, the change feed asks a status)."""
+    return "updated_since" in params and "sort_by" not in params and "status" not in params
+
+
 @pytest.mark.parametrize("torn_reads", [False, True], ids=["atomic-pages", "torn-reads"])
-def test_writes_during_the_scan_leave_every_record_exactly_once(torn_reads: bool) -> None:
+def test_writes_during_the_scan_give_the_state_as_of_the_catch_up(torn_reads: bool) -> None:
     fake = FakeCollection.spread(3000, START, timedelta(days=1000), skew=2.0)
     fake.torn_reads = torn_reads
-    before = fake.visible()
-    mutated: set[int] = set()
     deleted: set[int] = set()
-    created: list[int] = []
+    late: set[int] = set()  # ids written once the catch-up's first request had gone out
+    catching_up = threading.Event()
     calls = Counter[str]()
 
     def write_while_scanning(collection: FakeCollection) -> None:
         calls["n"] += 1
         n = calls["n"]
-        if n < 3 or n > 40:
+        if n < 3 or n > 60:
             return
         with collection.lock:
-            created.append(collection.add(collection.now().strftime("%Y-%m-%dT%H:%M:%SZ"))["id"])
+            written = {collection.add(collection.now().strftime("%Y-%m-%dT%H:%M:%SZ"))["id"]}
             for record_id in (n * 37 % 3000 + 1, n * 53 % 3000 + 1):
                 if record_id not in deleted:
                     collection.touch(record_id, title=f"changed {n}")
-                    mutated.add(record_id)
+                    written.add(record_id)
             victim = n * 71 % 3000 + 1
             if victim not in deleted:
                 collection.delete(victim)
                 deleted.add(victim)
+                written.add(victim)
+            if catching_up.is_set():
+                late.update(written)
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if is_catch_up(dict(request.url.params)):
+            catching_up.set()
+        return fake(request)
 
     fake.before_request = write_while_scanning
     fake.between_select_and_read = write_while_scanning
-    with mock_client(fake, Pagesize=100, MaxConcurrency=4) as client:
+    with mock_client(handler, Pagesize=100, MaxConcurrency=4) as client:
         scan = client.parallel_scan("/api/v2/deals")
+        assert isinstance(scan, ParallelScan)
         pages = list(scan)
-    after = fake.visible()
-    got = {r["id"]: r for page in pages for r in page}
-    assert len(got) == sum(len(p) for p in pages), "an id was yielded twice"
-    assert set(after) <= set(got), "a record that exists after the scan is missing"
-    assert set(got) - set(after) <= deleted
-    for record_id, record in got.items():
-        if record_id in after and record_id not in mutated:
-            assert record == after[record_id] or record == before.get(record_id)
-        if record_id in mutated and record_id in after:
-            assert record["update_time"] in (
-                after[record_id]["update_time"],
-                before[record_id]["update_time"],
-            )
-    assert set(created) <= set(got)
-    assert scan.stats.catch_up_records > 0
+    after = fake.visible()  # the state as of the catch-up, apart from the late ids
+    got: dict[int, dict[str, Any]] = {}
+    for page in pages:
+        for record in page:
+            assert record["id"] not in got, f"deal {record['id']} was yielded twice"
+            got[record["id"]] = record
+    assert catching_up.is_set() and len(deleted - late) > 10
+    missing = set(after) - set(got) - late
+    assert not missing, f"live records missing: {sorted(missing)[:10]}"
+    resurrected = set(got) - set(after) - late
+    assert not resurrected, f"deleted records returned: {sorted(resurrected)[:10]}"
+    stale = [i for i, record in got.items() if i not in late and record != after[i]]
+    assert not stale, f"records not in their version as of the catch-up: {stale[:10]}"
+    # The scan really had to take back what it had read: spilled versions replaced, spilled deletions dropped.
+    assert scan.stats.changed_during_scan > 0 and scan.stats.removed_during_scan > 0
+    assert scan.stats.catch_up_records > 0 and scan.stats.records == len(got)
 
 
 def test_lists_that_cannot_be_sliced_are_read_with_one_cursor() -> None:
     fake = FakeCollection.spread(120, START, timedelta(days=10))
     with mock_client(fake, Pagesize=50) as client:
         scan = client.parallel_scan("/api/v2/deals", {"sort_by": "update_time"})
+        assert isinstance(scan, ParallelScan)
         assert len(scan_ids(scan)) == 120 and scan.stats.sequential
         scan = client.parallel_scan("/api/v2/pipelines")
+        assert isinstance(scan, ParallelScan)
         assert len(scan_ids(scan)) == 120 and scan.stats.sequential
 
 
@@ -116,14 +134,85 @@ def test_an_empty_collection_costs_one_request() -> None:
     assert len(fake.requests) == 1
 
 
-def test_abandoning_a_scan_stops_its_workers() -> None:
+def scan_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name.startswith("pipedrive-scan-")]
+
+
+def test_abandoning_a_scan_while_it_reads_stops_its_workers_and_deletes_the_spill() -> None:
+    # The first next() reads every slice before yielding: a consumer abandons it from another thread.
     fake = FakeCollection.spread(5000, START, timedelta(days=1000))
+    started = threading.Event()
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if len(fake.requests) >= 10:
+            started.set()
+        return fake(request)
+
+    outcome: list[BaseException | None] = []
+    with mock_client(handler, Pagesize=50, MaxConcurrency=4) as client:
+        scan = client.parallel_scan("/api/v2/deals")
+        assert isinstance(scan, ParallelScan)
+
+        def consume() -> None:
+            try:
+                list(scan)
+                outcome.append(None)
+            except BaseException as exc:
+                outcome.append(exc)
+
+        consumer = threading.Thread(target=consume)
+        consumer.start()
+        assert started.wait(10)
+        spill = scan.spill_path
+        assert spill is not None and os.path.exists(spill)
+        scan.close()
+        consumer.join(10)
+        assert not consumer.is_alive()
+    assert isinstance(outcome[0], errors.OperationalError)  # never a silently partial result
+    assert not scan_threads()
+    assert len(fake.requests) < 100
+    assert not os.path.exists(spill) and scan.spill_path is None
+
+
+def test_closing_after_the_first_page_deletes_the_spill_and_reads_no_more() -> None:
+    fake = FakeCollection.spread(2000, START, timedelta(days=1000))
     with mock_client(fake, Pagesize=50, MaxConcurrency=4) as client:
         scan = client.parallel_scan("/api/v2/deals")
-        next(scan)
+        assert isinstance(scan, ParallelScan)
+        assert len(next(scan)) == 50
+        spill = scan.spill_path
+        assert spill is not None and os.path.exists(spill) and os.path.getsize(spill) > 0
+        requests = len(fake.requests)
         scan.close()
-    assert not [t for t in threading.enumerate() if t.name.startswith("pipedrive-scan-")]
-    assert len(fake.requests) < 100
+        assert not os.path.exists(spill) and scan.spill_path is None
+        with pytest.raises(StopIteration):
+            next(scan)
+    assert len(fake.requests) == requests and not scan_threads()
+
+
+def test_the_spill_is_deleted_when_the_scan_ends_or_fails() -> None:
+    fake = FakeCollection.spread(500, START, timedelta(days=100))
+    with mock_client(fake, Pagesize=50, MaxConcurrency=4) as client:
+        scan = client.parallel_scan("/api/v2/deals")
+        assert isinstance(scan, ParallelScan)
+        spills: set[str] = set()
+        for _page in scan:
+            spills.add(str(scan.spill_path))
+        assert len(spills) == 1 and not os.path.exists(spills.pop()) and scan.stats.spilled == 500
+    failing_after = Counter[str]()
+
+    def catch_up_fails(request: httpx.Request) -> httpx.Response:
+        if is_catch_up(dict(request.url.params)):
+            failing_after["n"] += 1
+            return envelope(None, status=404)
+        return fake(request)
+
+    before = set(os.listdir(tempfile.gettempdir()))
+    with mock_client(catch_up_fails, Pagesize=50) as client, pytest.raises(errors.NotFoundError):
+        list(client.parallel_scan("/api/v2/deals"))
+    assert failing_after["n"] == 1
+    left = {n for n in set(os.listdir(tempfile.gettempdir())) - before if n.startswith("pipedrive-scan-")}
+    assert not left
 
 
 def test_a_failing_slice_fails_the_scan() -> None:
@@ -138,4 +227,4 @@ def test_a_failing_slice_fails_the_scan() -> None:
 
     with mock_client(handler, Pagesize=50, MaxConcurrency=4) as client, pytest.raises(errors.NotFoundError):
         list(client.parallel_scan("/api/v2/deals"))
-    assert not [t for t in threading.enumerate() if t.name.startswith("pipedrive-scan-")]
+    assert not scan_threads()

@@ -1,7 +1,8 @@
 """Parallel scans: several cursors over one v2 collection at once, every record exactly once.
 
 A v2 list read by one cursor runs at one request per round trip, far below what the burst limit allows.
-A parallel scan splits the collection by ``update_time`` and reads the pieces concurrently:
+A parallel scan splits the collection by ``update_time``, reads the pieces concurrently, and returns the
+collection as it was at one point: when its catch-up pass began.
 
 1. A probe (``sort_by=update_time``, ``limit=1``) finds the oldest ``update_time``; its ``Date`` header gives
    the server's clock. The scan point is ``T0 = Date - SAFETY``.
@@ -9,25 +10,32 @@ A parallel scan splits the collection by ``update_time`` and reads the pieces co
    ``updated_since``/``updated_until`` and ``sort_by=update_time`` (so it knows how far through its slice it
    is). A worker that runs out of slices takes the unread tail of the slice with the most records left
    (estimated from what that slice has read so far): the owner stops at the split point, the thief starts
-   there. Slices never overlap, so no record is read twice.
-3. When every slice is done, a catch-up pass reads ``updated_since = T0 - CATCH_UP_MARGIN``: everything created
-   or changed since the scan began (the margin covers writes that were in flight at ``T0``).
-4. Records are yielded as their pages arrive; the scan remembers only each yielded id and its ``update_time``,
-   and never yields an id twice.
+   there. Slices never overlap. The workers' pages go through a bounded queue to the consumer, which
+   SPILLS them to a temporary file (orjson lines) instead of yielding them: in memory stays only each
+   spilled id with its ``update_time``. A record seen at or past ``T0`` (changed while its page was being
+   written out) is left to the catch-up.
+3. The catch-up pass reads ``updated_since = T0 - CATCH_UP_MARGIN`` with the caller's filters: every
+   record created or changed since the scan began that still matches (the margin covers writes in flight at
+   ``T0``). It is held in memory: it is only what changed during the scan. Then a change feed lists every
+   id changed since the same moment whatever its state now, deleted or moved out of the caller's filters
+   included: for deals, ``/api/v2/deals`` and ``/api/v2/deals/archived`` with
+   ``status=open,won,lost,deleted`` (v2 lists of other kinds never show deleted records); for persons,
+   organizations and activities, ``/api/v1/recents`` (which reports deletions).
+4. The spill file is streamed back in pages: a record whose id the catch-up or the change feed names is
+   skipped (superseded by a newer version, or deleted or no longer matching); of an id spilled twice, only
+   the newest version is kept. Then the catch-up's records are yielded.
 
-What the caller gets, with others writing during the scan:
-- a record that did not change during the scan: exactly once, as it is;
-- a record created or changed during the scan: exactly once. If its slice was read before the change, the
-  version read there (its state at ``T0``); otherwise, having moved past ``T0``, its newest version from the
-  catch-up. It cannot be lost: a change moves a record's ``update_time`` forward, out of every slice still to
-  be read and into the catch-up, which runs after all slices;
-- a record deleted during the scan: at most once (only if its slice was read before the deletion).
-So every record that exists when the scan ends is present exactly once. Retracting what was already
-yielded is impossible in a stream; a caller that needs the end state of records changed mid-scan can read
-the ids whose ``update_time`` is at or after ``T0`` (``ParallelScan.t0``) again.
+What the caller gets, with others writing during the scan: every record that exists and matches when the
+catch-up's first request goes out, exactly once, in its state at that moment; no record deleted (or moved
+out of the caller's filters) before then. Writes that land after the catch-up's first request may or may
+not show. Nothing is yielded until the slices and the catch-up are read (the first ``next()`` does all
+the reading); the spill file is deleted when the scan is exhausted, fails, or is closed (``close()``, or
+the iterator being garbage-collected), and closing stops the workers.
 
-Lists that cannot be sliced (v1, or v2 without ``updated_since``), and reads that ask for an order
-(``sort_by``), specific ids or a saved filter, are read with one cursor instead.
+When the caller's own ``updated_until`` ends before ``T0 - CATCH_UP_MARGIN`` there is no catch-up and no
+change feed (the window is in the past): a record that changed during the scan is returned as its slice
+read it. Lists that cannot be sliced (v1, or v2 without ``updated_since``), and reads that ask for an
+order (``sort_by``), specific ids or a saved filter, are read with one cursor and streamed as they come.
 """
 
 from __future__ import annotations
@@ -35,16 +43,20 @@ from __future__ import annotations
 import email.utils
 import itertools
 import queue
+import tempfile
 import threading
 from collections import deque
 from collections.abc import Generator, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
+
+import orjson
 
 from pipedrive_sql.api.costs import TIME_SLICEABLE
 from pipedrive_sql.api.operations import normalize_path
 from pipedrive_sql.api.paging import CursorPaginator
+from pipedrive_sql.errors import OperationalError
 
 if TYPE_CHECKING:
     from pipedrive_sql.api.client import ApiClient
@@ -56,6 +68,14 @@ CATCH_UP_MARGIN = timedelta(seconds=2)  # the catch-up starts this far before T0
 MIN_SPLIT = timedelta(seconds=2)  # slice bounds are whole seconds; a split needs room for two of them
 _SEQUENTIAL_PARAMS = ("sort_by", "sort_direction", "ids", "filter_id", "cursor")
 _QUEUE_POLL = 0.1  # seconds a blocked worker waits before checking whether the scan was abandoned
+_DEAL_LISTS = ("/api/v2/deals", "/api/v2/deals/archived")
+_ALL_DEAL_STATUSES = "open,won,lost,deleted"
+# v2 lists that never show deleted records, and the /v1/recents item that reports their changes.
+_RECENT_ITEMS = {
+    "/api/v2/persons": "person",
+    "/api/v2/organizations": "organization",
+    "/api/v2/activities": "activity",
+}
 
 
 def parse_time(value: Any) -> datetime | None:
@@ -82,8 +102,11 @@ class ScanStats:
     slices: int = 0  # slices read, splits included
     splits: int = 0  # tails taken over by idle workers
     records: int = 0  # records yielded
-    duplicates: int = 0  # records read again and not yielded (catch-up overlap)
-    changed_during_scan: int = 0  # of those, newer versions of records already yielded
+    spilled: int = 0  # records the slices wrote to the spill file
+    duplicates: int = 0  # records read more than once (an id spilled twice, or spilled and caught up)
+    changed_during_scan: int = 0  # spilled records replaced by the catch-up's newer version
+    removed_during_scan: int = 0  # spilled records dropped: deleted or no longer matching at the catch-up
+    changed_ids: int = 0  # ids the change feed named
     catch_up_records: int = 0  # records yielded by the catch-up pass
     sequential: bool = False  # read with one cursor (the list cannot be sliced)
 
@@ -200,6 +223,38 @@ class _Failed:
     error: BaseException
 
 
+class _Spill:
+    """The slices' records in a temporary file (orjson lines), deleted on close; in memory only id -> stamp."""
+
+    def __init__(self) -> None:
+        self._file: IO[bytes] = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed by close()
+            prefix="pipedrive-scan-", suffix=".jsonl", delete=True
+        )
+        self.path = self._file.name
+        self.newest: dict[Any, str] = {}  # id -> update_time of its newest spilled version
+        self.duplicates = 0
+
+    def write(self, records: list[dict[str, Any]]) -> None:
+        for record in records:
+            key = record.get("id")
+            stamp = str(record.get("update_time") or "")
+            previous = self.newest.get(key)
+            if previous is not None:
+                self.duplicates += 1
+            if previous is None or stamp >= previous:
+                self.newest[key] = stamp
+        self._file.write(b"".join(orjson.dumps(record) + b"\n" for record in records))
+
+    def read(self) -> Iterator[dict[str, Any]]:
+        self._file.flush()
+        self._file.seek(0)
+        for line in self._file:
+            yield orjson.loads(line)
+
+    def close(self) -> None:
+        self._file.close()
+
+
 class ParallelScan(Iterator[list[dict[str, Any]]]):
     """The iterator ``ApiClient.parallel_scan`` returns; ``stats`` and ``t0`` describe the scan."""
 
@@ -214,15 +269,25 @@ class ParallelScan(Iterator[list[dict[str, Any]]]):
         self.concurrency = max(1, concurrency)
         self.stats = ScanStats()
         self.t0: datetime | None = None
-        self._seen: dict[Any, str] = {}  # id -> update_time of the version yielded
+        self.spill_path: str | None = None  # the spill file while it exists (for tests and logs)
+        self._seen: dict[Any, str] = {}  # sequential reads: id -> update_time of the version yielded
+        self._closed = threading.Event()
         self._iterator: Generator[list[dict[str, Any]], None, None] = self._run()
 
     def __next__(self) -> list[dict[str, Any]]:
         return next(self._iterator)
 
     def close(self) -> None:
-        """Stop the workers (also done when the iterator is garbage-collected)."""
-        self._iterator.close()
+        """Stop the workers and delete the spill file (also done when the iterator is garbage-collected).
+
+        From another thread while the first ``next()`` is reading the slices, the workers stop and that
+        ``next()`` raises ``OperationalError`` (it never returns a partial result).
+        """
+        self._closed.set()
+        try:
+            self._iterator.close()
+        except ValueError:  # running in another thread: it sees ``_closed`` within _QUEUE_POLL
+            pass
 
     def sliceable(self) -> bool:
         if self.concurrency < 2 or normalize_path(self.path) not in TIME_SLICEABLE:
@@ -250,10 +315,22 @@ class ParallelScan(Iterator[list[dict[str, Any]]]):
         oldest, t0 = bounds
         since, until = self._user_bounds()
         low, high = max(oldest, since or oldest), min(t0, until or t0)
-        if low < high:
-            yield from self._scan_slices(low, high)
-        if until is None or until > t0 - CATCH_UP_MARGIN:
-            yield from self._catch_up(t0, since, until)
+        spill = _Spill()
+        self.spill_path = spill.path
+        try:
+            if low < high:
+                self._scan_slices(low, high, spill)
+            caught: dict[Any, dict[str, Any]] = {}
+            changed: set[Any] = set()
+            if until is None or until > t0 - CATCH_UP_MARGIN:
+                caught = self._catch_up(t0, since, until)
+                changed = self._changed_ids(t0)
+            if self._closed.is_set():
+                raise OperationalError("The scan was closed while it was reading.")
+            yield from self._merge(spill, caught, changed)
+        finally:
+            spill.close()
+            self.spill_path = None
         self.client._log(4, "scan done", path=self.path, t0=format_time(t0), **vars(self.stats))
 
     def _user_bounds(self) -> tuple[datetime | None, datetime | None]:
@@ -270,7 +347,8 @@ class ParallelScan(Iterator[list[dict[str, Any]]]):
         oldest = parse_time(records[0].get("update_time")) or t0
         return _floor_second(oldest), t0
 
-    def _scan_slices(self, low: datetime, high: datetime) -> Iterator[list[dict[str, Any]]]:
+    def _scan_slices(self, low: datetime, high: datetime, spill: _Spill) -> None:
+        """Phase 1: the slices, read concurrently, into the spill file."""
         scheduler = _Scheduler(page_size=self.client.page_size, stats=self.stats)
         step = (high - low) / self.concurrency
         cuts = sorted({low, high} | {_floor_second(low + step * i) for i in range(1, self.concurrency)})
@@ -289,15 +367,21 @@ class ParallelScan(Iterator[list[dict[str, Any]]]):
         try:
             running = len(workers)
             while running:
-                item = out.get()
+                try:
+                    item = out.get(timeout=_QUEUE_POLL)
+                except queue.Empty:
+                    item = None
+                if self._closed.is_set():
+                    raise OperationalError("The scan was closed while it was reading.")
+                if item is None:
+                    continue
                 if isinstance(item, _Done):
                     running -= 1
                 elif isinstance(item, _Failed):
                     raise item.error
                 else:
-                    fresh = self._fresh(item)
-                    if fresh:
-                        yield fresh
+                    spill.write(item)
+                    self.stats.spilled += len(item)
         finally:
             scheduler.stop()
             _drain_until_joined(out, workers)
@@ -337,19 +421,79 @@ class ParallelScan(Iterator[list[dict[str, Any]]]):
 
     def _catch_up(
         self, t0: datetime, since: datetime | None, until: datetime | None
-    ) -> Iterator[list[dict[str, Any]]]:
+    ) -> dict[Any, dict[str, Any]]:
+        """Phase 2a: what was created or changed since the scan began and matches, newest version per id."""
         start = t0 - CATCH_UP_MARGIN
         query = {**self.params, "updated_since": format_time(max(start, since) if since else start)}
         if until is not None:
             query["updated_until"] = format_time(until)
+        caught: dict[Any, dict[str, Any]] = {}
         for page in self.client.pages(self.path, query):
-            fresh = self._fresh(page)
-            self.stats.catch_up_records += len(fresh)
-            if fresh:
-                yield fresh
+            for record in page:
+                key = record.get("id")
+                previous = caught.get(key)
+                if previous is not None:
+                    self.stats.duplicates += 1
+                    if str(record.get("update_time") or "") < str(previous.get("update_time") or ""):
+                        continue
+                caught[key] = record
+        return caught
+
+    def _changed_ids(self, t0: datetime) -> set[Any]:
+        """Phase 2b, after the catch-up: every id changed since the scan began, deleted or moved out too."""
+        start = t0 - CATCH_UP_MARGIN
+        path = normalize_path(self.path)
+        changed: set[Any] = set()
+        if path in _DEAL_LISTS:
+            query = {"updated_since": format_time(start), "status": _ALL_DEAL_STATUSES}
+            for deals in _DEAL_LISTS:  # archiving moves a deal from one list to the other
+                for page in self.client.pages(deals, query):
+                    changed.update(record.get("id") for record in page)
+        elif path in _RECENT_ITEMS:
+            query = {"since_timestamp": start.strftime("%Y-%m-%d %H:%M:%S"), "items": _RECENT_ITEMS[path]}
+            for page in self.client.pages("/api/v1/recents", query):
+                for entry in page:
+                    if entry.get("item") == _RECENT_ITEMS[path]:
+                        changed.add(entry.get("id"))
+        self.stats.changed_ids = len(changed)
+        return changed
+
+    def _merge(
+        self, spill: _Spill, caught: dict[Any, dict[str, Any]], changed: set[Any]
+    ) -> Iterator[list[dict[str, Any]]]:
+        """Phase 3: the spilled records nobody superseded, then the catch-up's, in pages."""
+        newest = spill.newest
+        self.stats.duplicates += spill.duplicates
+        for key, record in caught.items():
+            if key in newest:
+                self.stats.duplicates += 1
+                if str(record.get("update_time") or "") != newest[key]:
+                    self.stats.changed_during_scan += 1
+        self.stats.removed_during_scan = sum(1 for key in changed if key in newest and key not in caught)
+        page_size = max(1, self.client.page_size)
+        batch: list[dict[str, Any]] = []
+        for record in spill.read():
+            key = record.get("id")
+            if key in caught or key in changed or newest.get(key) != str(record.get("update_time") or ""):
+                continue
+            del newest[key]  # an identical second copy is skipped too
+            batch.append(record)
+            if len(batch) >= page_size:
+                self.stats.records += len(batch)
+                yield batch
+                batch = []
+        if batch:
+            self.stats.records += len(batch)
+            yield batch
+        records = list(caught.values())
+        for i in range(0, len(records), page_size):
+            page = records[i : i + page_size]
+            self.stats.records += len(page)
+            self.stats.catch_up_records += len(page)
+            yield page
 
     def _fresh(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """The records whose id has not been yielded yet; remembers them."""
+        """The records whose id has not been yielded yet (sequential reads); remembers them."""
         out = []
         for record in records:
             key = record.get("id")
