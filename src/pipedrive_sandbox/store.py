@@ -16,7 +16,8 @@ written at or after a time, each once with its latest state, deleted ones includ
 Public surface used by the app and the routes:
     company_id, company_domain, company_name, main_user_id, users, default_currency, clock
     user_for_api_token(token), now(), now_ts()
-    get(kind, id), scan(kind), page(kind, pred, sort_by=, descending=, after=, limit=, candidates=),
+    get(kind, id), scan(kind), page(kind, pred, sort_by=, descending=, after=, limit=, candidates=,
+                                    since=, until=),
     sort_value(record, sort_by), count_by(kind, key, where), cached(name, kinds, compute)
     create(kind, values, user_id), update(kind, record, changes, user_id), delete(kind, record, user_id),
     merge(kind, source_id, target_id, user_id)                  (StoreError carries status and message)
@@ -154,13 +155,20 @@ class Store:
         after: tuple[Any, Any] | None = None,
         limit: int = 100,
         candidates: Iterable[Any] | None = None,
+        since: int | None = None,
+        until: int | None = None,
     ) -> tuple[list[Record], bool]:
         """Up to ``limit`` records matching ``pred`` after the position ``after`` = (sort value, id).
 
         Returns the page and whether more records follow. ``candidates`` restricts the scan to those ids
-        (for ``ids=`` filters and lists scoped to one parent record).
+        (for ``ids=`` filters and lists scoped to one parent record). ``since``/``until`` bound
+        ``update_time`` (``since <= t < until``; ``pred`` must check them too): in ``update_time`` order the
+        walk starts and stops at them (bisect), in another order a narrow range becomes the candidates.
         """
         table = self.tables[kind]
+        if candidates is None and (since is not None or until is not None) and sort_by != "update_time":
+            candidates = self._updated_between(kind, since, until, len(table) // 4)
+        lo, hi = 0, -1  # the part of the index to walk (hi -1: to the end)
         if candidates is not None:
             index: list[Any] = sorted(
                 (self.sort_value(table[i], sort_by), i) for i in set(candidates) if i in table
@@ -172,15 +180,19 @@ class Store:
         else:
             index = self._sorted_index(kind, sort_by)
             keyed = True
+            if sort_by == "update_time":
+                lo, hi = self._time_range(index, since, until)
+        if hi < 0:
+            hi = len(index)
         positions: Iterable[int]
         if after is None:
-            positions = range(len(index) - 1, -1, -1) if descending else range(len(index))
+            positions = range(hi - 1, lo - 1, -1) if descending else range(lo, hi)
         else:
             probe = (self.norm(sort_by, after[0]), after[1]) if keyed else after[1]
             if descending:
-                positions = range(bisect.bisect_left(index, probe) - 1, -1, -1)
+                positions = range(min(bisect.bisect_left(index, probe), hi) - 1, lo - 1, -1)
             else:
-                positions = range(bisect.bisect_right(index, probe), len(index))
+                positions = range(max(bisect.bisect_right(index, probe), lo), hi)
         out: list[Record] = []
         for position in positions:
             entry = index[position]
@@ -190,6 +202,24 @@ class Store:
                 if len(out) > limit:
                     return out[:limit], True
         return out, False
+
+    @staticmethod
+    def _time_range(index: list[tuple[Any, Any]], since: int | None, until: int | None) -> tuple[int, int]:
+        """Positions ``[lo, hi)`` of an ``update_time`` index with ``since <= t < until``."""
+        # A 1-tuple sorts before every (value, id) pair with the same value.
+        lo = bisect.bisect_left(index, (since,)) if since is not None else 0
+        hi = bisect.bisect_left(index, (until,)) if until is not None else len(index)
+        return lo, max(lo, hi)
+
+    def _updated_between(
+        self, kind: str, since: int | None, until: int | None, most: int
+    ) -> list[Any] | None:
+        """Ids of ``kind`` with ``since <= update_time < until``, or None when there are more than ``most``."""
+        index = self._sorted_index(kind, "update_time")
+        lo, hi = self._time_range(index, since, until)
+        if hi - lo > most:
+            return None
+        return [entry[1] for entry in index[lo:hi]]
 
     def sort_value(self, record: Record, sort_by: str) -> Any:
         return self.norm(sort_by, record.get(sort_by))

@@ -1413,12 +1413,14 @@ def make_list(entity: Entity, archived: bool | None = None) -> Handler:
         store = store_of(request)
         view = _view(request, entity)
         pg = paging(request, entity.sort_fields)
+        since = until = None
         if entity.kind == "stage":
             pipeline_id = q_int(request, "pipeline_id")
             pred: Any = _stage_filter(pipeline_id)
             ids = None
         else:
             pred, ids = list_predicate(request, store, entity, archived)
+            since, until = q_time(request, "updated_since"), q_time(request, "updated_until")
         page, more = store.page(
             entity.kind,
             pred,
@@ -1427,6 +1429,8 @@ def make_list(entity: Entity, archived: bool | None = None) -> Handler:
             after=pg.after,
             limit=pg.limit,
             candidates=ids,
+            since=since,
+            until=until,
         )
         return list_response(store, page, more, pg, lambda r: entity.render(store, r, view))
 
