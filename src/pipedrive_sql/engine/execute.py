@@ -31,7 +31,7 @@ from pipedrive_sql.engine.parse import EXEC, EXPLAIN, QUERY, WRITE, Statement, p
 from pipedrive_sql.engine.plan import QueryPlan, plan_query
 from pipedrive_sql.engine.predicates import NO_VALUE, literal_value
 from pipedrive_sql.engine.procedures import REGISTRY, ProcedureRegistry
-from pipedrive_sql.engine.scan import ApiReader, open_scan
+from pipedrive_sql.engine.scan import ApiReader, SharedPages, open_scan
 from pipedrive_sql.errors import (
     DatabaseError,
     DataError,
@@ -202,10 +202,11 @@ class Session:
     def _query(self, tree: exp.Expression) -> Result:
         plan = self.engine.plan(tree, prefix=self.engine.next_prefix())
         client = self.engine.client
+        shared = SharedPages(plan.scans)  # requests two scans have in common are made once
         for scan in plan.scans:
             if client is None:
                 raise InterfaceError("This engine has no API client.")
-            reader = open_scan(scan, client)
+            reader = open_scan(scan, client, shared=shared)
             guarded = pa.RecordBatchReader.from_batches(reader.schema, self.errors.guard(iter(reader)))
             self._register(scan.name, guarded)
         for ref in plan.system:

@@ -10,7 +10,8 @@ small table costs what a sequential read costs and a large one is read ``MaxConc
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, Protocol
 
 import pyarrow as pa
@@ -19,7 +20,7 @@ from pipedrive_sql.catalog.arrow import RowConverter
 from pipedrive_sql.engine.plan import Call, ScanPlan
 from pipedrive_sql.errors import NotFoundError
 
-__all__ = ["ApiReader", "open_scan", "scan_records"]
+__all__ = ["ApiReader", "SharedPages", "open_scan", "scan_records"]
 
 Record = dict[str, Any]
 Page = list[Record]
@@ -45,31 +46,140 @@ class ApiReader(Protocol):
     ) -> Iterator[Page]: ...
 
 
-def open_scan(plan: ScanPlan, client: ApiReader, *, parallel: bool = True) -> pa.RecordBatchReader:
-    """The reader DuckDB scans for ``plan``; requests happen as DuckDB pulls batches."""
+class SharedPages:
+    """One read of a request sequence that several scans of one statement need (``Persons p JOIN
+    PersonEmails e``: both read /api/v2/persons with the same parameters).
+
+    Built from the statement's scans before any is read: a call that only one scan makes is read directly;
+    one that several make is read once, each page handed to every scan still reading (a scan that DuckDB
+    has not pulled yet keeps the pages the others pulled, in order). Requests still happen only as some
+    scan asks for the next page, so a LIMIT stays lazy; a scan that is closed early stops receiving pages.
+    """
+
+    def __init__(self, plans: Iterable[ScanPlan] = ()) -> None:
+        self._wanted: Counter[tuple[Any, ...]] = Counter()
+        for plan in plans:
+            self._count(plan)
+        self._entries: dict[tuple[Any, ...], _SharedEntry] = {}
+
+    def _count(self, plan: ScanPlan) -> None:
+        if plan.empty:
+            return
+        if plan.parent is not None:
+            self._count(plan.parent)
+            return
+        for call in plan.calls:
+            self._wanted[_call_key(call, plan)] += 1
+
+    def pages(self, call: Call, plan: ScanPlan, read: Callable[[], Iterator[Page]]) -> Iterator[Page]:
+        key = _call_key(call, plan)
+        wanted = self._wanted.get(key, 0)
+        if wanted < 2:
+            yield from read()
+            return
+        entry = self._entries.get(key)
+        if entry is None:
+            entry = self._entries[key] = _SharedEntry(read, wanted)
+        yield from entry.consume()
+
+
+class _SharedEntry:
+    def __init__(self, read: Callable[[], Iterator[Page]], consumers: int) -> None:
+        self._read = read
+        self._source: Iterator[Page] | None = None
+        self._buffers: list[deque[Page] | None] = [deque() for _ in range(consumers)]
+        self._next = 0
+        self._done = False
+        self._error: BaseException | None = None
+
+    def consume(self) -> Iterator[Page]:
+        if self._next >= len(self._buffers):  # more readers than counted: read on its own
+            yield from self._read()
+            return
+        index = self._next
+        self._next += 1
+        buffer = self._buffers[index]
+        assert buffer is not None
+        try:
+            while True:
+                if buffer:
+                    yield buffer.popleft()
+                    continue
+                if self._error is not None:
+                    raise self._error
+                if self._done:
+                    return
+                self._pull()
+        finally:
+            self._buffers[index] = None
+            if all(b is None for b in self._buffers) and self._source is not None:
+                close = getattr(self._source, "close", None)
+                if close is not None:
+                    close()
+
+    def _pull(self) -> None:
+        if self._source is None:
+            self._source = self._read()
+        try:
+            page = next(self._source)
+        except StopIteration:
+            self._done = True
+            return
+        except BaseException as exc:
+            self._error = exc
+            raise
+        for buffer in self._buffers:
+            if buffer is not None:
+                buffer.append(page)
+
+
+def _call_key(call: Call, plan: ScanPlan) -> tuple[Any, ...]:
+    return (
+        call.path,
+        tuple(sorted(call.params.items())),
+        call.single,
+        call.max_records,
+        call.parent_id,
+        id(plan.visible) if call.single else None,
+    )
+
+
+def open_scan(
+    plan: ScanPlan, client: ApiReader, *, parallel: bool = True, shared: SharedPages | None = None
+) -> pa.RecordBatchReader:
+    """The reader DuckDB scans for ``plan``; requests happen as DuckDB pulls batches. Scans opened with
+    the same ``shared`` read the requests they have in common once."""
     converter = RowConverter(plan.columns)
-    return converter.reader(scan_records(plan, client, parallel=parallel))
+    return converter.reader(scan_records(plan, client, parallel=parallel, shared=shared))
 
 
-def scan_records(plan: ScanPlan, client: ApiReader, *, parallel: bool = True) -> Iterator[Page]:
+def scan_records(
+    plan: ScanPlan, client: ApiReader, *, parallel: bool = True, shared: SharedPages | None = None
+) -> Iterator[Page]:
     """The plan's records, page by page (child views already exploded into their rows)."""
     if plan.empty:
         return
-    pages = _parent_driven(plan, client) if plan.parent is not None else _planned(plan, client, parallel)
+    if plan.parent is not None:
+        pages = _parent_driven(plan, client, shared)
+    else:
+        pages = _planned(plan, client, parallel, shared)
     if plan.explode:
         pages = _explode(pages, plan.explode)
     yield from pages
 
 
-def _planned(plan: ScanPlan, client: ApiReader, parallel: bool) -> Iterator[Page]:
-    visible = plan.visible
+def _planned(plan: ScanPlan, client: ApiReader, parallel: bool, shared: SharedPages | None) -> Iterator[Page]:
     for call in plan.calls:
-        if call.single:
-            yield from _single(call, client, visible)
-        elif parallel and _parallel_candidate(call, client):
-            yield from _adaptive(call, client)
-        else:
-            yield from _stamped(client.pages(call.path, call.params, max_records=call.max_records), call)
+        read = _reader(call, plan, client, parallel)
+        yield from (shared.pages(call, plan, read) if shared is not None else read())
+
+
+def _reader(call: Call, plan: ScanPlan, client: ApiReader, parallel: bool) -> Callable[[], Iterator[Page]]:
+    if call.single:
+        return lambda: _single(call, client, plan.visible)
+    if parallel and _parallel_candidate(call, client):
+        return lambda: _adaptive(call, client)
+    return lambda: _stamped(client.pages(call.path, call.params, max_records=call.max_records), call)
 
 
 def _single(
@@ -145,12 +255,12 @@ def _adaptive(call: Call, client: ApiReader) -> Iterator[Page]:
             close()
 
 
-def _parent_driven(plan: ScanPlan, client: ApiReader) -> Iterator[Page]:
+def _parent_driven(plan: ScanPlan, client: ApiReader, shared: SharedPages | None) -> Iterator[Page]:
     """Child rows for every parent the parent scan yields, ``source.batch`` parents per request."""
     assert plan.parent is not None and plan.table.source is not None
     source = plan.table.source
     batch: list[Any] = []
-    for page in scan_records(plan.parent, client, parallel=True):
+    for page in scan_records(plan.parent, client, parallel=True, shared=shared):
         for record in page:
             if record.get("id") is not None:
                 batch.append(record["id"])
