@@ -139,7 +139,8 @@ def test_arrow_and_pandas(conn: Connection) -> None:
     table = cur.fetch_arrow_table()
     assert isinstance(table, pa.Table) and table.num_rows == 3  # the rest of the result
     stamp = table.schema.field("UpdateTime").type
-    assert pa.types.is_timestamp(stamp) and stamp.tz in ("UTC", "Etc/UTC")
+    declared = next(c.type.arrow for c in conn.catalog.table("Deals").columns if c.name == "UpdateTime")
+    assert stamp == declared and stamp.tz == "UTC"  # as the catalog declares it (DuckDB says Etc/UTC)
     assert cur.rowcount == 4
     cur.execute("SELECT Id, Title FROM Deals ORDER BY Id LIMIT 4")
     frame = cur.fetch_df()
@@ -394,3 +395,18 @@ def test_cursors_of_one_connection_interleave_partial_fetches(sandbox: Any) -> N
         b.execute("SELECT Id FROM Deals ORDER BY Id DESC")
         assert a.fetchone() == (2,)
         assert len(b.fetchall()) == len(connection.execute("SELECT Id FROM Deals").fetchall())
+
+
+def test_arrow_timestamps_are_utc_inside_lists_and_structs(conn: Connection) -> None:
+    cur = conn.cursor()
+    cur.execute(
+        "SELECT UpdateTime, list_value(UpdateTime) AS l, {'a': UpdateTime} AS s, now() AS n, "
+        "TIMESTAMP '2024-01-01 10:00:00' AS naive FROM Deals ORDER BY Id LIMIT 1"
+    )
+    schema = cur.fetch_arrow_table().schema
+    utc = pa.timestamp("us", "UTC")
+    assert schema.field("UpdateTime").type == utc and schema.field("n").type == utc
+    assert schema.field("l").type.value_type == utc and schema.field("s").type.field("a").type == utc
+    assert schema.field("naive").type == pa.timestamp("us")  # no zone stays no zone
+    cur.execute("SELECT UpdateTime FROM Deals ORDER BY Id LIMIT 2")
+    assert cur.fetch_df()["UpdateTime"].dt.tz is not None

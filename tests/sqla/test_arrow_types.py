@@ -19,7 +19,7 @@ from .conftest import requests
 
 
 def is_utc_timestamp(arrow_type: pa.DataType) -> bool:
-    return pa.types.is_timestamp(arrow_type) and arrow_type.tz in ("UTC", "Etc/UTC")
+    return pa.types.is_timestamp(arrow_type) and arrow_type.tz == "UTC"
 
 
 @pytest.fixture(scope="module")

@@ -24,7 +24,7 @@ def deals(engine: Engine) -> Table:
 
 
 def is_utc(dtype: Any) -> bool:
-    return isinstance(dtype, pd.DatetimeTZDtype) and str(dtype.tz) in ("UTC", "Etc/UTC")
+    return isinstance(dtype, pd.DatetimeTZDtype) and str(dtype.tz) == "UTC"
 
 
 def assert_deal_dtypes(frame: pd.DataFrame) -> None:

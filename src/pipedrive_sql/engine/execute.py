@@ -312,7 +312,7 @@ class Session:
         with warnings.catch_warnings():
             # DuckDB notes that Arrow output of an executed result copies the rows once; that is fine here.
             warnings.filterwarnings("ignore", message="Arrow output on a DB-API result")
-            return self.fetch("to_arrow_table")
+            return utc_timestamps(self.fetch("to_arrow_table"))
 
     def release(self) -> None:
         """End the previous statement: cancel what is left of its result (DuckDB refuses other work on a
@@ -337,6 +337,33 @@ class Session:
 
 
 # ---- helpers ------------------------------------------------------------------------------------------
+
+
+def utc_timestamps(table: pa.Table) -> pa.Table:
+    """DuckDB hands timestamps back as ``tz=Etc/UTC``; the catalog declares ``tz=UTC``: relabel them (the
+    instants are the same, so this changes only the schema, also inside lists and structs)."""
+    schema = pa.schema(
+        [field.with_type(_utc_type(field.type)) for field in table.schema], table.schema.metadata
+    )
+    return table if schema.equals(table.schema) else table.cast(schema)
+
+
+def _utc_type(kind: pa.DataType) -> pa.DataType:
+    if pa.types.is_timestamp(kind):
+        return pa.timestamp(kind.unit, "UTC") if kind.tz in ("Etc/UTC", "UTC") else kind
+    if pa.types.is_large_list(kind):
+        return pa.large_list(kind.value_field.with_type(_utc_type(kind.value_type)))
+    if pa.types.is_list(kind):
+        return pa.list_(kind.value_field.with_type(_utc_type(kind.value_type)))
+    if pa.types.is_struct(kind):
+        return pa.struct([field.with_type(_utc_type(field.type)) for field in kind])
+    if pa.types.is_map(kind):
+        return pa.map_(
+            kind.key_field.with_type(_utc_type(kind.key_type)),
+            kind.item_field.with_type(_utc_type(kind.item_type)),
+            kind.keys_sorted,
+        )
+    return kind
 
 
 def _argument_name(node: exp.Expression) -> str:
