@@ -52,6 +52,18 @@ def test_connect_errors_name_the_property() -> None:
         pipedrive_sql.connect(APIToken="x", CompanyDomain="acme", Pagesize=0)
 
 
+def test_basic_auth_is_checked_like_the_auth_package_checks_it() -> None:
+    # connect() builds its authenticator with pipedrive_sql.auth.build_auth for AuthScheme=Basic too
+    with pytest.raises(errors.ConfigurationError, match="APIToken contains spaces") as caught:
+        pipedrive_sql.connect(APIToken="abc def", CompanyDomain="acme")
+    assert caught.value.property == "APIToken"
+    with pytest.raises(errors.ConfigurationError, match="not a Pipedrive subdomain") as caught:
+        pipedrive_sql.connect("AuthScheme=Basic;APIToken=abc;CompanyDomain=acme.example.com")
+    assert caught.value.property == "CompanyDomain"
+    with pipedrive_sql.connect(APIToken="abc", CompanyDomain="https://acme.pipedrive.com/") as pasted:
+        assert pasted.client.base_url.rstrip("/") == "https://acme.pipedrive.com"  # no request made
+
+
 def test_connect_through_a_dsn(sandbox: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     dsn_file = tmp_path / "dsn.ini"
     dsn_file.write_text(

@@ -416,25 +416,11 @@ def _open(settings: Settings, dsn_name: str | None) -> Connection:
 
 
 def _authenticator(settings: Settings, dsn_name: str | None) -> tuple[Any, str | None]:
-    if settings["AuthScheme"] == "OAuth":
-        try:
-            from pipedrive_sql.auth import build_auth
-        except ImportError:
-            raise NotSupportedError(
-                "AuthScheme=OAuth is not available in this installation: use AuthScheme=Basic with APIToken."
-            ) from None
-        auth, base_url = build_auth(settings, dsn_name=dsn_name)
-        return auth, base_url
-    from pipedrive_sql.auth.basic import ApiTokenAuth
+    """The authenticator for either AuthScheme, by ``pipedrive_sql.auth.build_auth``: its checks (a missing
+    or mangled token, CompanyDomain given as a URL or a full host, OAuth properties) apply to both."""
+    from pipedrive_sql.auth.build import build_auth
 
-    token = settings["APIToken"]
-    if not token:
-        raise errors.ConfigurationError(
-            "APIToken is missing: set APIToken to your personal API token (Pipedrive: Settings > Personal "
-            "preferences > API), choose AuthScheme=OAuth, or try Sandbox=true.",
-            property="APIToken",
-        )
-    return ApiTokenAuth(token), None
+    return build_auth(settings, dsn_name=dsn_name)
 
 
 _SANDBOXES: dict[tuple[int, int], Any] = {}
