@@ -16,7 +16,7 @@ from typing import Annotated
 
 import typer
 
-from pipedrive_sql.cli import console, dsn_cmd, oauth_cmd, query_cmd, sandbox_cmd, shell
+from pipedrive_sql.cli import console, dsn_cmd, oauth_cmd, odbc_cmd, query_cmd, sandbox_cmd, serve_cmd, shell
 from pipedrive_sql.errors import Error
 
 EXIT_ERROR = 1
@@ -26,8 +26,8 @@ EXIT_BROKEN_PIPE = 141
 
 app = typer.Typer(
     name="pipedrive-sql",
-    help="SQL over Pipedrive CRM: queries, an interactive shell, data sources (DSNs), sign-in and a local "
-    "sandbox of the Pipedrive API.",
+    help="SQL over Pipedrive CRM: queries, an interactive shell, data sources (DSNs), sign-in, a local "
+    "sandbox of the Pipedrive API, and a PostgreSQL-protocol server for BI tools.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -63,6 +63,8 @@ def _root(
 app.add_typer(dsn_cmd.app, name="dsn")
 app.add_typer(sandbox_cmd.app, name="sandbox")
 app.add_typer(oauth_cmd.app, name="oauth")
+app.add_typer(serve_cmd.app, name="serve")
+app.add_typer(odbc_cmd.app, name="odbc")
 query_cmd.register(app)
 shell.register(app)
 
@@ -129,6 +131,10 @@ def run(args: list[str]) -> int:
         _report(exc, text=_os_error_text(exc))
         return EXIT_ERROR
     except Exception as exc:
+        if isinstance(exc, _server_errors()):
+            message = str(exc).strip()
+            _report(exc, text=message[:1].upper() + message[1:])
+            return EXIT_ERROR
         _report(
             exc,
             text=f"Internal error ({type(exc).__name__}: {exc}). Run again with --debug for the traceback, "
@@ -138,6 +144,17 @@ def run(args: list[str]) -> int:
     if result == EXIT_INTERRUPTED:  # typer turns Ctrl-C into Exit(130) before we see it
         return _interrupted()
     return result if isinstance(result, int) else 0
+
+
+def _server_errors() -> tuple[type[Exception], ...]:
+    """The server's configuration and users-file errors, reported like the driver's. Looked up only once
+    the server was loaded: importing it (DuckDB, Arrow) up front would slow every command down."""
+    if "pipedrive_sql.server.users" not in sys.modules or "pipedrive_sql.server.server" not in sys.modules:
+        return ()
+    from pipedrive_sql.server.server import ServerConfigError
+    from pipedrive_sql.server.users import UsersFileError
+
+    return (ServerConfigError, UsersFileError)
 
 
 def _aborted(exc: typer.Abort) -> int:

@@ -1,0 +1,333 @@
+"""``pipedrive-sql serve``: the PostgreSQL-protocol server, and ``serve user add|remove|list`` for its users.
+
+``serve`` without a subcommand runs the server in the foreground until Ctrl-C (or SIGTERM, as a service
+manager stops it); the work is done by ``pipedrive_sql.server.cli_commands``, imported only when a command
+runs (the server loads DuckDB and Arrow, which other commands do not need). See docs/bi-tools.md.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import signal
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
+import typer
+
+from pipedrive_sql.cli import console
+
+if TYPE_CHECKING:
+    from pipedrive_sql.server import Server
+
+DEFAULT_PORT = 54320  # pipedrive_sql.server.cli_commands.DEFAULT_PORT, not imported for the reason above
+
+app = typer.Typer(
+    help="Serve data sources over the PostgreSQL protocol, for BI tools (psqlODBC, pgjdbc, Npgsql): "
+    "without a subcommand, run the server until Ctrl-C; `serve user ...` manages who may connect.",
+    invoke_without_command=True,
+    subcommand_metavar="[user add|remove|list ...]",
+)
+user_app = typer.Typer(
+    help="Users of the server: names and password verifiers (never passwords) in the users file.",
+    no_args_is_help=True,
+)
+app.add_typer(user_app, name="user")
+
+UsersFileOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--users-file",
+        metavar="FILE",
+        dir_okay=False,
+        help="The users file (default: server-users.json in your config folder).",
+    ),
+]
+
+# The server's options that mean nothing to `serve user ...` (--users-file is passed down instead).
+_SERVER_ONLY = (
+    "dsn",
+    "sandbox",
+    "host",
+    "port",
+    "tls_cert",
+    "tls_key",
+    "auth",
+    "require_tls",
+    "max_connections",
+    "log_level",
+)
+
+
+@app.callback()
+def serve_command(
+    ctx: typer.Context,
+    dsn: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--dsn",
+            "-d",
+            metavar="NAME",
+            help="A data source to serve, as a database of the same name (repeatable).",
+        ),
+    ] = None,
+    sandbox: Annotated[
+        bool, typer.Option("--sandbox", help="Serve the embedded sandbox as database 'sandbox' (no account).")
+    ] = False,
+    host: Annotated[
+        str,
+        typer.Option(
+            help="Address to listen on; other than loopback it needs --tls-cert/--tls-key and users."
+        ),
+    ] = "127.0.0.1",
+    port: Annotated[
+        int, typer.Option(min=0, max=65535, help="Port to listen on (0: any free port).")
+    ] = DEFAULT_PORT,
+    tls_cert: Annotated[
+        Path | None,
+        typer.Option(
+            "--tls-cert",
+            metavar="FILE",
+            exists=True,
+            dir_okay=False,
+            help="TLS certificate (PEM, with chain).",
+        ),
+    ] = None,
+    tls_key: Annotated[
+        Path | None,
+        typer.Option("--tls-key", metavar="FILE", exists=True, dir_okay=False, help="Its private key (PEM)."),
+    ] = None,
+    users_file: UsersFileOption = None,
+    auth: Annotated[
+        Literal["scram-sha-256", "md5", "trust"] | None,
+        typer.Option(
+            "--auth",
+            help="How clients log in (default: scram-sha-256 when the users file has users, else trust, "
+            "which only loopback allows).",
+            show_default=False,
+        ),
+    ] = None,
+    require_tls: Annotated[
+        bool,
+        typer.Option(
+            "--require-tls", help="Refuse clients without TLS (always so on a non-loopback address)."
+        ),
+    ] = False,
+    max_connections: Annotated[int, typer.Option(min=1, help="Clients connected at once, at most.")] = 64,
+    log_level: Annotated[
+        Literal["DEBUG", "INFO", "WARNING", "ERROR"],
+        typer.Option(
+            "--log-level", help="What the server logs on stderr: connections, failed logins, cancels..."
+        ),
+    ] = "INFO",
+) -> None:
+    """Serve each --dsn (and/or --sandbox) as a PostgreSQL database of that name until Ctrl-C.
+
+    Loopback by default; a network address needs TLS and users. Users: `serve user add NAME`."""
+    if ctx.invoked_subcommand is not None:
+        _refuse_server_options(ctx)
+        ctx.obj = (
+            users_file  # `serve --users-file F user list` means the same as `serve user list --users-file F`
+        )
+        return
+    from pipedrive_sql.server import cli_commands
+
+    if console.State.debug:
+        log_level = "DEBUG"
+        # --debug already sends the driver's log to stderr; the server's root handler would repeat it
+        logging.getLogger("pipedrive_sql").propagate = False
+    # httpx logs every API request (URL included) at INFO, httpcore each step at DEBUG: the server's log is
+    # about clients, not about each page read (--debug still shows the driver's own requests)
+    for name in ("httpx", "httpcore"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    with _sigterm_stops():
+        try:
+            cli_commands.serve(
+                dsn=dsn or (),
+                sandbox=sandbox,
+                host=host,
+                port=port,
+                tls_cert=tls_cert,
+                tls_key=tls_key,
+                users_file=users_file,
+                auth=auth,
+                require_tls=require_tls,
+                max_connections=max_connections,
+                log_level=log_level,
+                ready=_announce,
+            )
+        except KeyboardInterrupt:
+            pass  # Ctrl-C before the server was up; once up, serve() returns on Ctrl-C
+    # Ctrl-C is how a foreground server is meant to stop: not a failure.
+    console.note("Server stopped.")
+
+
+def _refuse_server_options(ctx: typer.Context) -> None:
+    # typer carries its own click: compare the parameter source by name
+    given = [
+        name
+        for name in _SERVER_ONLY
+        if getattr(ctx.get_parameter_source(name), "name", "DEFAULT") != "DEFAULT"
+    ]
+    if given:
+        raise typer.BadParameter(
+            f"options of the server itself; `serve {ctx.invoked_subcommand} ...` does not take "
+            f"{'it' if len(given) == 1 else 'them'}.",
+            param_hint=", ".join("'--" + name.replace("_", "-") + "'" for name in given),
+        )
+
+
+@contextmanager
+def _sigterm_stops() -> Iterator[None]:
+    """SIGTERM (systemd, docker stop) stops the server as Ctrl-C does: clients closed, exit code 0."""
+
+    def stop(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, stop)
+    except ValueError:  # not the main thread (embedded use): leave the signal alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _announce(server: Server) -> None:
+    host, port = server.address
+    config = server.config
+    databases = list(server.backend.databases())
+    parts = [f"host={_client_host(host)}", f"port={port}", f"dbname={databases[0]}"]
+    if config.auth != "trust":
+        parts.append("user=NAME")
+    if config.require_tls:
+        parts.append("sslmode=require")
+    tls = "TLS required" if config.require_tls else "TLS on" if config.tls_cert else "TLS off"
+    console.success(
+        f"Listening on {_hostport(host, port)}: database{'s' if len(databases) > 1 else ''} "
+        f"{', '.join(databases)} (auth {config.auth}, {tls})."
+    )
+    console.note(f'Connect with psql "{" ".join(parts)}". Ctrl-C stops the server.')
+
+
+def _client_host(host: str) -> str:
+    """Where a client on this machine reaches a server bound to ``host``."""
+    if host == "0.0.0.0":
+        return "127.0.0.1"
+    if host == "::":
+        return "::1"
+    return host
+
+
+def _hostport(host: str, port: int) -> str:
+    try:
+        if ipaddress.ip_address(host).version == 6:
+            return f"[{host}]:{port}"
+    except ValueError:
+        pass
+    return f"{host}:{port}"
+
+
+# --------------------------------------------------------------------------------------------- users
+
+NameArg = Annotated[str, typer.Argument(metavar="NAME", help="The user name clients log in with.")]
+
+
+def _users_file(ctx: typer.Context, users_file: Path | None) -> Path | None:
+    parent = ctx.obj if isinstance(ctx.obj, Path) else None
+    return users_file or parent
+
+
+@user_app.command("add")
+def user_add_command(
+    ctx: typer.Context,
+    name: NameArg,
+    md5: Annotated[
+        bool,
+        typer.Option(
+            "--md5", help="Also store an MD5 verifier, for clients too old for SCRAM (weak; see --auth md5)."
+        ),
+    ] = False,
+    password: Annotated[
+        str | None,
+        typer.Option(
+            "--password",
+            help="The password (visible to other local users in the process list: prefer the prompt, "
+            "or a pipe on stdin).",
+            show_default=False,
+        ),
+    ] = None,
+    users_file: UsersFileOption = None,
+) -> None:
+    """Add a user, or set a user's password (asked without echo; from stdin when it is not a terminal)."""
+    from pipedrive_sql.server import cli_commands
+
+    path = _users_file(ctx, users_file)
+    existed = name in cli_commands.user_list(users_file=path)
+    if password is None:
+        password = _read_password(name)
+    written = cli_commands.user_add(name, password=password, users_file=path, md5=md5)
+    verifiers = "SCRAM-SHA-256 and MD5 verifiers" if md5 else "a SCRAM-SHA-256 verifier"
+    verb = "Changed the password of" if existed else "Added"
+    console.success(f"{verb} user {name!r} in {written} ({verifiers}; the password itself is not stored).")
+
+
+def _read_password(name: str) -> str:
+    from pipedrive_sql.server.users import UsersFileError
+
+    if console.can_prompt():
+        from rich.prompt import Prompt
+
+        try:
+            first = Prompt.ask(f"Password for {name}", console=console.err, password=True)
+            again = Prompt.ask("Again", console=console.err, password=True)
+        except EOFError:
+            raise typer.Abort() from None
+        if first != again:
+            raise UsersFileError("the passwords do not match; nothing was changed")
+    elif not console.stdin_is_terminal():
+        first = sys.stdin.readline().rstrip("\r\n")
+    else:
+        raise UsersFileError("no password: give --password, or pipe it on stdin (nothing to prompt on)")
+    if not first:
+        raise UsersFileError("the password must not be empty; nothing was changed")
+    return first
+
+
+@user_app.command("remove")
+def user_remove_command(ctx: typer.Context, name: NameArg, users_file: UsersFileOption = None) -> None:
+    """Remove a user: its next login fails (connected sessions stay until they disconnect)."""
+    from pipedrive_sql.server import cli_commands
+    from pipedrive_sql.server.users import UsersFileError, default_users_file
+
+    path = _users_file(ctx, users_file) or default_users_file()
+    if not cli_commands.user_remove(name, users_file=path):
+        raise UsersFileError(f"no user {name!r} in {path}; `pipedrive-sql serve user list` shows them")
+    console.success(f"Removed user {name!r} from {path}.")
+    if not cli_commands.user_list(users_file=path):
+        console.note(
+            "No users left: the server now trusts clients on loopback, and a network address refuses."
+        )
+
+
+@user_app.command("list")
+def user_list_command(ctx: typer.Context, users_file: UsersFileOption = None) -> None:
+    """List the users, one name a line."""
+    from pipedrive_sql.server import cli_commands
+    from pipedrive_sql.server.users import default_users_file
+
+    path = _users_file(ctx, users_file) or default_users_file()
+    names = cli_commands.user_list(users_file=path)
+    if not names:
+        console.note(
+            f"No users in {path}: the server trusts clients on loopback. "
+            "Add one with `pipedrive-sql serve user add NAME`."
+        )
+        return
+    for name in names:
+        print(name)
