@@ -184,3 +184,22 @@ def test_odbc_dsn_add_writes_and_replaces(tmp_path: Path) -> None:
     assert "[other]" in text and text.count("[crm]") == 1
     assert "Port = 6666" in text and "Username = bi" in text and "Database = crm" in text
     assert "BoolsAsChar = 0" in text
+
+
+def test_an_odbc_ini_holding_a_password_stays_private_when_another_entry_is_written(tmp_path: Path) -> None:
+    from pipedrive_sql.server.odbc import write_dsn
+
+    ini = tmp_path / "odbc.ini"
+    common = dict(
+        database="db",
+        host="127.0.0.1",
+        port=54320,
+        sslmode="prefer",
+        driver="PostgreSQL Unicode",
+        description="x",
+    )
+    write_dsn(ini, "WithSecret", user="u", password="s3cret", **common)  # type: ignore[arg-type]
+    write_dsn(ini, "Plain", user=None, password=None, **common)  # type: ignore[arg-type]
+    assert ini.stat().st_mode & 0o777 == 0o600
+    write_dsn(tmp_path / "plain.ini", "Plain", user=None, password=None, **common)  # type: ignore[arg-type]
+    assert (tmp_path / "plain.ini").stat().st_mode & 0o777 == 0o644

@@ -68,7 +68,6 @@ def add_command(
     from pipedrive_sql.server.odbc import default_odbc_ini
 
     target = odbc_ini or default_odbc_ini(system=system)
-    was_private = target.exists() and target.stat().st_mode & 0o077 == 0
     try:
         path = cli_commands.odbc_dsn_add(
             name,
@@ -85,22 +84,8 @@ def add_command(
     except PermissionError:
         hint = " (a system DSN: run it as root)" if system and odbc_ini is None else ""
         raise PermissionError(13, f"Permission denied writing {target}{hint}") from None
-    if was_private or _has_password(path):
-        # the writer makes the file 0644 when this entry has no password, even if another entry has one
-        path.chmod(0o600)
     console.success(
         f"Wrote ODBC data source {name!r} to {path}: database {database or name} on {host}:{port}"
         f"{', user ' + user if user else ''}, SSLmode {sslmode}, driver {driver!r}."
     )
     console.note(f"Try it with `isql {name}` while `pipedrive-sql serve` runs.")
-
-
-def _has_password(path: Path) -> bool:
-    import configparser
-
-    parser = configparser.ConfigParser(interpolation=None, strict=False)
-    try:
-        parser.read(path, encoding="utf-8")
-    except (configparser.Error, OSError, UnicodeError):
-        return True  # unreadable as INI: keep it private rather than guess
-    return any(parser.has_option(section, "password") for section in parser.sections())

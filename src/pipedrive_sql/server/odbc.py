@@ -33,6 +33,13 @@ def default_odbc_ini(*, system: bool = False) -> Path:
     return Path(env) if env else Path.home() / ".odbc.ini"
 
 
+def _mode_for(path: Path, parser: configparser.ConfigParser) -> int:
+    """0600 when any entry holds a password or the file was private; else the usual world-readable 0644."""
+    holds_password = any(parser.has_option(section, "Password") for section in parser.sections())
+    was_private = path.exists() and path.stat().st_mode & 0o077 == 0
+    return 0o600 if holds_password or was_private else 0o644
+
+
 def write_dsn(
     path: Path,
     name: str,
@@ -74,8 +81,7 @@ def write_dsn(
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".odbc-", dir=path.parent)
     try:
-        # a DSN with a password is a secret; otherwise keep the usual world-readable mode
-        os.fchmod(fd, 0o600 if password else 0o644)
+        os.fchmod(fd, _mode_for(path, parser))
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             parser.write(f, space_around_delimiters=True)
         os.replace(tmp, path)
