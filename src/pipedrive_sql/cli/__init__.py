@@ -1,4 +1,4 @@
-"""The ``pipedrive-sql`` command: data sources, queries, an interactive shell, the sandbox and sign-in.
+"""The ``pipedrive-sql`` command: data sources, queries, a shell, the sandbox, sign-in and the server.
 
 Modules:
     app          the typer application, ``main()`` (one clear message per error, exit codes, Ctrl-C)
@@ -11,6 +11,8 @@ Modules:
     shell        ``pipedrive-sql shell``: prompt-toolkit, history, completion, meta-commands
     sandbox_cmd  ``pipedrive-sql sandbox serve``
     oauth_cmd    ``pipedrive-sql oauth ...`` (delegates to ``pipedrive_sql.auth.commands``)
+    serve_cmd    ``pipedrive-sql serve`` and ``serve user add|remove|list`` (the PostgreSQL-protocol server)
+    odbc_cmd     ``pipedrive-sql odbc dsn add`` (an odbc.ini entry for psqlODBC pointing at that server)
 """
 
 from __future__ import annotations
