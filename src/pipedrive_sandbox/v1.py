@@ -27,7 +27,7 @@ from starlette.routing import BaseRoute, Route
 
 from pipedrive_sandbox import data
 from pipedrive_sandbox.responses import ok
-from pipedrive_sandbox.store import FILTER_TYPES, Store
+from pipedrive_sandbox.store import FILTER_TYPES, RECENT_ITEMS, Store
 from pipedrive_sandbox.v2 import (
     INT_MAX,
     ApiError,
@@ -1848,20 +1848,8 @@ async def download_file(request: Request) -> Response:
 # Recents
 
 
-RECENT_KINDS = {
-    "activity": "activity",
-    "activityType": "activity_type",
-    "deal": "deal",
-    "file": "file",
-    "filter": "filter",
-    "note": "note",
-    "person": "person",
-    "organization": "organization",
-    "pipeline": "pipeline",
-    "product": "product",
-    "stage": "stage",
-    "user": "user",
-}
+# /v1/recents item names to store kinds: the inverse of the store's RECENT_ITEMS.
+RECENT_KINDS = {item: kind for kind, item in RECENT_ITEMS.items()}
 
 
 @endpoint
@@ -1892,7 +1880,7 @@ async def recents(request: Request) -> Response:
             rendered = note_v1(store, record, me)
         else:
             rendered = RECENT_RENDER[kind](store, record)
-        name = next(item for item, k in RECENT_KINDS.items() if k == kind)
+        name = RECENT_ITEMS[kind]
         out.append({"item": name, "id": record_id, "data": rendered})
     last = page[-1][2] if page else since
     return ok(
