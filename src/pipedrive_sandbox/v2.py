@@ -1652,12 +1652,8 @@ def deal_or_404(store: Store, raw_id: str) -> Record:
     return record
 
 
-@endpoint
-async def list_deal_products(request: Request) -> Response:
-    store = store_of(request)
-    deal = deal_or_404(store, request.path_params["id"])
-    pg = paging(request, ("id", "add_time", "update_time", "order_nr"))
-    ids = [r["id"] for r in store.tables["deal_product"].values() if r["deal_id"] == deal["id"]]
+def deal_products_page(store: Store, pg: Paging, ids: list[Any]) -> Response:
+    """One page of the product attachments ``ids``, as both deal-product list endpoints answer it."""
     page, more = store.page(
         "deal_product",
         lambda r: True,
@@ -1668,6 +1664,15 @@ async def list_deal_products(request: Request) -> Response:
         candidates=ids,
     )
     return list_response(store, page, more, pg, lambda r: deal_product_v2(store, r, View()))
+
+
+@endpoint
+async def list_deal_products(request: Request) -> Response:
+    store = store_of(request)
+    deal = deal_or_404(store, request.path_params["id"])
+    pg = paging(request, ("id", "add_time", "update_time", "order_nr"))
+    ids = [r["id"] for r in store.tables["deal_product"].values() if r["deal_id"] == deal["id"]]
+    return deal_products_page(store, pg, ids)
 
 
 @endpoint
@@ -1680,16 +1685,7 @@ async def list_products_of_deals(request: Request) -> Response:
     pg = paging(request, ("id", "deal_id", "add_time", "update_time", "order_nr"))
     wanted = set(deal_ids)
     ids = [r["id"] for r in store.tables["deal_product"].values() if r["deal_id"] in wanted]
-    page, more = store.page(
-        "deal_product",
-        lambda r: True,
-        sort_by=pg.sort_by,
-        descending=pg.descending,
-        after=pg.after,
-        limit=pg.limit,
-        candidates=ids,
-    )
-    return list_response(store, page, more, pg, lambda r: deal_product_v2(store, r, View()))
+    return deal_products_page(store, pg, ids)
 
 
 @endpoint
