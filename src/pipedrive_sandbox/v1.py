@@ -29,6 +29,7 @@ from pipedrive_sandbox import data
 from pipedrive_sandbox.responses import ok
 from pipedrive_sandbox.store import FILTER_TYPES, RECENT_ITEMS, Store
 from pipedrive_sandbox.v2 import (
+    DEAL_COUNTS,
     INT_MAX,
     ApiError,
     activity_marks,
@@ -422,21 +423,7 @@ def deal_v1(store: Store, record: Record) -> Record:
         if status in ("lost", "deleted")
         else stage.get("deal_probability", 100) / 100
     )
-    counts = included_deal_fields(
-        store,
-        record,
-        (
-            "products_count",
-            "files_count",
-            "notes_count",
-            "followers_count",
-            "email_messages_count",
-            "activities_count",
-            "done_activities_count",
-            "undone_activities_count",
-            "participants_count",
-        ),
-    )
+    counts = included_deal_fields(store, record, DEAL_COUNTS)
     summary = activity_summary(store, "deal_id", record["id"])
     out: Record = {
         "id": record["id"],
@@ -514,6 +501,25 @@ def deal_v1(store: Store, record: Record) -> Record:
     return out
 
 
+# The counts v1 gives both persons and organizations, in the order it gives them.
+PARTY_COUNTS = (
+    "activities_count",
+    "done_activities_count",
+    "undone_activities_count",
+    "files_count",
+    "notes_count",
+    "followers_count",
+    "open_deals_count",
+    "related_open_deals_count",
+    "closed_deals_count",
+    "related_closed_deals_count",
+    "won_deals_count",
+    "related_won_deals_count",
+    "lost_deals_count",
+    "related_lost_deals_count",
+)
+
+
 def person_v1(store: Store, record: Record, *, objects: bool = False) -> Record:
     """A v1 person; ``objects`` gives owner_id and org_id as Pipedrive's small objects (list endpoints)."""
     get = record.get
@@ -525,20 +531,7 @@ def person_v1(store: Store, record: Record, *, objects: bool = False) -> Record:
         record,
         (
             "email_messages_count",
-            "activities_count",
-            "done_activities_count",
-            "undone_activities_count",
-            "files_count",
-            "notes_count",
-            "followers_count",
-            "open_deals_count",
-            "related_open_deals_count",
-            "closed_deals_count",
-            "related_closed_deals_count",
-            "won_deals_count",
-            "related_won_deals_count",
-            "lost_deals_count",
-            "related_lost_deals_count",
+            *PARTY_COUNTS,
             "participant_open_deals_count",
             "participant_closed_deals_count",
         ),
@@ -595,24 +588,7 @@ def organization_v1(store: Store, record: Record) -> Record:
         store,
         "organization",
         record,
-        (
-            "email_messages_count",
-            "people_count",
-            "activities_count",
-            "done_activities_count",
-            "undone_activities_count",
-            "files_count",
-            "notes_count",
-            "followers_count",
-            "open_deals_count",
-            "related_open_deals_count",
-            "closed_deals_count",
-            "related_closed_deals_count",
-            "won_deals_count",
-            "related_won_deals_count",
-            "lost_deals_count",
-            "related_lost_deals_count",
-        ),
+        ("email_messages_count", "people_count", *PARTY_COUNTS),
     )
     summary = activity_summary(store, "org_id", record["id"])
     label_ids = list(get("label_ids", ()))

@@ -1092,10 +1092,8 @@ def deal_product_v2(store: Store, record: Record, view: View) -> Record:
 
 # -- include_fields: counts and related ids ------------------------------------------------------------------
 
-DEAL_INCLUDE = (
-    "next_activity_id",
-    "last_activity_id",
-    "first_won_time",
+# The counts a deal carries in v1 and can include in v2.
+DEAL_COUNTS = (
     "products_count",
     "files_count",
     "notes_count",
@@ -1105,6 +1103,12 @@ DEAL_INCLUDE = (
     "done_activities_count",
     "undone_activities_count",
     "participants_count",
+)
+DEAL_INCLUDE = (
+    "next_activity_id",
+    "last_activity_id",
+    "first_won_time",
+    *DEAL_COUNTS,
     "last_incoming_mail_time",
     "last_outgoing_mail_time",
     "smart_bcc_email",
