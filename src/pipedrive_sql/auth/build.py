@@ -221,6 +221,20 @@ def _tokens_for_getandrefresh(
     tokens = ctx.store.load() or _seed_from_properties(settings, ctx)
     if tokens is not None:
         return tokens
+    tokens = sign_in_with_browser(settings, ctx, browser=browser, echo=echo, timeout=sign_in_timeout)
+    logger.info("OAuth sign-in complete; tokens saved to %s", ctx.store.location)
+    return tokens
+
+
+def sign_in_with_browser(
+    settings: Settings,
+    ctx: OAuthContext,
+    *,
+    browser: Callable[[str], bool] | None,
+    echo: Callable[[str], object] | None,
+    timeout: float,
+) -> TokenSet:
+    """Run the desktop sign-in (browser + loopback listener) and save the tokens it yields."""
     with http_client(settings) as http:
         tokens = run_desktop_flow(
             ctx.endpoints,
@@ -228,12 +242,11 @@ def _tokens_for_getandrefresh(
             callback_url=settings["CallbackURL"],
             scope=settings["Scope"],
             browser=browser,
-            timeout=sign_in_timeout,
+            timeout=timeout,
             echo=echo,
         )
     with ctx.store.locked():
         ctx.store.save(tokens)
-    logger.info("OAuth sign-in complete; tokens saved to %s", ctx.store.location)
     return tokens
 
 

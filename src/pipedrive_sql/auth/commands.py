@@ -16,8 +16,8 @@ import httpx
 import orjson
 
 from pipedrive_sql.auth._http import http_client
-from pipedrive_sql.auth.build import OAuthContext, oauth_context, property_tokens
-from pipedrive_sql.auth.desktop import DEFAULT_TIMEOUT, run_desktop_flow
+from pipedrive_sql.auth.build import OAuthContext, oauth_context, property_tokens, sign_in_with_browser
+from pipedrive_sql.auth.desktop import DEFAULT_TIMEOUT
 from pipedrive_sql.auth.oauth import OAuthAuth
 from pipedrive_sql.auth.procedures import get_oauth_authorization_url
 from pipedrive_sql.auth.tokens import TokenSet, verifier_digest
@@ -57,17 +57,7 @@ def oauth_login(
 ) -> str:
     """Sign in with the browser now (even when tokens are stored) and save the tokens."""
     ctx = oauth_context(settings, dsn_name=dsn_name)
-    with http_client(settings) as http:
-        tokens = run_desktop_flow(
-            ctx.endpoints,
-            http,
-            callback_url=settings["CallbackURL"],
-            scope=settings["Scope"],
-            browser=browser,
-            echo=echo,
-            timeout=timeout,
-        )
-    _save(ctx, tokens)
+    tokens = sign_in_with_browser(settings, ctx, browser=browser, echo=echo, timeout=timeout)
     return "Signed in. " + _describe(ctx, tokens)
 
 
