@@ -1528,17 +1528,18 @@ def _date_bound(day: str, op: str) -> Callable[[Record], bool]:
     return match
 
 
-def note_or_404(store: Store, request: Request) -> Record:
-    record = store.get("note", path_id(request))
+def active_or_404(store: Store, request: Request, kind: str) -> Record:
+    """The note, filter or file the path names, unless it is missing or deleted (active_flag false)."""
+    record = store.get(kind, path_id(request))
     if record is None or not record.get("active_flag", True):
-        raise not_found("Note not found")
+        raise not_found(f"{kind.capitalize()} not found")
     return record
 
 
 @endpoint
 async def get_note(request: Request) -> Response:
     store = store_of(request)
-    return ok(note_v1(store, note_or_404(store, request), user_of(request)))
+    return ok(note_v1(store, active_or_404(store, request, "note"), user_of(request)))
 
 
 def parse_note(store: Store, body: Record, creating: bool) -> Record:
@@ -1598,7 +1599,7 @@ async def add_note(request: Request) -> Response:
 @endpoint
 async def update_note(request: Request) -> Response:
     store = store_of(request)
-    record = note_or_404(store, request)
+    record = active_or_404(store, request, "note")
     changes = parse_note(store, await json_body(request), creating=False)
     store.update("note", record, changes, user_of(request))
     return ok(note_v1(store, record, user_of(request)))
@@ -1607,7 +1608,7 @@ async def update_note(request: Request) -> Response:
 @endpoint
 async def delete_note(request: Request) -> Response:
     store = store_of(request)
-    record = note_or_404(store, request)
+    record = active_or_404(store, request, "note")
     store.delete("note", record, user_of(request))
     return ok(True)
 
@@ -1673,13 +1674,6 @@ async def list_currencies(request: Request) -> Response:
 FILTER_TYPE_NAMES = (*FILTER_TYPES, "projects")
 
 
-def filter_or_404(store: Store, request: Request) -> Record:
-    record = store.get("filter", path_id(request))
-    if record is None or not record.get("active_flag", True):
-        raise not_found("Filter not found")
-    return record
-
-
 @endpoint
 async def list_filters(request: Request) -> Response:
     store = store_of(request)
@@ -1698,7 +1692,7 @@ async def list_filters(request: Request) -> Response:
 async def get_filter(request: Request) -> Response:
     store = store_of(request)
     codes = v1_flag(request, "include_field_code") or False
-    return ok(filter_v1(store, filter_or_404(store, request), conditions=True, field_codes=codes))
+    return ok(filter_v1(store, active_or_404(store, request, "filter"), conditions=True, field_codes=codes))
 
 
 def check_conditions(store: Store, conditions: Any, ftype: str) -> Record:
@@ -1755,7 +1749,7 @@ async def add_filter(request: Request) -> Response:
 @endpoint
 async def update_filter(request: Request) -> Response:
     store = store_of(request)
-    record = filter_or_404(store, request)
+    record = active_or_404(store, request, "filter")
     body = await json_body(request)
     changes: Record = {}
     if "name" in body:
@@ -1773,7 +1767,7 @@ async def update_filter(request: Request) -> Response:
 @endpoint
 async def delete_filter(request: Request) -> Response:
     store = store_of(request)
-    record = filter_or_404(store, request)
+    record = active_or_404(store, request, "filter")
     store.delete("filter", record, user_of(request))
     return ok({"id": record["id"]})
 
@@ -1795,23 +1789,16 @@ async def list_files(request: Request) -> Response:
     return offset_list(items, request, lambda r: file_v1(store, r, root), maximum=100)
 
 
-def file_or_404(store: Store, request: Request) -> Record:
-    record = store.get("file", path_id(request))
-    if record is None or not record.get("active_flag", True):
-        raise not_found("File not found")
-    return record
-
-
 @endpoint
 async def get_file(request: Request) -> Response:
     store = store_of(request)
-    return ok(file_v1(store, file_or_404(store, request), base_url(request)))
+    return ok(file_v1(store, active_or_404(store, request, "file"), base_url(request)))
 
 
 @endpoint
 async def download_file(request: Request) -> Response:
     store = store_of(request)
-    record = file_or_404(store, request)
+    record = active_or_404(store, request, "file")
     # The document promises application/octet-stream whatever the file holds.
     return Response(
         store.file_content(record),
