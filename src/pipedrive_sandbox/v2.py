@@ -2206,7 +2206,9 @@ def search_item(
             "emails": [e[0] for e in person.get("emails", ())] if person else [],
             "custom_fields": matched.get("custom_fields", []),
             "notes": matched.get("notes", []),
-            "value": value[0] if value else None,
+            # Pipedrive serializes from JavaScript: a whole amount is written 3140, never 3140.0 (and the
+            # document types this field integer).
+            "value": _whole_as_int(value[0]) if value else None,
             "currency": value[1] if value else None,
             "visible_to": int(get("visible_to", 3)),
             "is_archived": bool(get("is_archived")),
@@ -2408,3 +2410,7 @@ def routes() -> list[BaseRoute]:
                 Route(f"{prefix}/{path}/{{field_code}}", delete_field, methods=["DELETE"]),
             ]
     return out
+
+
+def _whole_as_int(number: Any) -> Any:
+    return int(number) if isinstance(number, float) and number.is_integer() else number
