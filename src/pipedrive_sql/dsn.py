@@ -26,7 +26,7 @@ import errno
 import os
 import re
 import stat
-import tempfile
+import tempfile  # noqa: F401  (tests reach mkstemp as dsn.tempfile.mkstemp)
 import warnings
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -36,6 +36,7 @@ from typing import Any, Literal
 import filelock
 import platformdirs
 
+from pipedrive_sql._files import atomic_write
 from pipedrive_sql.errors import ConfigurationError, DSNError, did_you_mean
 from pipedrive_sql.settings import find_property
 
@@ -442,47 +443,12 @@ def _write(scope: Scope, path: Path, sources: dict[str, DataSource]) -> None:
     text = _render(scope, sources.values())
     mode = _file_mode(scope, path, sources.values())
     try:
-        _write_atomic(path, text, mode)
+        # Encoded and with os.linesep line ends, as the text-mode file this used to write.
+        atomic_write(path, text.replace("\n", os.linesep).encode("utf-8"), mode=mode, keep_owner=True)
     except OSError as exc:
         if exc.errno in _NO_RIGHT:
             raise _cannot_write(scope, path) from None
         raise DSNError(f"Cannot write the {scope} DSN file {path}: {exc.strerror or exc}.") from None
-
-
-def _write_atomic(path: Path, text: str, mode: int) -> None:
-    try:
-        old = path.stat()
-    except FileNotFoundError:
-        old = None
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.fchmod(fd, mode)  # before any secret is written into it
-        if old is not None:
-            with contextlib.suppress(PermissionError):  # keep the owner and group a service relies on
-                os.fchown(fd, old.st_uid, old.st_gid)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-    _fsync_dir(path.parent)
-
-
-def _fsync_dir(directory: Path) -> None:
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def _store_secrets(

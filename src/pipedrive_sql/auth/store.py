@@ -17,7 +17,6 @@ import glob
 import hashlib
 import os
 import re
-import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -28,6 +27,7 @@ import filelock
 import orjson
 import platformdirs
 
+from pipedrive_sql._files import atomic_write
 from pipedrive_sql.auth import crypto
 from pipedrive_sql.auth.tokens import TokenSet
 from pipedrive_sql.errors import ConfigurationError
@@ -181,7 +181,7 @@ class FileTokenStore:
         data = crypto.seal(orjson.dumps(tokens.to_dict()), self._client_id, self._client_secret)
         try:
             self._ensure_dir()
-            _atomic_write(self.path, data)
+            atomic_write(self.path, data)
             self._seen = _signature(os.stat(self.path))
         except OSError as exc:
             raise self._io_error("write", exc) from None
@@ -243,23 +243,6 @@ def _signature(st: os.stat_result) -> tuple[int, int, int]:
     return (st.st_mtime_ns, st.st_size, st.st_ino)
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data`` so that readers see the old or the new bytes, never a mix."""
-    # mkstemp creates the file with mode 0600 whatever the umask, in the same folder so os.replace is atomic.
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    _fsync_dir(path.parent)
-
-
 _STALE_TEMP_SECONDS = 60.0  # far longer than any write takes: such a file's writer has died
 
 
@@ -270,16 +253,6 @@ def _remove_stale_temp_files(path: Path) -> None:
         with contextlib.suppress(OSError):
             if now - leftover.stat().st_mtime > _STALE_TEMP_SECONDS:
                 leftover.unlink()
-
-
-def _fsync_dir(folder: Path) -> None:
-    # Makes the rename itself durable; not every platform lets a folder be opened.
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
 # --- where ------------------------------------------------------------------------------------------------
