@@ -478,6 +478,13 @@ def test_null_in_practice_fields_are_needed(prober: oc.Prober) -> None:
             RESULTS[key] = prober.run(key)
     listed = set().union(*(entry.marks() for entry in NULL_IN_PRACTICE))
     unused = sorted(listed - INDEX.null_uses.seen)
+    if unused:
+        # Some nulls only show once other probes have created records (a lead created without an
+        # organization, then searched): when pytest-xdist spread the probes over workers, this worker may
+        # have probed in another order. Probe every operation once more, now that such records exist.
+        for key in IMPLEMENTED:
+            RESULTS[key] = prober.run(key)
+        unused = sorted(listed - INDEX.null_uses.seen)
     assert not unused, (
         "null-in-practice fields no response of the conformance run needed (remove them):\n"
         + "\n".join(unused)
