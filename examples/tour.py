@@ -47,7 +47,7 @@ QUERIES: list[tuple[str, str]] = [
     ),
     (
         "What a query will cost, before running it",
-        "EXPLAIN SELECT * FROM Deals WHERE OwnerId = 1 AND UpdateTime >= '2025-01-01' ORDER BY UpdateTime LIMIT 20",
+        "EXPLAIN SELECT * FROM Deals WHERE OwnerId = 10000001 AND UpdateTime >= '2025-01-01' ORDER BY UpdateTime LIMIT 20",
     ),
 ]
 
