@@ -6,6 +6,8 @@ a ';' inside them does not end a statement.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 _CLOSERS = {"'": "'", '"': '"', "[": "]", "`": "`"}
 
 
@@ -29,16 +31,7 @@ def is_complete(text: str) -> bool:
 
 
 def _has_code(text: str) -> bool:
-    i, n = 0, len(text)
-    while i < n:
-        skipped = _skip_comment(text, i)
-        if skipped != i:
-            i = skipped
-            continue
-        if not text[i].isspace():
-            return True
-        i += 1
-    return False
+    return any(not text[i].isspace() for i in _code(text))
 
 
 def _skip_comment(text: str, i: int) -> int:
@@ -54,21 +47,20 @@ def _skip_comment(text: str, i: int) -> int:
 
 def _terminators(text: str) -> list[int]:
     """Indexes of the ';' that end statements."""
-    out: list[int] = []
+    return [i for i in _code(text) if text[i] == ";"]
+
+
+def _code(text: str) -> Iterator[int]:
+    """Indexes of the characters outside comments; a quoted run stands as its opening quote alone."""
     i, n = 0, len(text)
     while i < n:
         skipped = _skip_comment(text, i)
         if skipped != i:
             i = skipped
             continue
+        yield i
         ch = text[i]
-        if ch in _CLOSERS:
-            i = _skip_quoted(text, i, _CLOSERS[ch])
-            continue
-        if ch == ";":
-            out.append(i)
-        i += 1
-    return out
+        i = _skip_quoted(text, i, _CLOSERS[ch]) if ch in _CLOSERS else i + 1
 
 
 def _skip_quoted(text: str, i: int, close: str) -> int:
