@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from pipedrive_sql import dsn
+from pipedrive_sql import _files, dsn
 from pipedrive_sql.errors import ConfigurationError, DSNError
 
 
@@ -189,7 +189,7 @@ def test_permission_denied_is_a_dsn_error_suggesting_a_user_dsn(
     def denied(*args: Any, **kwargs: Any) -> Any:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(dsn.tempfile, "mkstemp", denied)
+    monkeypatch.setattr(_files.tempfile, "mkstemp", denied)  # where every atomic write makes its temp file
     with pytest.raises(DSNError) as info:
         dsn.save_dsn("Acme", {"CompanyDomain": "acme"}, system=True)
     assert "sudo" in str(info.value) and "leave out --system" in str(info.value)

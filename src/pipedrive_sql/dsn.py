@@ -26,7 +26,6 @@ import errno
 import os
 import re
 import stat
-import tempfile  # noqa: F401  (tests reach mkstemp as dsn.tempfile.mkstemp)
 import warnings
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
