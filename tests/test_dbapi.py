@@ -271,16 +271,6 @@ def test_api_errors_keep_their_type(sandbox: Any) -> None:
         bad.cursor().execute("SELECT * FROM Pipelines").fetchall()
 
 
-def test_writes_are_refused_until_supported(conn: Connection) -> None:
-    try:
-        import pipedrive_sql.engine.writes  # noqa: F401
-    except ImportError:
-        with pytest.raises(errors.NotSupportedError, match="INSERT, UPDATE and DELETE"):
-            conn.cursor().execute("DELETE FROM Deals WHERE Id = 1")
-    else:
-        pytest.skip("writes are implemented (issue 7); tested there")
-
-
 # ---- procedures ---------------------------------------------------------------------------------------
 
 
