@@ -912,10 +912,15 @@ def person_v2(store: Store, record: Record, view: View) -> Record:
         out["im"] = contacts_v2(record["im"])
     if get("postal_address"):
         out["postal_address"] = address_v2(get("postal_address"))
+    return _with_party_extras(store, "person", record, view, out)
+
+
+def _with_party_extras(store: Store, entity: str, record: Record, view: View, out: Record) -> Record:
+    """``out`` (a person or organization) with the labels and included fields the view asks for."""
     if view.labels:
-        out["labels"] = _labels(store, "person", out["label_ids"])
+        out["labels"] = _labels(store, entity, out["label_ids"])
     if view.include:
-        out.update(included_party_fields(store, "person", record, view.include))
+        out.update(included_party_fields(store, entity, record, view.include))
     return out
 
 
@@ -938,11 +943,7 @@ def organization_v2(store: Store, record: Record, view: View) -> Record:
         "employee_count": get("employee_count"),
         "custom_fields": custom_fields_v2(store, "organization", record, view),
     }
-    if view.labels:
-        out["labels"] = _labels(store, "organization", out["label_ids"])
-    if view.include:
-        out.update(included_party_fields(store, "organization", record, view.include))
-    return out
+    return _with_party_extras(store, "organization", record, view, out)
 
 
 def activity_v2(store: Store, record: Record, view: View) -> Record:
