@@ -1061,17 +1061,22 @@ def make_list_leads(archived: bool) -> Callable[[Request], Any]:
     return handler
 
 
-def lead_or_404(store: Store, lead_id: str) -> Record:
-    record = store.get("lead", lead_id)
+def uuid_or_404(store: Store, request: Request, kind: str, message: str) -> Record:
+    """The lead or lead label the path names (their ids are UUID strings), else 404 with ``message``."""
+    record = store.get(kind, request.path_params["id"])
     if record is None:
-        raise ApiError(404, "requested lead not found", "Object was not found.")
+        raise ApiError(404, message, "Object was not found.")
     return record
+
+
+def lead_or_404(store: Store, request: Request) -> Record:
+    return uuid_or_404(store, request, "lead", "requested lead not found")
 
 
 @endpoint
 async def get_lead(request: Request) -> Response:
     store = store_of(request)
-    return ok(lead_v1(store, lead_or_404(store, request.path_params["id"])))
+    return ok(lead_v1(store, lead_or_404(store, request)))
 
 
 def parse_lead(store: Store, body: Record, creating: bool) -> Record:
@@ -1159,7 +1164,7 @@ async def add_lead(request: Request) -> Response:
 @endpoint
 async def update_lead(request: Request) -> Response:
     store = store_of(request)
-    record = lead_or_404(store, request.path_params["id"])
+    record = lead_or_404(store, request)
     changes = parse_lead(store, await json_body(request), creating=False)
     merged = {**record, **changes}
     if not merged.get("person_id") and not merged.get("organization_id"):
@@ -1171,7 +1176,7 @@ async def update_lead(request: Request) -> Response:
 @endpoint
 async def delete_lead(request: Request) -> Response:
     store = store_of(request)
-    record = lead_or_404(store, request.path_params["id"])
+    record = lead_or_404(store, request)
     store.delete("lead", record, user_of(request))
     return ok({"id": record["id"]})
 
@@ -1202,17 +1207,10 @@ async def add_lead_label(request: Request) -> Response:
     return ok(lead_label_v1(store, record))
 
 
-def label_or_404(store: Store, label_id: str) -> Record:
-    record = store.get("lead_label", label_id)
-    if record is None:
-        raise ApiError(404, "Lead label not found", "Object was not found.")
-    return record
-
-
 @endpoint
 async def update_lead_label(request: Request) -> Response:
     store = store_of(request)
-    record = label_or_404(store, request.path_params["id"])
+    record = uuid_or_404(store, request, "lead_label", "Lead label not found")
     store.update("lead_label", record, parse_label(await json_body(request), False), user_of(request))
     return ok(lead_label_v1(store, record))
 
@@ -1220,7 +1218,7 @@ async def update_lead_label(request: Request) -> Response:
 @endpoint
 async def delete_lead_label(request: Request) -> Response:
     store = store_of(request)
-    record = label_or_404(store, request.path_params["id"])
+    record = uuid_or_404(store, request, "lead_label", "Lead label not found")
     for lead in store.tables["lead"].values():
         if record["id"] in lead.get("label_ids", ()):
             store.update(
