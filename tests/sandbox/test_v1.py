@@ -12,33 +12,27 @@ from typing import Any
 
 import httpx
 import pytest
+from helpers import client_for, data, writable_sandbox
 
 from pipedrive_sandbox.server import Sandbox
 
 
 @pytest.fixture(scope="module")
 def api(sandbox: Sandbox) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=sandbox.url, headers={"x-api-token": sandbox.api_token}, timeout=30) as client:
+    with client_for(sandbox) as client:
         yield client
 
 
 @pytest.fixture(scope="module")
 def own() -> Iterator[Sandbox]:
-    with Sandbox(seed=4, scale=80, rate_limit=False, latency_ms=0, fault_rate=0.0) as running:
+    with writable_sandbox(seed=4) as running:
         yield running
 
 
 @pytest.fixture(scope="module")
 def wapi(own: Sandbox) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=own.url, headers={"x-api-token": own.api_token}, timeout=30) as client:
+    with client_for(own) as client:
         yield client
-
-
-def data(response: httpx.Response, status: int = 200) -> Any:
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert body["success"] is True
-    return body["data"]
 
 
 def error(response: httpx.Response, status: int) -> dict[str, Any]:
