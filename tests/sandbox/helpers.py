@@ -1,5 +1,5 @@
-"""What the sandbox's v1 and v2 HTTP tests share: a client on a sandbox, a writable sandbox of the
-tests' own, and the ``data`` of a successful response."""
+"""What the sandbox's v1 and v2 HTTP tests share besides the fixtures in conftest.py: a writable
+sandbox of the module's own, and the ``data`` of a successful response."""
 
 from __future__ import annotations
 
@@ -8,11 +8,6 @@ from typing import Any
 import httpx
 
 from pipedrive_sandbox.server import Sandbox
-
-
-def client_for(sandbox: Sandbox) -> httpx.Client:
-    """An HTTP client on ``sandbox`` that signs in with its API token."""
-    return httpx.Client(base_url=sandbox.url, headers={"x-api-token": sandbox.api_token}, timeout=30)
 
 
 def writable_sandbox(seed: int) -> Sandbox:

@@ -12,27 +12,15 @@ from typing import Any
 
 import httpx
 import pytest
-from helpers import client_for, data, writable_sandbox
+from helpers import data, writable_sandbox
 
 from pipedrive_sandbox.server import Sandbox
-
-
-@pytest.fixture(scope="module")
-def api(sandbox: Sandbox) -> Iterator[httpx.Client]:
-    with client_for(sandbox) as client:
-        yield client
 
 
 @pytest.fixture(scope="module")
 def own() -> Iterator[Sandbox]:
     with writable_sandbox(seed=4) as running:
         yield running
-
-
-@pytest.fixture(scope="module")
-def wapi(own: Sandbox) -> Iterator[httpx.Client]:
-    with client_for(own) as client:
-        yield client
 
 
 def error(response: httpx.Response, status: int) -> dict[str, Any]:
