@@ -87,7 +87,12 @@ def main(argv: list[str] | None = None) -> None:
     args = _pull_debug(list(sys.argv[1:] if argv is None else argv))
     console.install_warning_printer()
     _configure_logging(console.State.debug)
-    sys.exit(run(args))
+    code = run(args)
+    if serve_cmd.STOPPED.is_set():
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
 
 
 def _configure_logging(debug: bool) -> None:

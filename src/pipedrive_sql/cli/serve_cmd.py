@@ -11,6 +11,7 @@ import ipaddress
 import logging
 import signal
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -163,6 +164,14 @@ def serve_command(
             pass  # Ctrl-C before the server was up; once up, serve() returns on Ctrl-C
     # Ctrl-C is how a foreground server is meant to stop: not a failure.
     console.note("Server stopped.")
+    STOPPED.set()
+
+
+# Set once the server has stopped: main() then leaves without finalizing the interpreter. Session threads
+# that are still winding down (daemon threads, logging to stderr, holding DuckDB connections) can make
+# interpreter shutdown abort (SIGABRT, "could not acquire lock for <stderr> at interpreter shutdown"), which
+# would turn a clean Ctrl-C into a crash; the sockets are closed and nothing is left to flush but stdio.
+STOPPED = threading.Event()
 
 
 def _refuse_server_options(ctx: typer.Context) -> None:
