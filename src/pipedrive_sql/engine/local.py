@@ -18,7 +18,7 @@ needs somewhere to write.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -34,7 +34,7 @@ _RESERVED_PREFIX = "__pd"  # the names of the engine's registered scans
 class _Host(Protocol):
     """What ``run_local`` needs from the session that runs it (``execute.Session``)."""
 
-    def prepare(self, tree: exp.Expression, *, extra_tables: Iterable[str] = ()) -> Any: ...
+    def prepare(self, tree: exp.Expression, *, extra_tables: Sequence[str] = ()) -> Any: ...
 
     def duck_execute(self, sql: str) -> None: ...
 
@@ -173,10 +173,10 @@ def _create_view(
     columns: list[exp.Expression],
     replace: bool,
 ) -> LocalOutcome:
-    body = tree.expression
+    body: Any = tree.expression
     if not isinstance(body, exp.Query):
         raise ProgrammingError(f"CREATE TEMP VIEW {name} needs AS SELECT ...")
-    query = objects.expand_views(body.copy())
+    query: Any = objects.expand_views(body.copy())
     if columns:
         names = [c.this if isinstance(c, exp.ColumnDef) else c for c in columns]
         query = exp.select(
@@ -191,7 +191,7 @@ def _create_view(
     return LocalOutcome(False)
 
 
-def _output_names(query: exp.Query, count: int) -> list[str]:
+def _output_names(query: Any, count: int) -> list[str]:
     selects = query.selects if isinstance(query, exp.Query) else []
     names = [s.alias_or_name for s in selects]
     if len(names) != count or not all(names):
@@ -207,14 +207,18 @@ def _drop(host: _Host, objects: LocalObjects, tree: exp.Drop) -> LocalOutcome:
     if kind not in ("TABLE", "VIEW"):
         raise ProgrammingError(f"DROP {kind} is not allowed: DROP removes only temp tables and temp views.")
     exists = bool(tree.args.get("exists"))
-    targets = list(tree.args.get("tables") or []) or [t for t in (tree.this, *tree.expressions) if t is not None]
+    targets = list(tree.args.get("tables") or []) or [
+        t for t in (tree.this, *tree.expressions) if t is not None
+    ]
     if not targets:
         raise ProgrammingError(f"DROP {kind} needs the name of a temp {kind.lower()}.")
     names = [_name_of(t, f"DROP {kind}") for t in targets]
     with objects.lock:
         for name in names:
             lower = name.lower()
-            mine, other = (objects.tables, objects.views) if kind == "TABLE" else (objects.views, objects.tables)
+            mine, other = (
+                (objects.tables, objects.views) if kind == "TABLE" else (objects.views, objects.tables)
+            )
             if lower in mine:
                 continue
             if lower in other:
@@ -232,7 +236,9 @@ def _drop(host: _Host, objects: LocalObjects, tree: exp.Drop) -> LocalOutcome:
     for name in names:
         lower = name.lower()
         if kind == "TABLE" and lower in objects.tables:
-            host.duck_execute(f"DROP TABLE {exp.to_identifier(objects.tables[lower], quoted=True).sql('duckdb')}")
+            host.duck_execute(
+                f"DROP TABLE {exp.to_identifier(objects.tables[lower], quoted=True).sql('duckdb')}"
+            )
             with objects.lock:
                 objects.tables.pop(lower, None)
         elif kind == "VIEW":
