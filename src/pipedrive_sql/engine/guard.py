@@ -54,7 +54,9 @@ __all__ = [
     "seal",
 ]
 
-MAX_DEPTH = 32  # nesting levels of ( [ { CASE: far beyond hand-written and generated SQL, within the parser's reach
+MAX_DEPTH = (
+    32  # nesting levels of ( [ { CASE: far beyond hand-written and generated SQL, within the parser's reach
+)
 
 # Table functions that compute rows from their arguments alone.
 TABLE_FUNCTIONS = frozenset(

@@ -176,7 +176,7 @@ def _create_view(
     body: Any = tree.expression
     if not isinstance(body, exp.Query):
         raise ProgrammingError(f"CREATE TEMP VIEW {name} needs AS SELECT ...")
-    query: Any = objects.expand_views(body.copy())
+    query: Any = objects.expand_views(tree.expression.copy())
     if columns:
         names = [c.this if isinstance(c, exp.ColumnDef) else c for c in columns]
         query = exp.select(
