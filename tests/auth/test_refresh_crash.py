@@ -104,7 +104,7 @@ def test_a_hundred_kills_during_refreshes_leave_a_working_token(rotating: Sandbo
     try:
         for slot in range(len(MODES)):
             start(slot)
-        _wait_for(lambda: sum(counts[3 * s + REFRESHES] for s in range(len(MODES))) >= 5)
+        _wait_for(lambda: sum(counts[3 * s + REFRESHES] for s in range(len(MODES))) >= 5, tmp_path)
         for _ in range(KILLS):
             before = sum(counts[3 * s + REFRESHES] for s in range(len(MODES)))
             # at a random instant once the workers are refreshing again (polling their counters, not timing)
@@ -136,8 +136,10 @@ def test_a_hundred_kills_during_refreshes_leave_a_working_token(rotating: Sandbo
         assert cursor.execute("SELECT Id FROM Users LIMIT 1").fetchall()
 
 
-def _wait_for(condition: Any, timeout: float = 60.0) -> None:
+def _wait_for(condition: Any, folder: Path, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
-        assert time.monotonic() < deadline, "the workers made no progress"
+        if time.monotonic() > deadline:
+            failures = "".join(p.read_text() for p in sorted(folder.glob("errors-*.txt")))
+            raise AssertionError(f"the workers stopped refreshing; their errors:\n{failures[-3000:]}")
         time.sleep(0.005)
