@@ -405,6 +405,7 @@ def build_settings(*layers: Mapping[str, Any] | None) -> Settings:
 _CONTROL = {chr(c) for c in range(32) if chr(c) not in "\t\r\n"} | {chr(127)}
 _URL_PROPERTIES = {"baseurl": "BaseURL", "oauthserverurl": "OAuthServerURL"}
 _PATH_PROPERTIES = {"logfile", "oauthsettingslocation", "sslservercert"}
+_HEADER_TOKENS = {"apitoken", "oauthaccesstoken", "oauthrefreshtoken"}  # sent in HTTP headers or forms
 _MAX_PATH = 4096  # PATH_MAX on Linux; a component may have NAME_MAX (255) bytes
 _MAX_NAME = 255
 
@@ -417,7 +418,17 @@ def check_text_value(name: str, value: str) -> str:
             f"{name} holds a control character ({bad!r} at position {value.index(bad)}): remove it.",
             property=name,
         )
+    if any("\ud800" <= c <= "\udfff" for c in value):
+        raise ConfigurationError(
+            f"{name} holds bytes that are not valid UTF-8 text: retype the value.", property=name
+        )
     key = name.lower()
+    if key in _HEADER_TOKENS and value.strip() and not value.strip().isascii():
+        raise ConfigurationError(
+            f"{name} holds characters a token cannot have (only ASCII letters, digits and punctuation): "
+            "copy the token again.",
+            property=name,
+        )
     if key in _URL_PROPERTIES and value.strip():
         _check_url(name, value.strip())
     elif key == "proxyserver" and value.strip():
@@ -438,7 +449,7 @@ def _check_url(name: str, value: str) -> None:
         raise ConfigurationError(
             f"{name}={value!r} is not a URL ({exc}): {accepted}.", property=name
         ) from None
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+    if parts.scheme.lower() not in ("http", "https") or not _valid_host(parts.hostname):
         raise ConfigurationError(f"{name}={value!r} is not usable: {accepted}.", property=name)
     if any(c.isspace() for c in value) or (port is not None and not 0 < port < 65536):
         raise ConfigurationError(f"{name}={value!r} is not usable: {accepted}.", property=name)
@@ -465,7 +476,7 @@ def _check_proxy(value: str) -> None:
         ) from None
     if (
         parts.scheme.lower() not in ("http", "https")
-        or not parts.hostname
+        or not _valid_host(parts.hostname)
         or any(c.isspace() for c in value)
         or (port is not None and not 0 < port < 65536)
         or parts.path not in ("", "/")
@@ -473,6 +484,17 @@ def _check_proxy(value: str) -> None:
         or parts.fragment
     ):
         raise ConfigurationError(f"ProxyServer={value!r} is not usable: {accepted}.", property="ProxyServer")
+
+
+def _valid_host(host: str | None) -> bool:
+    """A host name or address that can go into a URL (internationalized names as IDNA)."""
+    if not host:
+        return False
+    try:
+        host.encode("idna")
+    except UnicodeError:
+        return host.isascii() and all(c.isalnum() or c in ".-_:[]%" for c in host)
+    return True
 
 
 def _check_path(name: str, value: str) -> None:

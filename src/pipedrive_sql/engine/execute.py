@@ -80,10 +80,17 @@ class _ScanErrors:
     def guard(self, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         try:
             yield from batches
-        except Exception as exc:
+        except Error as exc:
             if self.first is None:
                 self.first = exc
             raise
+        except Exception as exc:
+            # An answer the conversion could not read (a damaged or unexpected payload): our error, with
+            # the original as its cause (shown by --debug), never a bare KeyError or ArrowInvalid.
+            error = unreadable_answer(exc)
+            if self.first is None:
+                self.first = error
+            raise error from exc
 
 
 class Engine:
@@ -387,6 +394,14 @@ class Session:
 
 
 # ---- helpers ------------------------------------------------------------------------------------------
+
+
+def unreadable_answer(exc: BaseException) -> OperationalError:
+    return OperationalError(
+        f"An answer from Pipedrive could not be read ({type(exc).__name__}: {str(exc)[:200]}): it was "
+        "damaged on the way or is not what the API documents. Try again; if it happens again while Pipedrive "
+        "works normally, please report it as a bug of pipedrive-sql."
+    )
 
 
 def utc_timestamps(table: pa.Table) -> pa.Table:
