@@ -568,6 +568,9 @@ class _ScanPlanner:
         if any(r is None for r in rendered):
             return None
         wanted = {r for r in rendered if r is not None}
+        revealed = self.fetch.reveal.get(pushdown.param)
+        if revealed is not None:
+            wanted &= set(revealed.split(","))  # other values name rows the table does not hold
 
         def apply() -> None:
             current = self.eq.get(pushdown.param)
@@ -592,7 +595,7 @@ class _ScanPlanner:
     def _calls(self) -> tuple[set[str], list[Call], ScanPlan | None, bool]:
         """(keys pushed, calls, parent scan, empty)."""
         used: set[str] = set()
-        base: dict[str, str] = dict(self.fetch.fixed_params)
+        base = self.fetch.list_params()
         if self.fetch.paged and self.fetch.max_page_size < 500:
             base["limit"] = str(self.page_size)
         for param, rng in self.ranges.items():
@@ -703,12 +706,13 @@ class _ScanPlanner:
             )
         parent_spec = self.catalog.builtin(source.table)
         key = parent_spec.key_column or parent_spec.columns[0]
+        parents = [parent_spec, *(self.catalog.builtin(name) for name in source.also)]
         parent = ScanPlan(
             name=f"{self.name}_parent",
             table=parent_spec,
             alias=source.table,
             columns=(key,),
-            calls=(Call(parent_spec.endpoint, dict(parent_spec.fixed_params)),),
+            calls=tuple(Call(p.endpoint, p.list_params()) for p in parents),  # one stream per parent table
             page_size=self.page_size,
         )
         return [{}], parent
