@@ -46,6 +46,7 @@ __all__ = ["PROCEDURES", "execute_write"]
 
 _KEY = "__w_key"
 _PARAM = "__w_param_"
+_DELETED = "__w_deleted"
 _CURRENT = "__w_now_"
 _SET = "__w_set_"
 
@@ -279,7 +280,12 @@ def _delete(tree: exp.Delete, session: Session) -> WriteResult:
     extra = _guard_columns(target, shape, None)
     if returning:
         extra += [(c.name, exp.column(c.name, table=shape.reference)) for c in target.spec.columns]
+    deleted = target.spec.find_column("IsDeleted")
+    if deleted is not None:
+        extra.append((_DELETED, exp.column(deleted.name, table=shape.reference)))
     found, rows = _find(tree, session, target, shape, extra)
+    # Deals holds deleted deals too (Status = 'deleted', docs/tables.md): those are not deleted again.
+    rows = [row for row in rows if not row.get(_DELETED)]
     _check_guard(target, rows, "deleted")
     requests = [
         WriteRequest("DELETE", target.path(DELETE, row[_KEY], _params(target, row)), None, row[_KEY])
