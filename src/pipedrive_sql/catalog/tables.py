@@ -798,7 +798,14 @@ DEAL_PARTICIPANTS = TableSpec(
     ),
     description="Participants of deals that are not deleted (archived ones included): one request per deal, "
     "so a DealId condition is required.",
-    source=Source(table="Deals", column="DealId", required=True, batch=1, also=("ArchivedDeals",)),
+    source=Source(
+        "Deals",
+        "DealId",
+        required=True,
+        batch=1,
+        also=("ArchivedDeals",),
+        parent_params={"status": "open,won,lost"},
+    ),
     sort_style="",
     writes=WriteSpec(
         "/api/v1/deals/{deal_id}/participants", "", "", "/api/v1/deals/{deal_id}/participants/{id}"

@@ -552,7 +552,7 @@ class _ScanPlanner:
         normalized = [_normalize(v, "int" if kind == "int" else "str") for v in values]
         if any(v is None for v in normalized):
             return None
-        wanted = set(normalized)
+        wanted = {v for v in normalized if not _impossible_id(v)}
 
         def apply() -> None:
             if parent:
@@ -567,7 +567,9 @@ class _ScanPlanner:
         rendered = [_render(v, pushdown) for v in values]
         if any(r is None for r in rendered):
             return None
-        wanted = {r for r in rendered if r is not None}
+        wanted = {
+            r for r in rendered if r is not None and not (pushdown.value == "int" and _impossible_id(int(r)))
+        }
         revealed = self.fetch.reveal.get(pushdown.param)
         if revealed is not None:
             wanted &= set(revealed.split(","))  # other values name rows the table does not hold
@@ -712,7 +714,8 @@ class _ScanPlanner:
             table=parent_spec,
             alias=source.table,
             columns=(key,),
-            calls=tuple(Call(p.endpoint, p.list_params()) for p in parents),  # one stream per parent table
+            # one stream per parent table
+            calls=tuple(Call(p.endpoint, {**p.list_params(), **source.parent_params}) for p in parents),
             page_size=self.page_size,
         )
         return [{}], parent
@@ -845,6 +848,11 @@ def _normalize(value: Any, kind: str) -> Any:
         text = str(value).strip()
         return int(text) if text.lstrip("-").isdigit() else None
     return value if isinstance(value, str) else None
+
+
+def _impossible_id(value: Any) -> bool:
+    """Pipedrive's numeric ids start at 1 (the API refuses 0 and negative ids): such a value matches nothing."""
+    return isinstance(value, int) and value < 1
 
 
 def _render(value: Any, pushdown: Pushdown) -> str | None:
