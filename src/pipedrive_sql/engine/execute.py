@@ -4,12 +4,12 @@
 A query is parsed, bound, planned, and each table reference becomes a fresh lazily pulled RecordBatchReader
 registered under the plan's name; DuckDB runs the rewritten SQL over them with ``threads=1`` so it pulls
 pages only as it needs rows. EXEC and EXPLAIN produce small Arrow tables that DuckDB serves the same way,
-so every result is read through one interface. INSERT/UPDATE/DELETE go to ``pipedrive_sql.engine.writes``.
+so every result is read through one interface. INSERT/UPDATE/DELETE go to ``pipedrive_sql.engine.writes``
+(imported plainly; what both need, ``WriteResult``, lives below them in ``write_result``).
 """
 
 from __future__ import annotations
 
-import importlib
 import itertools
 import re
 import threading
@@ -32,6 +32,8 @@ from pipedrive_sql.engine.plan import QueryPlan, plan_query
 from pipedrive_sql.engine.predicates import NO_VALUE, literal_value
 from pipedrive_sql.engine.procedures import REGISTRY, ProcedureRegistry
 from pipedrive_sql.engine.scan import ApiReader, SharedPages, open_scan
+from pipedrive_sql.engine.write_result import WriteResult
+from pipedrive_sql.engine.writes import execute_write
 from pipedrive_sql.errors import (
     DatabaseError,
     DataError,
@@ -46,15 +48,6 @@ from pipedrive_sql.errors import (
 __all__ = ["Engine", "Result", "Session", "WriteResult", "translate_duckdb_error"]
 
 _CACHE_SIZE = 256
-
-
-@dataclass
-class WriteResult:
-    """What ``pipedrive_sql.engine.writes.execute_write`` returns."""
-
-    rowcount: int
-    table: pa.Table | None = None  # RETURNING rows
-    lastrowid: Any = None
 
 
 @dataclass
@@ -253,15 +246,7 @@ class Session:
         return result
 
     def _write(self, tree: exp.Expression) -> Result:
-        try:
-            writes = importlib.import_module("pipedrive_sql.engine.writes")
-        except ModuleNotFoundError as exc:
-            if exc.name != "pipedrive_sql.engine.writes":
-                raise
-            raise NotSupportedError(
-                "INSERT, UPDATE and DELETE are not available in this version: the driver reads only."
-            ) from None
-        outcome: WriteResult = writes.execute_write(tree, self)
+        outcome: WriteResult = execute_write(tree, self)
         result = self._serve_table(outcome.table) if outcome.table is not None else Result(False, None)
         result.rowcount = outcome.rowcount
         result.lastrowid = outcome.lastrowid

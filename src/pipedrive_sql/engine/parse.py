@@ -16,6 +16,7 @@ from sqlglot.errors import ParseError, TokenError
 from sqlglot.tokens import TokenType
 
 from pipedrive_sql.engine.dialect import DuckDBAsWritten, PipedriveSQL, subscripts_as_written
+from pipedrive_sql.engine.paramstyle import as_qmark
 from pipedrive_sql.errors import NotSupportedError, ProgrammingError
 
 __all__ = ["Statement", "parse"]
@@ -52,7 +53,7 @@ def parse(sql: str) -> Statement:
         raise ProgrammingError("The SQL statement is empty.")
     explain = _EXPLAIN.match(text)
     body = text[explain.end() :] if explain else text
-    body, qmarks = _name_qmarks(body)
+    body, qmarks = _name_qmarks(as_qmark(body))
     tree = _parse_one(body, offset_text=text[: explain.end()] if explain else "")
     kind = _classify(tree)
     if explain:

@@ -31,10 +31,9 @@ from sqlglot import exp
 
 from pipedrive_sql.api.models import ApiResponse
 from pipedrive_sql.catalog.spec import Column
-from pipedrive_sql.engine.execute import WriteResult
-from pipedrive_sql.engine.merges import PROCEDURES
 from pipedrive_sql.engine.predicates import NO_VALUE, literal_value
 from pipedrive_sql.engine.write_batch import WriteRequest, send_all
+from pipedrive_sql.engine.write_result import WriteResult
 from pipedrive_sql.engine.write_returning import Returning
 from pipedrive_sql.engine.write_target import DELETE, INSERT, UPDATE, Target, resolve_target
 from pipedrive_sql.errors import InterfaceError, NotSupportedError, ProgrammingError
@@ -42,7 +41,7 @@ from pipedrive_sql.errors import InterfaceError, NotSupportedError, ProgrammingE
 if TYPE_CHECKING:
     from pipedrive_sql.engine.execute import Session
 
-__all__ = ["PROCEDURES", "execute_write"]
+__all__ = ["execute_write"]
 
 _KEY = "__w_key"
 _PARAM = "__w_param_"
