@@ -16,7 +16,7 @@ import threading
 import warnings
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
@@ -30,7 +30,7 @@ from pipedrive_sql.engine.params import bind
 from pipedrive_sql.engine.parse import EXEC, EXPLAIN, QUERY, WRITE, Statement, parse
 from pipedrive_sql.engine.plan import QueryPlan, plan_query
 from pipedrive_sql.engine.predicates import NO_VALUE, literal_value
-from pipedrive_sql.engine.procedures import REGISTRY, ProcedureRegistry
+from pipedrive_sql.engine.procedures import REGISTRY, ProcedureRegistry, ResultSets
 from pipedrive_sql.engine.scan import ApiReader, SharedPages, open_scan
 from pipedrive_sql.engine.write_result import WriteResult
 from pipedrive_sql.engine.writes import execute_write
@@ -60,6 +60,7 @@ class Result:
     lastrowid: Any = None
     plan: QueryPlan | None = None
     procedure_rows: int | None = None
+    more: list[pa.Table] = field(default_factory=list)  # further result sets (a procedure's), in order
 
 
 class _ScanErrors:
@@ -236,14 +237,20 @@ class Session:
             **self.engine.context,
         }
         procedure, rows = self.engine.procedures.call(name, arguments, self.engine.settings, context)
-        columns = [c.name for c in procedure.columns]
-        for row in rows:
-            columns.extend(k for k in row if k not in columns)
-        table = _rows_table(columns, rows)
-        result = self._serve_table(table)
-        result.procedure_rows = len(rows)
-        result.rowcount = len(rows)
+        sets = list(rows) if isinstance(rows, ResultSets) else [rows]
+        tables = [
+            _rows_table(_columns([c.name for c in procedure.columns] if i == 0 else [], rows), rows)
+            for i, rows in enumerate(sets or [[]])
+        ]
+        result = self._serve_table(tables[0])
+        result.procedure_rows = result.rowcount = tables[0].num_rows
+        result.more = tables[1:]
         return result
+
+    def serve(self, table: pa.Table) -> Result:
+        """A result over ``table`` (a later result set of a procedure, of executemany), fetched as any."""
+        self.release()
+        return self._serve_table(table)
 
     def _write(self, tree: exp.Expression) -> Result:
         outcome: WriteResult = execute_write(tree, self)
@@ -368,6 +375,13 @@ def _argument_value(node: exp.Expression) -> Any:
     if isinstance(node, exp.Column | exp.Identifier | exp.Var):
         return node.name  # EXEC Proc Mode=WEB: a bare word is a string
     raise ProgrammingError(f"Procedure arguments must be literals or parameters, not {node.sql()!r}.")
+
+
+def _columns(declared: list[str], rows: list[dict[str, Any]]) -> list[str]:
+    columns = list(declared)
+    for row in rows:
+        columns.extend(k for k in row if k not in columns)
+    return columns
 
 
 def _rows_table(columns: list[str], rows: list[dict[str, Any]]) -> pa.Table:
