@@ -23,6 +23,11 @@ class SandboxConfig:
     oauth_client_id: str | None = None  # generated from the seed when None
     oauth_client_secret: str | None = None  # generated from the seed when None
     token_lifetime: int = 3600  # seconds an OAuth access token lives
+    # Each refresh answers a new refresh token (as servers that rotate them do; Pipedrive keeps the same
+    # one). The one presented keeps working until its newest successor is first used, so a client killed
+    # before storing the answer still holds a working token, while a client that stores a superseded
+    # successor (two refreshes racing without a lock) is left with a dead one.
+    refresh_rotation: bool = False
     plan: str = "growth"
     daily_budget: int | None = None  # tokens per company per day; None = Pipedrive's formula for the plan
     latency_ms: int = 0

@@ -12,7 +12,9 @@ Flow (Pipedrive's "OAuth authorization" guide):
      client and redirect URI it was issued to, for 5 minutes. Replaying a used code also revokes the
      tokens it produced (RFC 6749 section 4.1.2).
    - ``grant_type=refresh_token`` with ``refresh_token``: a new access token; the refresh token stays
-     the same and its 60-day expiry starts over, as Pipedrive documents.
+     the same and its 60-day expiry starts over, as Pipedrive documents. With ``config.refresh_rotation``
+     a new refresh token comes with it: the old one works until the new one is first used, and a second
+     refresh with the old one invalidates the first successor (see ``_rotate``).
    Answer: ``{access_token, token_type: "Bearer", refresh_token, scope, expires_in, api_domain}``, where
    ``api_domain`` is the sandbox's own base URL and ``expires_in`` is ``config.token_lifetime``.
 3. ``POST /oauth/revoke`` (RFC 7009): ``token`` and optional ``token_type_hint``, client authenticated
@@ -126,6 +128,8 @@ class _Refresh:
     user_id: int
     scope: str
     expires_at: float
+    parent: str | None = None  # with refresh_rotation: the token this one replaces (retired on first use)
+    child: str | None = None  # with refresh_rotation: the newest replacement issued, not yet used
 
 
 @dataclass
@@ -314,7 +318,24 @@ class OAuthServer:
         if refresh.expires_at <= self.clock.time():
             raise OAuthError("invalid_grant", "Invalid grant: refresh token has expired")
         refresh.expires_at = self.clock.time() + REFRESH_LIFETIME
-        return refresh_token
+        if not self.config.refresh_rotation:
+            return refresh_token
+        return self._rotate(refresh_token, refresh)
+
+    def _rotate(self, refresh_token: str, refresh: _Refresh) -> str:
+        """A successor for ``refresh_token``: using it retires its predecessor; issuing another one first
+        makes the earlier, unused successor invalid."""
+        if refresh.parent is not None:
+            self._refresh.pop(refresh.parent, None)
+            refresh.parent = None
+        if refresh.child is not None:
+            self._refresh.pop(refresh.child, None)
+        successor = f"{self.users.company_id}:{refresh.user_id}:{secrets.token_hex(20)}"
+        self._refresh[successor] = _Refresh(
+            refresh.client_id, refresh.user_id, refresh.scope, refresh.expires_at, parent=refresh_token
+        )
+        refresh.child = successor
+        return successor
 
     def _token_response(self, request: Request, refresh_token: str) -> JSON:
         refresh = self._refresh[refresh_token]

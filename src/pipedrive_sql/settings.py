@@ -44,7 +44,7 @@ class Property:
         if raw is None:
             return None
         if self.kind == "str":
-            return str(raw)
+            return check_text_value(self.name, str(raw))
         if self.kind == "bool":
             return _to_bool(self.name, raw)
         if self.kind in ("int", "float"):
@@ -396,6 +396,119 @@ def build_settings(*layers: Mapping[str, Any] | None) -> Settings:
             values[prop.name] = prop.convert(raw_value)
             explicit.add(prop.name)
     return Settings(values, frozenset(explicit))
+
+
+# ---- values that reach the network or the file system: checked here, so that a bad one is reported by the
+# property's name and what it accepts rather than as the ValueError / OSError / httpx error it would cause
+
+
+_CONTROL = {chr(c) for c in range(32) if chr(c) not in "\t\r\n"} | {chr(127)}
+_URL_PROPERTIES = {"baseurl": "BaseURL", "oauthserverurl": "OAuthServerURL"}
+_PATH_PROPERTIES = {"logfile", "oauthsettingslocation", "sslservercert"}
+_HEADER_TOKENS = {"apitoken", "oauthaccesstoken", "oauthrefreshtoken"}  # sent in HTTP headers or forms
+_MAX_PATH = 4096  # PATH_MAX on Linux; a component may have NAME_MAX (255) bytes
+_MAX_NAME = 255
+
+
+def check_text_value(name: str, value: str) -> str:
+    """``value`` for the text property ``name``, or a ConfigurationError saying what it accepts."""
+    bad = next((c for c in value if c in _CONTROL), None)
+    if bad is not None:
+        raise ConfigurationError(
+            f"{name} holds a control character ({bad!r} at position {value.index(bad)}): remove it.",
+            property=name,
+        )
+    if any("\ud800" <= c <= "\udfff" for c in value):
+        raise ConfigurationError(
+            f"{name} holds bytes that are not valid UTF-8 text: retype the value.", property=name
+        )
+    key = name.lower()
+    if key in _HEADER_TOKENS and value.strip() and not value.strip().isascii():
+        raise ConfigurationError(
+            f"{name} holds characters a token cannot have (only ASCII letters, digits and punctuation): "
+            "copy the token again.",
+            property=name,
+        )
+    if key in _URL_PROPERTIES and value.strip():
+        _check_url(name, value.strip())
+    elif key == "proxyserver" and value.strip():
+        _check_proxy(value.strip())
+    elif key in _PATH_PROPERTIES and value.strip():
+        _check_path(name, value.strip())
+    return value
+
+
+def _check_url(name: str, value: str) -> None:
+    import urllib.parse
+
+    accepted = f"{name} takes an http:// or https:// URL such as https://acme.pipedrive.com"
+    try:
+        parts = urllib.parse.urlsplit(value)
+        port = parts.port
+    except ValueError as exc:
+        raise ConfigurationError(
+            f"{name}={value!r} is not a URL ({exc}): {accepted}.", property=name
+        ) from None
+    if parts.scheme.lower() not in ("http", "https") or not _valid_host(parts.hostname):
+        raise ConfigurationError(f"{name}={value!r} is not usable: {accepted}.", property=name)
+    if any(c.isspace() for c in value) or (port is not None and not 0 < port < 65536):
+        raise ConfigurationError(f"{name}={value!r} is not usable: {accepted}.", property=name)
+    if parts.query or parts.fragment:
+        raise ConfigurationError(
+            f"{name}={value!r} has a query or fragment: {accepted} (with no ?... or #...).", property=name
+        )
+
+
+def _check_proxy(value: str) -> None:
+    import urllib.parse
+
+    accepted = (
+        "ProxyServer takes a host name or address (proxy.local, 10.0.0.1, [::1]) or an http:// or https:// "
+        "URL, with the port in ProxyPort or the URL"
+    )
+    url = value if "://" in value else f"http://{value}"
+    try:
+        parts = urllib.parse.urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        raise ConfigurationError(
+            f"ProxyServer={value!r} is not usable ({exc}): {accepted}.", property="ProxyServer"
+        ) from None
+    if (
+        parts.scheme.lower() not in ("http", "https")
+        or not _valid_host(parts.hostname)
+        or any(c.isspace() for c in value)
+        or (port is not None and not 0 < port < 65536)
+        or parts.path not in ("", "/")
+        or parts.query
+        or parts.fragment
+    ):
+        raise ConfigurationError(f"ProxyServer={value!r} is not usable: {accepted}.", property="ProxyServer")
+
+
+def _valid_host(host: str | None) -> bool:
+    """A host name or address that can go into a URL (internationalized names as IDNA)."""
+    if not host:
+        return False
+    try:
+        host.encode("idna")
+    except UnicodeError:
+        return host.isascii() and all(c.isalnum() or c in ".-_:[]%" for c in host)
+    return True
+
+
+def _check_path(name: str, value: str) -> None:
+    if name.lower() == "sslservercert" and (value == "*" or value.startswith("-----BEGIN")):
+        return
+    if name.lower() == "oauthsettingslocation" and value.lower().startswith("memory://"):
+        return
+    encoded = value.encode("utf-8", "surrogateescape")
+    if len(encoded) > _MAX_PATH or any(len(part) > _MAX_NAME for part in encoded.split(b"/")):
+        raise ConfigurationError(
+            f"{name} is too long to be a file path ({len(encoded)} bytes; at most {_MAX_PATH}, and "
+            f"{_MAX_NAME} per folder or file name): give a shorter path.",
+            property=name,
+        )
 
 
 def properties_markdown() -> str:

@@ -15,11 +15,14 @@ never sees.
 from __future__ import annotations
 
 import logging
+import os
 import re
 import threading
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
+
+from pipedrive_sql.errors import ConfigurationError
 
 __all__ = [
     "LOGGER_NAME",
@@ -184,12 +187,18 @@ def attach_logfile(path: str | Path, verbosity: int) -> logging.Handler:
     the application's own handlers still get only what the application asked for (``_ToTheApplication``).
     """
     level = verbosity_level(verbosity)
-    key = str(Path(path).expanduser().resolve())
+    try:
+        key = str(Path(path).expanduser().resolve())
+    except (OSError, RuntimeError, ValueError) as exc:
+        raise _logfile_error(path, exc) from None
     with _install_lock:
         handler = _logfiles.get(key)
         if handler is None:
-            Path(key).parent.mkdir(parents=True, exist_ok=True)
-            handler = logging.FileHandler(key, encoding="utf-8")
+            try:
+                Path(key).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+                handler = _PrivateFileHandler(key, encoding="utf-8")
+            except (OSError, ValueError) as exc:
+                raise _logfile_error(path, exc) from None
             handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s [%(threadName)s] %(message)s"))
             handler.addFilter(_FILTER)
             handler.setLevel(level)
@@ -200,6 +209,31 @@ def attach_logfile(path: str | Path, verbosity: int) -> logging.Handler:
         _logfile_users[key] = _logfile_users.get(key, 0) + 1
         _lower_logger_to(level)
     return handler
+
+
+class _PrivateFileHandler(logging.FileHandler):
+    """A FileHandler whose file is readable by its owner only (0600, like the token file): at higher
+    Verbosity it holds request and response bodies, that is CRM data."""
+
+    def _open(self) -> Any:
+        fd = os.open(self.baseFilename, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            info = os.fstat(fd)
+            if info.st_uid == os.getuid() and info.st_mode & 0o077:
+                os.fchmod(fd, 0o600)  # a file left readable by an older version or another program
+            return os.fdopen(fd, "a", encoding=self.encoding, errors=self.errors)
+        except BaseException:
+            os.close(fd)
+            raise
+
+
+def _logfile_error(path: str | Path, exc: BaseException) -> ConfigurationError:
+    reason = getattr(exc, "strerror", None) or str(exc)
+    return ConfigurationError(
+        f"Logfile {str(path)!r} cannot be written ({reason}): give the path of a file in a folder you can "
+        "write to, or leave Logfile empty to log through Python's logging.",
+        property="Logfile",
+    )
 
 
 def detach_logfile(handler: logging.Handler) -> None:

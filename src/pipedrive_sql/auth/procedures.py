@@ -16,6 +16,7 @@ afterwards with InitiateOAuth=REFRESH picks them up.
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -175,20 +176,28 @@ def refresh_oauth_access_token(
     dsn_name: str | None = None,
     **_context: Any,
 ) -> list[Row]:
-    """A new access token for a refresh token (default: OAuthRefreshToken, then the stored one)."""
+    """A new access token for a refresh token (default: OAuthRefreshToken, then the stored one).
+
+    Under the store's cross-process lock, like the automatic refresh and ``pipedrive-sql oauth refresh``:
+    a refresh that raced another could use a refresh token the other has just had replaced (rotated), and
+    the one stored last would be dead. The answer is stored (fsynced, renamed, folder fsynced) before it is
+    returned, so a process killed at any instant leaves a working refresh token on disk.
+    """
     ends = endpoints(settings)
     store = open_store(settings, dsn_name=dsn_name) if settings["InitiateOAuth"] != "OFF" else None
-    stored = store.load() if store is not None else None
-    refresh_token = OAuthRefreshToken or settings["OAuthRefreshToken"] or (stored and stored.refresh_token)
-    if not refresh_token:
-        raise ProgrammingError(
-            "RefreshOAuthAccessToken needs OAuthRefreshToken (the refresh token of an earlier sign-in)."
+    with store.locked() if store is not None else contextlib.nullcontext():
+        stored = store.load() if store is not None else None
+        refresh_token = (
+            OAuthRefreshToken or settings["OAuthRefreshToken"] or (stored and stored.refresh_token)
         )
-    with http_client(settings) as http:
-        tokens = ends.refresh(http, refresh_token, previous=stored)
-    # Keep the store in step when it holds this refresh token: it must never keep a superseded one.
-    if store is not None and (stored is None or stored.refresh_token == refresh_token):
-        with store.locked():
+        if not refresh_token:
+            raise ProgrammingError(
+                "RefreshOAuthAccessToken needs OAuthRefreshToken (the refresh token of an earlier sign-in)."
+            )
+        with http_client(settings) as http:
+            tokens = ends.refresh(http, refresh_token, previous=stored)
+        # Keep the store in step when it holds this refresh token: it must never keep a superseded one.
+        if store is not None and (stored is None or stored.refresh_token == refresh_token):
             store.save(tokens)
     return [_token_row(tokens)]
 

@@ -13,7 +13,7 @@ from typing import Any
 from pipedrive_sql.catalog.custom_fields import custom_columns
 from pipedrive_sql.catalog.spec import TableSpec
 from pipedrive_sql.catalog.tables import BUILTIN_TABLES
-from pipedrive_sql.errors import ProgrammingError, did_you_mean
+from pipedrive_sql.errors import OperationalError, ProgrammingError, did_you_mean
 
 __all__ = ["Catalog", "FieldsLoader"]
 
@@ -100,5 +100,14 @@ class Catalog:
         if not spec.custom_entity or not self.include_custom_fields:
             return spec
         definitions = self.field_definitions(spec.custom_entity)
-        extra = custom_columns(definitions, [c.name for c in spec.columns])
+        try:
+            extra = custom_columns(
+                [d for d in definitions if isinstance(d, Mapping)], [c.name for c in spec.columns]
+            )
+        except (TypeError, ValueError, KeyError, AttributeError) as exc:
+            # A damaged answer of /api/v2/{entity}Fields: our error, not a bare TypeError.
+            raise OperationalError(
+                f"The custom field definitions of {spec.custom_entity} could not be read "
+                f"({type(exc).__name__}: {str(exc)[:200]}): try again, or connect with IncludeCustomFields=false."
+            ) from exc
         return spec.with_columns((*spec.columns, *extra)) if extra else spec

@@ -368,7 +368,7 @@ class Shell:
                 buffer.insert_text("\n")
 
         return PromptSession(
-            history=FileHistory(str(history)),
+            history=_secret_free(FileHistory)(str(history)),
             completer=make_completer(self.catalog),
             complete_while_typing=False,
             multiline=True,
@@ -466,6 +466,28 @@ def _script_chunks(text: str) -> Iterator[str]:
             pending = []
     if "".join(pending).strip():
         yield "\n".join(pending)
+
+
+_SECRET_WORDS = re.compile(
+    r"(?i)\b(APIToken|OAuthClientSecret|OAuthAccessToken|OAuthRefreshToken|OAuthVerifier|Verifier|ProxyPassword"
+    r"|ClientSecret|Password|Code)\s*="
+)
+
+
+def holds_secret(text: str) -> bool:
+    """Whether a statement or meta-command carries a secret (``EXEC GetOAuthAccessToken Verifier='...'``,
+    ``EXEC RefreshOAuthAccessToken OAuthRefreshToken='...'``, a connection string with APIToken=...): such
+    input is not written to the history file."""
+    return bool(_SECRET_WORDS.search(text))
+
+
+def _secret_free(history_class: Any) -> Any:
+    class SecretFreeHistory(history_class):
+        def store_string(self, string: str) -> None:
+            if not holds_secret(string):  # still recalled with the up arrow in this session
+                super().store_string(string)
+
+    return SecretFreeHistory
 
 
 def _prepare_history(path: Path) -> None:

@@ -26,8 +26,10 @@ from sqlglot import exp
 from pipedrive_sql.catalog.catalog import Catalog
 from pipedrive_sql.catalog.system import SYSTEM_TABLES, system_table
 from pipedrive_sql.engine.explain import explain_table
+from pipedrive_sql.engine.guard import seal
+from pipedrive_sql.engine.local import LocalObjects, run_local, write_target
 from pipedrive_sql.engine.params import bind
-from pipedrive_sql.engine.parse import EXEC, EXPLAIN, QUERY, WRITE, Statement, parse
+from pipedrive_sql.engine.parse import EXEC, EXPLAIN, LOCAL, QUERY, WRITE, Statement, parse, too_deep
 from pipedrive_sql.engine.plan import QueryPlan, plan_query
 from pipedrive_sql.engine.predicates import NO_VALUE, literal_value
 from pipedrive_sql.engine.procedures import REGISTRY, ProcedureRegistry, ResultSets
@@ -72,10 +74,17 @@ class _ScanErrors:
     def guard(self, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         try:
             yield from batches
-        except Exception as exc:
+        except Error as exc:
             if self.first is None:
                 self.first = exc
             raise
+        except Exception as exc:
+            # An answer the conversion could not read (a damaged or unexpected payload): our error, with
+            # the original as its cause (shown by --debug), never a bare KeyError or ArrowInvalid.
+            error = unreadable_answer(exc)
+            if self.first is None:
+                self.first = error
+            raise error from exc
 
 
 class Engine:
@@ -100,6 +109,9 @@ class Engine:
         # literal without a zone mean the same to DuckDB as to the planner.
         self.duck.execute("SET threads=1")
         self.duck.execute("SET TimeZone='UTC'")
+        # From here on SQL sees Pipedrive and nothing else (engine/guard.py): no files, network, settings.
+        seal(self.duck)
+        self.local = LocalObjects(reserved=self._reserved_name)
         self._statements: OrderedDict[str, Statement] = OrderedDict()
         self._serial = itertools.count()
         self._lock = threading.Lock()
@@ -129,7 +141,17 @@ class Engine:
     def next_prefix(self) -> str:
         return f"__pd{next(self._serial)}"
 
-    def plan(self, tree: exp.Expression, *, prefix: str = "__pd") -> QueryPlan:
+    def _reserved_name(self, name: str) -> str:
+        """Why ``name`` cannot name a temp table or view ('' when it can)."""
+        if name.lower() in {s.lower() for s in SYSTEM_TABLES}:
+            return f"{name} is a system table of the driver"
+        if self.catalog.has_table(name):
+            return f"{self.catalog.builtin(name).name} is a Pipedrive table"
+        return ""
+
+    def plan(
+        self, tree: exp.Expression, *, prefix: str = "__pd", extra_tables: Sequence[str] = ()
+    ) -> QueryPlan:
         return plan_query(
             tree,
             self.catalog,
@@ -138,6 +160,7 @@ class Engine:
             max_rows=int(self.settings["MaxRows"]) if self.settings is not None else -1,
             prefix=prefix,
             pushdown=self.pushdown,
+            local_tables=self.local.table_names() | {t.lower() for t in extra_tables},
         )
 
     def close(self) -> None:
@@ -163,9 +186,12 @@ class Session:
 
     def execute(self, sql: str, params: Sequence[Any] | Mapping[str, Any] | None = None) -> Result:
         self.release()  # a new statement abandons the previous result, even one that fails to parse or bind
-        statement = self.engine.statement(sql)
-        bind(statement.tree, params, statement.qmarks)
-        return self.run(statement)
+        try:
+            statement = self.engine.statement(sql)
+            bind(statement.tree, params, statement.qmarks)
+            return self.run(statement)
+        except RecursionError:
+            raise too_deep() from None
 
     def run(self, statement: Statement) -> Result:
         self.release()
@@ -175,6 +201,8 @@ class Session:
             return self._explain(statement.tree)
         if statement.kind == EXEC:
             return self._exec(statement.tree)
+        if statement.kind == LOCAL or (statement.kind == WRITE and self._writes_locally(statement.tree)):
+            return self._local(statement.tree)
         if statement.kind == WRITE:
             return self._write(statement.tree)
         raise NotSupportedError(f"Cannot execute a {statement.kind} statement.")
@@ -194,7 +222,14 @@ class Session:
             self.release()
 
     def _query(self, tree: exp.Expression) -> Result:
-        plan = self.engine.plan(tree, prefix=self.engine.next_prefix())
+        plan = self.prepare(tree)
+        self._duck_execute(plan.sql)
+        return Result(True, self._description(), plan=plan)
+
+    def prepare(self, tree: exp.Expression, *, extra_tables: Sequence[str] = ()) -> QueryPlan:
+        """Plan ``tree`` (temp views expanded) and register a reader for each of its scans."""
+        tree = self.engine.local.expand_views(tree)
+        plan = self.engine.plan(tree, prefix=self.engine.next_prefix(), extra_tables=extra_tables)
         client = self.engine.client
         shared = SharedPages(plan.scans)  # requests two scans have in common are made once
         for scan in plan.scans:
@@ -211,10 +246,10 @@ class Session:
                 procedures=self.engine.procedures.all(),
             )
             self._register(ref.name, table)
-        self._duck_execute(plan.sql)
-        return Result(True, self._description(), plan=plan)
+        return plan
 
     def _explain(self, tree: exp.Expression) -> Result:
+        tree = self.engine.local.expand_views(tree)
         plan = self.engine.plan(tree, prefix=self.engine.next_prefix())
         return self._serve_table(explain_table(plan))
 
@@ -251,6 +286,28 @@ class Session:
         """A result over ``table`` (a later result set of a procedure, of executemany), fetched as any."""
         self.release()
         return self._serve_table(table)
+
+    def _writes_locally(self, tree: exp.Expression) -> bool:
+        target = write_target(tree)
+        return (
+            target is not None
+            and not target.db
+            and not target.catalog
+            and target.name.lower() in self.engine.local.table_names()
+        )
+
+    def _local(self, tree: exp.Expression) -> Result:
+        """CREATE TEMP TABLE/VIEW, DROP, TRUNCATE, and writes into temp tables (engine/local.py)."""
+        outcome = run_local(self, self.engine.local, tree)
+        if outcome.has_rows:
+            return Result(True, self._description())
+        return Result(False, None, rowcount=outcome.rowcount)
+
+    def duck_execute(self, sql: str) -> None:
+        self._duck_execute(sql)
+
+    def duck_rows(self) -> list[tuple[Any, ...]]:
+        return list(self.fetch("fetchall"))
 
     def _write(self, tree: exp.Expression) -> Result:
         outcome: WriteResult = execute_write(tree, self)
@@ -329,6 +386,14 @@ class Session:
 
 
 # ---- helpers ------------------------------------------------------------------------------------------
+
+
+def unreadable_answer(exc: BaseException) -> OperationalError:
+    return OperationalError(
+        f"An answer from Pipedrive could not be read ({type(exc).__name__}: {str(exc)[:200]}): it was "
+        "damaged on the way or is not what the API documents. Try again; if it happens again while Pipedrive "
+        "works normally, please report it as a bug of pipedrive-sql."
+    )
 
 
 def utc_timestamps(table: pa.Table) -> pa.Table:

@@ -15,27 +15,30 @@ from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 from sqlglot.tokens import TokenType
 
+from pipedrive_sql.engine import guard
 from pipedrive_sql.engine.dialect import DuckDBAsWritten, PipedriveSQL, subscripts_as_written
 from pipedrive_sql.engine.paramstyle import as_qmark
 from pipedrive_sql.errors import NotSupportedError, ProgrammingError
 
-__all__ = ["Statement", "parse"]
+__all__ = ["Statement", "parse", "too_deep"]
 
 QUERY = "query"
 EXPLAIN = "explain"
 EXEC = "exec"
 WRITE = "write"
+LOCAL = "local"  # CREATE TEMP TABLE/VIEW, DROP, TRUNCATE: the connection's own temp objects
 
 _EXPLAIN = re.compile(r"^\s*EXPLAIN\b(\s+ANALYZE\b)?", re.IGNORECASE)
 _QUERY_TYPES = (exp.Select, exp.SetOperation, exp.Subquery, exp.Values)
 _WRITE_TYPES = (exp.Insert, exp.Update, exp.Delete)
+_LOCAL_TYPES = (exp.Create, exp.Drop, exp.TruncateTable)
 
 
 @dataclass
 class Statement:
     """One parsed statement. ``tree`` is the sqlglot expression (for EXPLAIN: the explained statement)."""
 
-    kind: str  # query, explain, exec, write
+    kind: str  # query, explain, exec, write, local
     tree: exp.Expression
     sql: str
     qmarks: int = 0  # ``?`` markers, renamed to :__p0, :__p1, ... in text order
@@ -51,10 +54,23 @@ def parse(sql: str) -> Statement:
     text = sql.strip().rstrip(";").strip()
     if not text:
         raise ProgrammingError("The SQL statement is empty.")
+    if "\x00" in text:
+        raise ProgrammingError(
+            f"The SQL statement holds a NUL character (at offset {text.index(chr(0))}): remove it."
+        )
     explain = _EXPLAIN.match(text)
     body = text[explain.end() :] if explain else text
-    body, qmarks = _name_qmarks(as_qmark(body))
-    tree = _parse_one(body, offset_text=text[: explain.end()] if explain else "")
+    body = as_qmark(body)
+    tokens = guard.tokens_or_none(body, PipedriveSQL().tokenize)
+    if tokens is not None:
+        guard.check_depth(tokens)
+        guard.check_text(tokens)
+    body, qmarks = _name_qmarks(body)
+    try:
+        tree = _parse_one(body, offset_text=text[: explain.end()] if explain else "")
+        guard.check_tree(tree)
+    except RecursionError:
+        raise too_deep() from None
     kind = _classify(tree)
     if explain:
         if kind != QUERY:
@@ -87,9 +103,19 @@ def _name_qmarks(text: str) -> tuple[str, int]:
     return "".join(out), len(marks)
 
 
+def too_deep() -> ProgrammingError:
+    """The error for a statement too deeply nested to handle (whatever construct nests)."""
+    return ProgrammingError(
+        f"The statement is nested too deeply to read: keep nesting under {guard.MAX_DEPTH} levels, e.g. "
+        "with a WITH clause or IN (...) instead of nested conditions."
+    )
+
+
 def _classify(tree: exp.Expression) -> str:
     if isinstance(tree, exp.Execute):
         return EXEC
+    if isinstance(tree, _LOCAL_TYPES):
+        return LOCAL
     if isinstance(tree, _WRITE_TYPES):
         return WRITE
     if isinstance(tree, _QUERY_TYPES):

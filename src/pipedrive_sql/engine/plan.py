@@ -144,6 +144,7 @@ def plan_query(
     max_rows: int = -1,
     prefix: str = "__pd",
     pushdown: bool = True,
+    local_tables: Iterable[str] = (),
 ) -> QueryPlan:
     """Plan ``tree`` (changed in place: table references are renamed, MaxRows becomes a LIMIT).
 
@@ -155,7 +156,7 @@ def plan_query(
     if pushdown:
         push_into_derived(tree)
     system_names = {s.lower(): s for s in system_tables}
-    refs = _table_refs(tree, catalog, system_names)
+    refs = _table_refs(tree, catalog, system_names, {t.lower() for t in local_tables})
     _unqualify_columns(tree)
     projection = _Projection(tree)
     scans: list[ScanPlan] = []
@@ -188,7 +189,10 @@ def _cap_rows(tree: exp.Expression, max_rows: int) -> None:
 
 
 def _table_refs(
-    tree: exp.Expression, catalog: Catalog, system_names: Mapping[str, str]
+    tree: exp.Expression,
+    catalog: Catalog,
+    system_names: Mapping[str, str],
+    local_tables: set[str] | frozenset[str] = frozenset(),
 ) -> list[tuple[exp.Table, str]]:
     refs: list[tuple[exp.Table, str]] = []
     for node in list(tree.find_all(exp.Table)):
@@ -198,6 +202,8 @@ def _table_refs(
             continue
         if not node.db and _is_cte_name(node):
             continue
+        if not node.db and not node.catalog and node.name.lower() in local_tables:
+            continue  # a temp table of the connection (engine/local.py): DuckDB has it
         _check_qualifiers(node)
         name = node.name
         if name.lower() in system_names:
