@@ -237,7 +237,8 @@ def test_fetch_without_result(conn: Connection) -> None:
     cur = conn.cursor()
     with pytest.raises(errors.ProgrammingError, match="execute a query first"):
         cur.fetchone()
-    assert cur.nextset() is None
+    with pytest.raises(errors.ProgrammingError, match="no rows"):  # PEP 249: no result set yet
+        cur.nextset()
     cur.setinputsizes([1])
     cur.setoutputsize(10)
     assert cur.lastrowid is None

@@ -6,8 +6,18 @@ transactions: every statement takes effect when it runs (autocommit); ``commit()
 ``rollback()`` raises NotSupportedError.
 
 Results stream: rows are read from the API as they are fetched. ``rowcount`` is -1 until a query's rows
-have all been fetched (then it is their number); for EXEC it is the number of rows returned, for writes
-the number of records affected.
+have all been fetched (then it is their number); for EXEC and EXPLAIN it is the number of rows returned,
+for writes the number of records affected (with or without RETURNING), for statements that neither return
+nor change rows (CREATE TEMP TABLE, DROP) -1.
+
+Several result sets: a procedure may return more than one, and ``executemany`` of a statement that returns
+rows (``INSERT ... RETURNING``, a SELECT) keeps the rows of every parameter set, each a result set of its
+own, in order: the cursor is on the first, ``nextset()`` moves to the next and returns None after the last
+(as psycopg's ``executemany(..., returning=True)``).
+
+``close()`` may be called again on a closed cursor or connection (as in sqlite3 and psycopg); anything else
+on a closed one raises InterfaceError. Parameters: paramstyle is ``qmark`` (``?``); ``:name``/``@name`` take
+a mapping, and ``%s``/``%(name)s`` are recognised too (engine/paramstyle.py).
 """
 
 from __future__ import annotations
@@ -139,9 +149,10 @@ class Cursor:
 
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
-        self.arraysize = 1
+        self._arraysize = 1
         self._session: Session = connection.engine.session()
         self._result: Result | None = None
+        self._pending: list[pa.Table] = []  # the result sets after the current one (see nextset)
         self._rowcount = -1
         self._fetched = 0
         self._exhausted = False
@@ -161,6 +172,17 @@ class Cursor:
     @property
     def rowcount(self) -> int:
         return self._rowcount
+
+    @property
+    def arraysize(self) -> int:
+        """How many rows ``fetchmany()`` returns without a size (PEP 249: 1 by default)."""
+        return self._arraysize
+
+    @arraysize.setter
+    def arraysize(self, value: int) -> None:
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ProgrammingError(f"arraysize must be a whole number of rows, 1 or more; got {value!r}.")
+        self._arraysize = value
 
     @property
     def api_requests(self) -> int:
@@ -190,19 +212,33 @@ class Cursor:
     def executemany(
         self, operation: str, seq_of_parameters: Sequence[Sequence[Any] | Mapping[str, Any]]
     ) -> Cursor:
-        """Execute once per parameter set. ``rowcount`` is the total for writes; a query leaves the result
-        of its last parameter set to fetch."""
+        """Execute once per parameter set. ``rowcount`` is the total of records written; the rows of a
+        statement that returns some (``INSERT ... RETURNING``, a SELECT) are kept for every parameter set,
+        one result set each: fetch the first, ``nextset()`` moves to the next."""
         self._check_open()
         start = _snapshot(self.connection.client)
         total = 0
         counted = False
+        sets: list[pa.Table] = []
+        executed = False
         for parameters in seq_of_parameters:
             self.execute(operation, parameters)
-            if self._result is not None and not self._result.has_rows and self._rowcount >= 0:
-                total += self._rowcount
+            executed = True
+            result = self._result
+            if result is not None and result.plan is None and self._rowcount >= 0:
+                total += self._rowcount  # records written (or procedure rows)
                 counted = True
+            if result is not None and result.has_rows:
+                sets.append(self._session.arrow())
+        if sets:
+            self._reset()
+            self._take(self._session.serve(sets[0]))
+            self._pending = sets[1:]
         if counted:
             self._rowcount = total
+        elif not executed:
+            self._reset()
+            self._rowcount = 0
         self._start = start
         return self
 
@@ -217,6 +253,7 @@ class Cursor:
 
     def _take(self, result: Result) -> None:
         self._result = result
+        self._pending = list(result.more)
         self.lastrowid = result.lastrowid
         if result.plan is not None:
             self._rowcount = -1
@@ -227,6 +264,7 @@ class Cursor:
 
     def _reset(self) -> None:
         self._result = None
+        self._pending = []
         self._rowcount = -1
         self._fetched = 0
         self._exhausted = False
@@ -240,9 +278,13 @@ class Cursor:
         return rows[0] if rows else None
 
     def fetchmany(self, size: int | None = None) -> list[tuple[Any, ...]]:
+        """Up to ``size`` rows (``arraysize`` without one); ``fetchmany(0)`` returns none and keeps the rest."""
         count = self.arraysize if size is None else size
-        if count < 0:
-            raise ProgrammingError("fetchmany size must not be negative.")
+        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+            raise ProgrammingError(
+                f"fetchmany takes a number of rows, 0 or more (got {count!r}); fetchall() reads the rest. "
+                "No row was read."
+            )
         return self._fetch(count)
 
     def fetchall(self) -> list[tuple[Any, ...]]:
@@ -252,11 +294,13 @@ class Cursor:
         self._check_rows()
         if self._exhausted:
             return []
+        if count == 0:
+            return []  # nothing asked for: the result stays where it is
         wanted = count
         if self._remaining is not None:
             wanted = self._remaining if wanted is None else min(wanted, self._remaining)
         if wanted == 0:
-            self._finish()
+            self._finish()  # MaxRows reached
             return []
         if wanted is None:
             rows = self._session.fetch("fetchall")
@@ -302,9 +346,19 @@ class Cursor:
             raise StopIteration
         return row
 
-    def nextset(self) -> None:
+    def nextset(self) -> bool | None:
+        """Move to the next result set: True, and the fetch methods read it; None when there is none (the
+        current one stays). PEP 249: an Error when the last statement produced no result set."""
         self._check_open()
-        return None
+        if self._result is None or not self._result.has_rows:
+            raise ProgrammingError("No result set to move on from: the last statement returned no rows.")
+        if not self._pending:
+            return None
+        following, rest = self._pending[0], self._pending[1:]
+        self._reset()
+        self._take(self._session.serve(following))
+        self._pending = rest
+        return True
 
     def setinputsizes(self, sizes: Any) -> None:
         self._check_open()
@@ -319,6 +373,7 @@ class Cursor:
             return
         self.closed = True
         self._result = None
+        self._pending = []
         self._session.close()
 
     def __enter__(self) -> Cursor:

@@ -60,7 +60,7 @@ def test_explain_returns_the_api_plan(conn: Connection, sandbox: Any) -> None:
     assert sandbox.stats()["total"] == 0  # EXPLAIN reads nothing
     deals, persons = rows
     assert deals["TableName"] == "Deals" and deals["Alias"] == "d"
-    assert deals["Requests"] == ["GET /api/v2/deals?ids=1,2,3"]
+    assert deals["Requests"] == ["GET /api/v2/deals?status=open,won,lost,deleted&ids=1,2,3"]
     assert deals["PushedPredicates"] == ["d.Id IN (1, 2, 3)"]
     assert deals["EnginePredicates"] == ["d.Title LIKE '%a%'"]
     assert (deals["EstimatedRequests"], deals["EstimatedTokens"]) == (1, 10)

@@ -127,7 +127,7 @@ def test_literals(value: object, literal: str) -> None:
         ("SELECT ?", {"a": 1}, "sequence"),
         ("SELECT @a", [1], "mapping"),
         ("SELECT @a, @b", {"a": 1}, "No value given for parameter\\(s\\) b"),
-        ("SELECT ?, @a", [1], "either"),
+        ("SELECT ?, @a", [1], "one parameter style"),
         ("SELECT 1", [1], "no parameter markers"),
         ("SELECT ?", [object()], "Cannot use a object"),
     ],

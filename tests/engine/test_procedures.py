@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 import types
 from typing import Any
 
@@ -22,18 +21,16 @@ def make(name: str = "Greet", function: Any = None) -> Procedure:
     )
 
 
-def test_providers_are_loaded_lazily_as_lists_or_dicts(monkeypatch: pytest.MonkeyPatch) -> None:
-    as_list = types.ModuleType("fake_provider_list")
-    as_list.PROCEDURES = [make("One")]  # type: ignore[attr-defined]
-    as_dict = types.ModuleType("fake_provider_dict")
-    as_dict.PROCEDURES = {"Two": make("Two")}  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "fake_provider_list", as_list)
-    monkeypatch.setitem(sys.modules, "fake_provider_dict", as_dict)
-    registry = ProcedureRegistry(
-        providers=("fake_provider_list", "fake_provider_dict", "not_installed_module")
-    )
+def test_providers_are_lists_or_dicts_of_procedures() -> None:
+    registry = ProcedureRegistry(providers=([make("One")], {"Two": make("Two")}))
     assert [p.name for p in registry.all()] == ["One", "Two"]
     assert registry.get("two").name == "Two"
+
+
+def test_the_default_providers_are_imported_plainly() -> None:
+    """The auth procedures and the merges are always there: no module is looked up by name."""
+    names = {p.name for p in ProcedureRegistry().all()}
+    assert {"GetOAuthAuthorizationURL", "MergeDeals", "MergePersons", "MergeOrganizations"} <= names
 
 
 def test_call_binds_by_name_or_position() -> None:

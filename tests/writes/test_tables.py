@@ -239,11 +239,21 @@ def test_insert_update_delete_reach_the_api(case: Case, conn: Connection, api: h
 
 
 def test_deleted_records_leave_the_tables(conn: Connection) -> None:
-    """What DELETE removed no longer shows in SELECT (deleted deals only with Status = 'deleted')."""
+    """A deleted deal stays in Deals with Status = 'deleted' (Pipedrive keeps it 30 days, docs/tables.md)."""
     cur, _ = run(conn, "INSERT INTO Deals (Title) VALUES ('Short-lived')")
     deal_id = cur.lastrowid
     run(conn, "DELETE FROM Deals WHERE Id = ?", [deal_id])
-    _, rows = run(conn, "SELECT Id FROM Deals WHERE Id = ?", [deal_id])
+    _, rows = run(conn, "SELECT Id FROM Deals WHERE Id = ? AND Status <> 'deleted'", [deal_id])
     assert rows == []
     _, rows = run(conn, "SELECT Status FROM Deals WHERE Status = 'deleted' AND Id = ?", [deal_id])
     assert rows == [("deleted",)]
+
+
+def test_a_deleted_deal_is_not_deleted_again(conn: Connection) -> None:
+    """DELETE finds its records in Deals, which holds deleted deals too: those are skipped, not sent."""
+    cur, _ = run(conn, "INSERT INTO Deals (Title) VALUES ('Twice gone')")
+    deal_id = cur.lastrowid
+    cur, _ = run(conn, "DELETE FROM Deals WHERE Id = ?", [deal_id])
+    assert cur.rowcount == 1
+    cur, _ = run(conn, "DELETE FROM Deals WHERE Title = 'Twice gone' RETURNING Id")
+    assert cur.rowcount == 0 and cur.fetchall() == []

@@ -100,6 +100,12 @@ class Source:
     batch: int = 100
     explode: str = ""  # list key inside the parent record whose elements are the child rows
     required: bool = False  # refuse to scan every parent (one request per parent record)
+    # More tables whose records are parents too, each read as a stream of its own when no condition names
+    # the parents: DealProducts lists the products of archived deals as well ("ArchivedDeals").
+    also: tuple[str, ...] = ()
+    # List parameters of those parent reads in place of the parents' own (DealParticipants: the API lists
+    # no participants of a deleted deal, so its parents are read without them: status=open,won,lost).
+    parent_params: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -133,7 +139,13 @@ class TableSpec:
     fixed_params: Mapping[str, str] = field(default_factory=dict)
     source: Source | None = None
     custom_entity: str = ""  # "deal", "person", ...: custom fields come from /api/v2/{entity}Fields
-    visible: Callable[[Mapping[str, Any]], bool] | None = None  # re-applies the list's default filter to GETs
+    # One meaning per table: which rows the table holds, whatever the query's predicates. ``reveal`` names
+    # the list parameters that make the endpoint return every one of them, rows it hides by default
+    # included ({"status": "open,won,lost,deleted"}); every list read sends them, with or without
+    # pushdown, and a pushed condition on the same parameter may only narrow them to some of its values.
+    # ``visible`` is the same meaning for a record read by GET: it re-applies the table's filter.
+    reveal: Mapping[str, str] = field(default_factory=dict)
+    visible: Callable[[Mapping[str, Any]], bool] | None = None
     writes: WriteSpec | None = None
     kind: str = "TABLE"  # TABLE or VIEW (sys_tables' TableType)
 
@@ -159,6 +171,10 @@ class TableSpec:
     @property
     def key_column(self) -> Column | None:
         return next((c for c in self.columns if c.key), None)
+
+    def list_params(self) -> dict[str, str]:
+        """The parameters of a read of the whole table: its fixed ones and those revealing hidden rows."""
+        return {**self.fixed_params, **self.reveal}
 
     def with_columns(self, columns: tuple[Column, ...]) -> TableSpec:
         return replace(self, columns=columns)

@@ -107,11 +107,15 @@ def _not_deleted(record: Mapping[str, Any]) -> bool:
 
 
 def _active_deal(record: Mapping[str, Any]) -> bool:
-    return not record.get("is_deleted") and not record.get("is_archived")
+    return not record.get("is_archived")  # deleted deals included, as the list with every status reads them
 
 
 def _archived_deal(record: Mapping[str, Any]) -> bool:
-    return bool(record.get("is_archived")) and not record.get("is_deleted")
+    return bool(record.get("is_archived"))
+
+
+# Every status, deleted included: Deals and ArchivedDeals hold deals of every status (docs/tables.md).
+_EVERY_STATUS = {"status": "open,won,lost,deleted"}
 
 
 def _v2_writes(entity: str) -> WriteSpec:
@@ -190,12 +194,14 @@ DEALS = TableSpec(
     name="Deals",
     endpoint="/api/v2/deals",
     columns=_DEAL_COLUMNS,
-    description="Deals that are not archived. Deleted deals appear only with Status = 'deleted'.",
+    description="Deals that are not archived, of every status: open, won, lost and deleted (Status = 'deleted', "
+    "the API keeps deleted deals 30 days).",
     get_path="/api/v2/deals/{id}",
     ids_param="ids",
     pushdowns=_DEAL_PUSHDOWNS,
     sortable=_V2_SORT,
     custom_entity="deal",
+    reveal=_EVERY_STATUS,
     visible=_active_deal,
     writes=_v2_writes("deals"),
 )
@@ -204,12 +210,13 @@ ARCHIVED_DEALS = TableSpec(
     name="ArchivedDeals",
     endpoint="/api/v2/deals/archived",
     columns=_DEAL_COLUMNS,
-    description="Archived deals.",
+    description="Archived deals, of every status (deleted ones included, with Status = 'deleted').",
     get_path="/api/v2/deals/{id}",
     ids_param="ids",
     pushdowns=_DEAL_PUSHDOWNS,
     sortable=_V2_SORT,
     custom_entity="deal",
+    reveal=_EVERY_STATUS,
     visible=_archived_deal,
 )
 
@@ -218,6 +225,7 @@ ARCHIVED_DEALS = TableSpec(
 PERSONS = TableSpec(
     name="Persons",
     endpoint="/api/v2/persons",
+    description="Persons that are not deleted (the API lists no deleted person; a merged person is deleted).",
     columns=(
         c("id", BIGINT, "The person's ID."),
         c("name", VARCHAR, "Full name."),
@@ -251,6 +259,7 @@ PERSONS = TableSpec(
 ORGANIZATIONS = TableSpec(
     name="Organizations",
     endpoint="/api/v2/organizations",
+    description="Organizations that are not deleted (the API lists no deleted organization; merged ones are deleted).",
     columns=(
         c("id", BIGINT, "The organization's ID."),
         c("name", VARCHAR, "Name."),
@@ -281,6 +290,7 @@ ORGANIZATIONS = TableSpec(
 ACTIVITIES = TableSpec(
     name="Activities",
     endpoint="/api/v2/activities",
+    description="Activities that are not deleted, done and not done alike (Done).",
     columns=(
         c("id", BIGINT, "The activity's ID."),
         c("subject", VARCHAR, "Subject."),
@@ -346,6 +356,7 @@ ACTIVITIES = TableSpec(
 PRODUCTS = TableSpec(
     name="Products",
     endpoint="/api/v2/products",
+    description="Products that are not deleted (the API lists no deleted product).",
     columns=(
         c("id", BIGINT, "The product's ID."),
         c("name", VARCHAR, "Name."),
@@ -389,6 +400,7 @@ PRODUCTS = TableSpec(
 PIPELINES = TableSpec(
     name="Pipelines",
     endpoint="/api/v2/pipelines",
+    description="Pipelines that are not deleted.",
     columns=(
         c("id", BIGINT, "The pipeline's ID."),
         c("name", VARCHAR, "Name."),
@@ -407,6 +419,7 @@ PIPELINES = TableSpec(
 STAGES = TableSpec(
     name="Stages",
     endpoint="/api/v2/stages",
+    description="Stages that are not deleted.",
     columns=(
         c("id", BIGINT, "The stage's ID."),
         c("order_nr", BIGINT, "Position in the pipeline."),
@@ -458,7 +471,7 @@ LEADS = TableSpec(
     name="Leads",
     endpoint="/api/v1/leads",
     columns=_LEAD_COLUMNS,
-    description="Leads that are not archived.",
+    description="Leads that are not archived (ArchivedLeads holds the others).",
     get_path="/api/v1/leads/{id}",
     get_by_id_max=10,
     pushdowns=(
@@ -475,7 +488,7 @@ ARCHIVED_LEADS = TableSpec(
     name="ArchivedLeads",
     endpoint="/api/v1/leads/archived",
     columns=_LEAD_COLUMNS,
-    description="Archived leads.",
+    description="Archived leads (Leads holds the others).",
     get_path="/api/v1/leads/{id}",
     get_by_id_max=10,
     pushdowns=_ids("owner_id", "person_id", "organization_id"),
@@ -487,6 +500,7 @@ ARCHIVED_LEADS = TableSpec(
 LEAD_LABELS = TableSpec(
     name="LeadLabels",
     endpoint="/api/v1/leadLabels",
+    description="Lead labels.",
     columns=(
         c("id", VARCHAR, "The label's ID (a UUID)."),
         c("name", VARCHAR, "Name."),
@@ -503,6 +517,7 @@ LEAD_LABELS = TableSpec(
 LEAD_SOURCES = TableSpec(
     name="LeadSources",
     endpoint="/api/v1/leadSources",
+    description="The sources leads can come from (Leads.SourceName).",
     columns=(Column("Name", VARCHAR, ("name",), description="The source's name.", key=True, read_only=True),),
     paged=False,
     limit_pushable=False,
@@ -514,6 +529,7 @@ LEAD_SOURCES = TableSpec(
 NOTES = TableSpec(
     name="Notes",
     endpoint="/api/v1/notes",
+    description="Notes that are not deleted (ActiveFlag is always true).",
     columns=(
         c("id", BIGINT, "The note's ID."),
         c("content", VARCHAR, "Content (HTML)."),
@@ -559,6 +575,7 @@ NOTES = TableSpec(
 USERS = TableSpec(
     name="Users",
     endpoint="/api/v1/users",
+    description="Every user of the company, active or not (ActiveFlag).",
     columns=(
         c("id", BIGINT, "The user's ID."),
         c("name", VARCHAR, "Name."),
@@ -591,6 +608,7 @@ USERS = TableSpec(
 FILES = TableSpec(
     name="Files",
     endpoint="/api/v1/files",
+    description="Files that are not deleted (ActiveFlag is always true).",
     columns=(
         c("id", BIGINT, "The file's ID."),
         c("name", VARCHAR, "Name."),
@@ -631,6 +649,7 @@ FILES = TableSpec(
 FILTERS = TableSpec(
     name="Filters",
     endpoint="/api/v1/filters",
+    description="Filters that are not deleted (ActiveFlag is always true).",
     columns=(
         c("id", BIGINT, "The filter's ID."),
         c("name", VARCHAR, "Name."),
@@ -666,6 +685,7 @@ FILTERS = TableSpec(
 ACTIVITY_TYPES = TableSpec(
     name="ActivityTypes",
     endpoint="/api/v1/activityTypes",
+    description="Activity types that are active (the API lists no deactivated type).",
     columns=(
         c("id", BIGINT, "The activity type's ID."),
         c("name", VARCHAR, "Name."),
@@ -686,6 +706,7 @@ ACTIVITY_TYPES = TableSpec(
 CURRENCIES = TableSpec(
     name="Currencies",
     endpoint="/api/v1/currencies",
+    description="Every currency the company can use.",
     columns=(
         c("id", BIGINT, "The currency's ID."),
         c("code", VARCHAR, "ISO 4217 code."),
@@ -728,9 +749,9 @@ DEAL_PRODUCTS = TableSpec(
         c("add_time", TIMESTAMP, "When the product was attached."),
         c("update_time", TIMESTAMP, "When the attachment was last updated."),
     ),
-    description="Products attached to deals, read in batches of 100 deals.",
+    description="Products attached to deals, archived and deleted deals included, read in batches of 100 deals.",
     sortable={"Id": "id"},
-    source=Source(table="Deals", column="DealId", param="deal_ids", batch=100),
+    source=Source(table="Deals", column="DealId", param="deal_ids", batch=100, also=("ArchivedDeals",)),
     writes=WriteSpec(
         "/api/v2/deals/{deal_id}/products",
         "/api/v2/deals/{deal_id}/products/{id}",
@@ -775,8 +796,16 @@ DEAL_PARTICIPANTS = TableSpec(
         c("active_flag", BOOLEAN, "Whether the participant is active."),
         c("added_by_user_id", BIGINT, "The user who added the participant.", references=("Users", "Id")),
     ),
-    description="Participants of deals: one request per deal, so a DealId condition is required.",
-    source=Source(table="Deals", column="DealId", required=True, batch=1),
+    description="Participants of deals that are not deleted (archived ones included): one request per deal, "
+    "so a DealId condition is required.",
+    source=Source(
+        "Deals",
+        "DealId",
+        required=True,
+        batch=1,
+        also=("ArchivedDeals",),
+        parent_params={"status": "open,won,lost"},
+    ),
     sort_style="",
     writes=WriteSpec(
         "/api/v1/deals/{deal_id}/participants", "", "", "/api/v1/deals/{deal_id}/participants/{id}"

@@ -10,13 +10,13 @@
 
 Extension points:
 - Procedures: ``pipedrive_sql.engine.procedures.register(Procedure(...))`` from the engine layer or above;
-  lower layers expose ``PROCEDURES`` in a module named in ``procedures.PROVIDERS``.
-- Writes: a module ``pipedrive_sql.engine.writes`` with ``execute_write(tree, session) -> WriteResult``
-  (``execute.WriteResult``: rowcount, optional RETURNING table, lastrowid). ``session.engine.catalog.table(name)``
+  modules defining procedures expose ``PROCEDURES`` and ``procedures`` imports them (``PROVIDERS``).
+- Writes: ``pipedrive_sql.engine.writes.execute_write(tree, session) -> WriteResult``
+  (``write_result.WriteResult``: rowcount, optional RETURNING table, lastrowid). ``session.engine.catalog.table(name)``
   gives the table's spec (``spec.writes`` paths, columns with ``api_name``, ``read_only``, ``custom``),
   ``session.engine.client`` the API client, ``session.run_query(select_tree)`` runs a pushed-down SELECT
-  (to find the ids an UPDATE/DELETE affects) and returns an Arrow table. The module may also expose
-  ``PROCEDURES`` (MergeDeals...). ``catalog.refresh(entity)`` after changing field definitions.
+  (to find the ids an UPDATE/DELETE affects) and returns an Arrow table; ``catalog.refresh(entity)``
+  after changing field definitions.
 """
 
 from __future__ import annotations

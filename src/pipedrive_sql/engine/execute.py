@@ -4,19 +4,19 @@
 A query is parsed, bound, planned, and each table reference becomes a fresh lazily pulled RecordBatchReader
 registered under the plan's name; DuckDB runs the rewritten SQL over them with ``threads=1`` so it pulls
 pages only as it needs rows. EXEC and EXPLAIN produce small Arrow tables that DuckDB serves the same way,
-so every result is read through one interface. INSERT/UPDATE/DELETE go to ``pipedrive_sql.engine.writes``.
+so every result is read through one interface. INSERT/UPDATE/DELETE go to ``pipedrive_sql.engine.writes``
+(imported plainly; what both need, ``WriteResult``, lives below them in ``write_result``).
 """
 
 from __future__ import annotations
 
-import importlib
 import itertools
 import re
 import threading
 import warnings
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
@@ -32,8 +32,10 @@ from pipedrive_sql.engine.params import bind
 from pipedrive_sql.engine.parse import EXEC, EXPLAIN, LOCAL, QUERY, WRITE, Statement, parse, too_deep
 from pipedrive_sql.engine.plan import QueryPlan, plan_query
 from pipedrive_sql.engine.predicates import NO_VALUE, literal_value
-from pipedrive_sql.engine.procedures import REGISTRY, ProcedureRegistry
+from pipedrive_sql.engine.procedures import REGISTRY, ProcedureRegistry, ResultSets
 from pipedrive_sql.engine.scan import ApiReader, SharedPages, open_scan
+from pipedrive_sql.engine.write_result import WriteResult
+from pipedrive_sql.engine.writes import execute_write
 from pipedrive_sql.errors import (
     DatabaseError,
     DataError,
@@ -51,15 +53,6 @@ _CACHE_SIZE = 256
 
 
 @dataclass
-class WriteResult:
-    """What ``pipedrive_sql.engine.writes.execute_write`` returns."""
-
-    rowcount: int
-    table: pa.Table | None = None  # RETURNING rows
-    lastrowid: Any = None
-
-
-@dataclass
 class Result:
     """The outcome of one execute: a DuckDB result to fetch from (or none, for writes without RETURNING)."""
 
@@ -69,6 +62,7 @@ class Result:
     lastrowid: Any = None
     plan: QueryPlan | None = None
     procedure_rows: int | None = None
+    more: list[pa.Table] = field(default_factory=list)  # further result sets (a procedure's), in order
 
 
 class _ScanErrors:
@@ -278,14 +272,20 @@ class Session:
             **self.engine.context,
         }
         procedure, rows = self.engine.procedures.call(name, arguments, self.engine.settings, context)
-        columns = [c.name for c in procedure.columns]
-        for row in rows:
-            columns.extend(k for k in row if k not in columns)
-        table = _rows_table(columns, rows)
-        result = self._serve_table(table)
-        result.procedure_rows = len(rows)
-        result.rowcount = len(rows)
+        sets = list(rows) if isinstance(rows, ResultSets) else [rows]
+        tables = [
+            _rows_table(_columns([c.name for c in procedure.columns] if i == 0 else [], rows), rows)
+            for i, rows in enumerate(sets or [[]])
+        ]
+        result = self._serve_table(tables[0])
+        result.procedure_rows = result.rowcount = tables[0].num_rows
+        result.more = tables[1:]
         return result
+
+    def serve(self, table: pa.Table) -> Result:
+        """A result over ``table`` (a later result set of a procedure, of executemany), fetched as any."""
+        self.release()
+        return self._serve_table(table)
 
     def _writes_locally(self, tree: exp.Expression) -> bool:
         target = write_target(tree)
@@ -310,15 +310,7 @@ class Session:
         return list(self.fetch("fetchall"))
 
     def _write(self, tree: exp.Expression) -> Result:
-        try:
-            writes = importlib.import_module("pipedrive_sql.engine.writes")
-        except ModuleNotFoundError as exc:
-            if exc.name != "pipedrive_sql.engine.writes":
-                raise
-            raise NotSupportedError(
-                "INSERT, UPDATE and DELETE are not available in this version: the driver reads only."
-            ) from None
-        outcome: WriteResult = writes.execute_write(tree, self)
+        outcome: WriteResult = execute_write(tree, self)
         result = self._serve_table(outcome.table) if outcome.table is not None else Result(False, None)
         result.rowcount = outcome.rowcount
         result.lastrowid = outcome.lastrowid
@@ -448,6 +440,13 @@ def _argument_value(node: exp.Expression) -> Any:
     if isinstance(node, exp.Column | exp.Identifier | exp.Var):
         return node.name  # EXEC Proc Mode=WEB: a bare word is a string
     raise ProgrammingError(f"Procedure arguments must be literals or parameters, not {node.sql()!r}.")
+
+
+def _columns(declared: list[str], rows: list[dict[str, Any]]) -> list[str]:
+    columns = list(declared)
+    for row in rows:
+        columns.extend(k for k in row if k not in columns)
+    return columns
 
 
 def _rows_table(columns: list[str], rows: list[dict[str, Any]]) -> pa.Table:

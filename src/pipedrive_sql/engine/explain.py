@@ -107,8 +107,19 @@ def _notes(scan: ScanPlan) -> str:
         notes.append("the conditions exclude every record: no request")
     if scan.explode:
         notes.append(f"one row per element of {scan.explode}")
+    revealed = _revealed(scan)
+    if revealed:
+        notes.append(f"rows the API hides by default are read too ({revealed}): {scan.table.description}")
+    if scan.parent is not None and len(scan.parent.calls) > 1:
+        notes.append(f"parents read in {len(scan.parent.calls)} streams, one per table")
     if scan.estimated_requests() is None and not scan.empty:
         notes.append(f"one request per {scan.page_size} records read")
     if scan.exact and not scan.empty:
         notes.append("every condition is evaluated by the API")
     return "; ".join(notes)
+
+
+def _revealed(scan: ScanPlan) -> str:
+    """The parameters revealing hidden rows that this scan's calls send (none when a condition narrowed them)."""
+    sent = {k: v for c in scan.calls for k, v in scan.table.reveal.items() if c.params.get(k) == v}
+    return "&".join(f"{k}={v}" for k, v in sent.items())

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from pipedrive_sql.engine.procedures import Procedure, ProcedureColumn, ProcedureParameter
+from pipedrive_sql.engine.procedure_defs import Procedure, ProcedureColumn, ProcedureParameter
 from pipedrive_sql.engine.write_values import BadValue, to_int
 from pipedrive_sql.errors import InterfaceError, ProgrammingError
 

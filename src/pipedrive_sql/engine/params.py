@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlglot import exp
 
+from pipedrive_sql.engine.paramstyle import STYLES
 from pipedrive_sql.engine.parse import QMARK_PREFIX
 from pipedrive_sql.errors import ProgrammingError
 
@@ -67,9 +68,7 @@ def bind(
     names = [_name(m) for m in markers]
     indexes = [_qmark_index(n) for n in names]
     if qmarks and any(i is None for i in indexes):
-        raise ProgrammingError(
-            "Use either ? markers or named markers (@name, :name) in one statement, not both."
-        )
+        raise ProgrammingError(f"Use one parameter style per statement; the driver accepts {STYLES}.")
     if qmarks:
         _bind_positional(markers, [i for i in indexes if i is not None], qmarks, params)
     else:

@@ -17,6 +17,7 @@ from sqlglot.tokens import TokenType
 
 from pipedrive_sql.engine import guard
 from pipedrive_sql.engine.dialect import DuckDBAsWritten, PipedriveSQL, subscripts_as_written
+from pipedrive_sql.engine.paramstyle import as_qmark
 from pipedrive_sql.errors import NotSupportedError, ProgrammingError
 
 __all__ = ["Statement", "parse", "too_deep"]
@@ -59,6 +60,7 @@ def parse(sql: str) -> Statement:
         )
     explain = _EXPLAIN.match(text)
     body = text[explain.end() :] if explain else text
+    body = as_qmark(body)
     tokens = guard.tokens_or_none(body, PipedriveSQL().tokenize)
     if tokens is not None:
         guard.check_depth(tokens)

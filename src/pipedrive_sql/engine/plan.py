@@ -558,7 +558,7 @@ class _ScanPlanner:
         normalized = [_normalize(v, "int" if kind == "int" else "str") for v in values]
         if any(v is None for v in normalized):
             return None
-        wanted = set(normalized)
+        wanted = {v for v in normalized if not _impossible_id(v)}
 
         def apply() -> None:
             if parent:
@@ -573,7 +573,12 @@ class _ScanPlanner:
         rendered = [_render(v, pushdown) for v in values]
         if any(r is None for r in rendered):
             return None
-        wanted = {r for r in rendered if r is not None}
+        wanted = {
+            r for r in rendered if r is not None and not (pushdown.value == "int" and _impossible_id(int(r)))
+        }
+        revealed = self.fetch.reveal.get(pushdown.param)
+        if revealed is not None:
+            wanted &= set(revealed.split(","))  # other values name rows the table does not hold
 
         def apply() -> None:
             current = self.eq.get(pushdown.param)
@@ -598,7 +603,7 @@ class _ScanPlanner:
     def _calls(self) -> tuple[set[str], list[Call], ScanPlan | None, bool]:
         """(keys pushed, calls, parent scan, empty)."""
         used: set[str] = set()
-        base: dict[str, str] = dict(self.fetch.fixed_params)
+        base = self.fetch.list_params()
         if self.fetch.paged and self.fetch.max_page_size < 500:
             base["limit"] = str(self.page_size)
         for param, rng in self.ranges.items():
@@ -709,12 +714,14 @@ class _ScanPlanner:
             )
         parent_spec = self.catalog.builtin(source.table)
         key = parent_spec.key_column or parent_spec.columns[0]
+        parents = [parent_spec, *(self.catalog.builtin(name) for name in source.also)]
         parent = ScanPlan(
             name=f"{self.name}_parent",
             table=parent_spec,
             alias=source.table,
             columns=(key,),
-            calls=(Call(parent_spec.endpoint, dict(parent_spec.fixed_params)),),
+            # one stream per parent table
+            calls=tuple(Call(p.endpoint, {**p.list_params(), **source.parent_params}) for p in parents),
             page_size=self.page_size,
         )
         return [{}], parent
@@ -847,6 +854,11 @@ def _normalize(value: Any, kind: str) -> Any:
         text = str(value).strip()
         return int(text) if text.lstrip("-").isdigit() else None
     return value if isinstance(value, str) else None
+
+
+def _impossible_id(value: Any) -> bool:
+    """Pipedrive's numeric ids start at 1 (the API refuses 0 and negative ids): such a value matches nothing."""
+    return isinstance(value, int) and value < 1
 
 
 def _render(value: Any, pushdown: Pushdown) -> str | None:

@@ -10,8 +10,10 @@ A procedure is any object with this shape (``pipedrive_sql.auth.procedures.Proce
 
 How procedures get here:
 - ``register(procedure)`` adds one to the process-wide registry (modules of the engine layer and above);
-- modules of lower layers, which must not import the engine, expose ``PROCEDURES`` (a list, or a dict by
-  name) and are named in ``PROVIDERS``; the registry imports them the first time it is used (``pipedrive_sql.auth.procedures``).
+- modules that define procedures expose ``PROCEDURES`` (a list, or a dict by name) and are imported here by
+  name, plainly, their lists in ``PROVIDERS`` (``pipedrive_sql.auth.procedures``, ``engine.merges``): a
+  missing module is an ImportError when the driver is imported, never a procedure silently absent.
+  The shape of a procedure lives in ``procedure_defs``, below both.
 
 ``context`` offers what a procedure may need beyond its arguments: ``client`` (the ApiClient), ``catalog``,
 ``connection`` (the DB-API connection) and ``dsn_name``; a procedure receives only the context names its
@@ -20,13 +22,22 @@ function accepts (all of them when it takes ``**kwargs``).
 
 from __future__ import annotations
 
-import importlib
 import inspect
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
+from pipedrive_sql.auth import procedures as auth_procedures
+from pipedrive_sql.engine import merges
+from pipedrive_sql.engine.procedure_defs import (
+    Procedure,
+    ProcedureColumn,
+    ProcedureLike,
+    ProcedureParameter,
+    ResultSets,
+    Row,
+    bind_arguments,
+)
 from pipedrive_sql.errors import ProgrammingError, did_you_mean
 
 __all__ = [
@@ -37,83 +48,22 @@ __all__ = [
     "ProcedureLike",
     "ProcedureParameter",
     "ProcedureRegistry",
+    "ResultSets",
+    "bind_arguments",
     "register",
 ]
 
-# Modules (below the engine in the layering) whose ``PROCEDURES`` list is registered on first use.
-PROVIDERS: tuple[str, ...] = ("pipedrive_sql.auth.procedures", "pipedrive_sql.engine.writes")
-
-Row = dict[str, Any]
-
-
-class ProcedureLike(Protocol):
-    name: str
-    description: str
-
-    @property
-    def parameters(self) -> Sequence[Any]: ...
-
-    @property
-    def columns(self) -> Sequence[Any]: ...
-
-    def call(self, settings: Any, arguments: Mapping[str, Any], **context: Any) -> list[Row]: ...
-
-
-@dataclass(frozen=True)
-class ProcedureParameter:
-    name: str
-    type: str = "VARCHAR"
-    description: str = ""
-    required: bool = False
-    default: str | None = None
-
-
-@dataclass(frozen=True)
-class ProcedureColumn:
-    name: str
-    type: str = "VARCHAR"
-    description: str = ""
-
-
-@dataclass(frozen=True)
-class Procedure:
-    """A procedure defined in the engine layer or above: ``function(settings, **arguments, **context)``."""
-
-    name: str
-    description: str
-    parameters: tuple[ProcedureParameter, ...]
-    columns: tuple[ProcedureColumn, ...]
-    function: Callable[..., list[Row]] = field(repr=False)
-
-    def call(self, settings: Any, arguments: Mapping[str, Any], **context: Any) -> list[Row]:
-        return self.function(settings, **bind_arguments(self, arguments), **context)
-
-
-def bind_arguments(procedure: Any, arguments: Mapping[str, Any]) -> dict[str, Any]:
-    """``arguments`` keyed by canonical parameter names; unknown names and missing required ones are errors."""
-    by_lower = {p.name.lower(): p for p in procedure.parameters}
-    bound: dict[str, Any] = {}
-    for raw, value in arguments.items():
-        param = by_lower.get(str(raw).lstrip("@:").lower())
-        if param is None:
-            hint = did_you_mean(str(raw), [p.name for p in procedure.parameters])
-            known = ", ".join(p.name for p in procedure.parameters) or "none"
-            raise ProgrammingError(
-                f"{procedure.name} has no parameter {raw!r}.{hint} Its parameters: {known}."
-            )
-        bound[param.name] = value
-    for param in procedure.parameters:
-        if getattr(param, "required", False) and bound.get(param.name) in (None, ""):
-            raise ProgrammingError(
-                f"{procedure.name} needs {param.name}: {getattr(param, 'description', '')}"
-            )
-    return bound
+# The procedures of the modules that define them (the auth layer's, the merges), registered on first use.
+PROVIDERS: tuple[Iterable[Any] | Mapping[str, Any], ...] = (
+    auth_procedures.PROCEDURES,
+    merges.PROCEDURES,
+)
 
 
 class ProcedureRegistry:
     """Procedures by name (case-insensitive)."""
 
-    def __init__(self, providers: Iterable[str] = PROVIDERS) -> None:
+    def __init__(self, providers: Iterable[Iterable[Any] | Mapping[str, Any]] = PROVIDERS) -> None:
         self._procedures: dict[str, ProcedureLike] = {}
         self._providers = tuple(providers)
         self._loaded = False
@@ -154,7 +104,7 @@ class ProcedureRegistry:
         if not isinstance(arguments, Mapping):
             arguments = _positional(procedure, arguments)
         rows = procedure.call(settings, arguments, **_accepted_context(procedure, context))
-        return procedure, list(rows or [])
+        return procedure, rows if isinstance(rows, ResultSets) else list(rows or [])
 
     def _load_providers(self) -> None:
         if self._loaded:
@@ -164,17 +114,9 @@ class ProcedureRegistry:
                 return
             self._loaded = True
             providers = self._providers
-        for module_name in providers:
-            try:
-                module = importlib.import_module(module_name)
-            except ImportError as exc:
-                if exc.name and module_name.startswith(exc.name):
-                    continue  # that part of the product is not installed (yet)
-                raise
-            provided = getattr(module, "PROCEDURES", ())
-            if isinstance(provided, Mapping):
-                provided = provided.values()
-            for procedure in provided:
+        for provided in providers:
+            procedures: Iterable[Any] = provided.values() if isinstance(provided, Mapping) else provided
+            for procedure in procedures:
                 with self._lock:
                     self._procedures.setdefault(procedure.name.lower(), procedure)
 

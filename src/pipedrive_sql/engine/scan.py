@@ -201,8 +201,11 @@ def _stamped(pages: Iterator[Page], call: Call) -> Iterator[Page]:
     if call.parent_id is None:
         yield from pages
         return
-    for page in pages:
-        yield _stamp(page, call)
+    try:
+        for page in pages:
+            yield _stamp(page, call)
+    except NotFoundError:
+        return  # a parent the API does not show (a deleted deal) has no child rows, as with a full read
 
 
 def _stamp(records: Page, call: Call) -> Page:

@@ -31,10 +31,9 @@ from sqlglot import exp
 
 from pipedrive_sql.api.models import ApiResponse
 from pipedrive_sql.catalog.spec import Column
-from pipedrive_sql.engine.execute import WriteResult
-from pipedrive_sql.engine.merges import PROCEDURES
 from pipedrive_sql.engine.predicates import NO_VALUE, literal_value
 from pipedrive_sql.engine.write_batch import WriteRequest, send_all
+from pipedrive_sql.engine.write_result import WriteResult
 from pipedrive_sql.engine.write_returning import Returning
 from pipedrive_sql.engine.write_target import DELETE, INSERT, UPDATE, Target, resolve_target
 from pipedrive_sql.errors import InterfaceError, NotSupportedError, ProgrammingError
@@ -42,10 +41,11 @@ from pipedrive_sql.errors import InterfaceError, NotSupportedError, ProgrammingE
 if TYPE_CHECKING:
     from pipedrive_sql.engine.execute import Session
 
-__all__ = ["PROCEDURES", "execute_write"]
+__all__ = ["execute_write"]
 
 _KEY = "__w_key"
 _PARAM = "__w_param_"
+_DELETED = "__w_deleted"
 _CURRENT = "__w_now_"
 _SET = "__w_set_"
 
@@ -279,7 +279,12 @@ def _delete(tree: exp.Delete, session: Session) -> WriteResult:
     extra = _guard_columns(target, shape, None)
     if returning:
         extra += [(c.name, exp.column(c.name, table=shape.reference)) for c in target.spec.columns]
+    deleted = target.spec.find_column("IsDeleted")
+    if deleted is not None:
+        extra.append((_DELETED, exp.column(deleted.name, table=shape.reference)))
     found, rows = _find(tree, session, target, shape, extra)
+    # Deals holds deleted deals too (Status = 'deleted', docs/tables.md): those are not deleted again.
+    rows = [row for row in rows if not row.get(_DELETED)]
     _check_guard(target, rows, "deleted")
     requests = [
         WriteRequest("DELETE", target.path(DELETE, row[_KEY], _params(target, row)), None, row[_KEY])
