@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import importlib
 import itertools
-import re
 import threading
 import warnings
 from collections import OrderedDict
@@ -25,6 +24,7 @@ from sqlglot import exp
 
 from pipedrive_sql.catalog.catalog import Catalog
 from pipedrive_sql.catalog.system import SYSTEM_TABLES, system_table
+from pipedrive_sql.engine.diagnostics import translate_duckdb_error
 from pipedrive_sql.engine.explain import explain_table
 from pipedrive_sql.engine.params import bind
 from pipedrive_sql.engine.parse import EXEC, EXPLAIN, QUERY, WRITE, Statement, parse
@@ -33,14 +33,10 @@ from pipedrive_sql.engine.predicates import NO_VALUE, literal_value
 from pipedrive_sql.engine.procedures import REGISTRY, ProcedureRegistry
 from pipedrive_sql.engine.scan import ApiReader, SharedPages, open_scan
 from pipedrive_sql.errors import (
-    DatabaseError,
-    DataError,
     Error,
     InterfaceError,
     NotSupportedError,
-    OperationalError,
     ProgrammingError,
-    did_you_mean,
 )
 
 __all__ = ["Engine", "Result", "Session", "WriteResult", "translate_duckdb_error"]
@@ -164,6 +160,7 @@ class Session:
         self.duck = duck
         self._registered: list[str] = []
         self.errors = _ScanErrors()
+        self.plan: QueryPlan | None = None  # the running query's, for the names in its errors
 
     # -- execute ---------------------------------------------------------------------------------------
 
@@ -217,6 +214,7 @@ class Session:
                 procedures=self.engine.procedures.all(),
             )
             self._register(ref.name, table)
+        self.plan = plan
         self._duck_execute(plan.sql)
         return Result(True, self._description(), plan=plan)
 
@@ -298,7 +296,7 @@ class Session:
             original = self.errors.first
             self.errors = _ScanErrors()
             return original
-        return translate_duckdb_error(exc, self.engine.catalog)
+        return translate_duckdb_error(exc, self.engine.catalog, self.plan)
 
     def fetch(self, method: str, *args: Any) -> Any:
         try:
@@ -327,6 +325,7 @@ class Session:
             except duckdb.Error:
                 pass
         self._registered = []
+        self.plan = None
 
     def close(self) -> None:
         self.release()
@@ -396,43 +395,3 @@ def _rows_table(columns: list[str], rows: list[dict[str, Any]]) -> pa.Table:
         except (pa.ArrowInvalid, pa.ArrowTypeError):
             arrays[column] = pa.array([None if v is None else str(v) for v in values], type=pa.string())
     return pa.table(arrays)
-
-
-_MISSING_COLUMN = re.compile(r'Referenced column "([^"]+)" not found')
-_MISSING_TABLE_COLUMN = re.compile(r'does not have a column named "([^"]+)"')
-
-
-def translate_duckdb_error(exc: BaseException, catalog: Catalog | None = None) -> Error:
-    """A DuckDB error as the driver's: binder/parser/catalog problems are ProgrammingErrors naming close
-    matches among all the columns of the tables involved; conversions are DataErrors."""
-    message = str(exc)
-    text = _clean_duckdb_message(message)
-    if isinstance(exc, duckdb.ConversionException | duckdb.OutOfRangeException | duckdb.InvalidTypeException):
-        return DataError(text)
-    if isinstance(exc, duckdb.BinderException | duckdb.ParserException | duckdb.CatalogException):
-        return ProgrammingError(_with_column_hint(text, catalog))
-    if isinstance(exc, duckdb.InterruptException):
-        return OperationalError("The query was interrupted.")
-    if isinstance(exc, duckdb.NotImplementedException):
-        return NotSupportedError(text)
-    if isinstance(exc, duckdb.IOException | duckdb.HTTPException):
-        return OperationalError(text)
-    return DatabaseError(text)
-
-
-def _clean_duckdb_message(message: str) -> str:
-    # Registered scan names (__pd3_0_deals) mean nothing to the user.
-    return re.sub(r'"?__pd\d+_\d+_(\w+)"?', lambda m: m.group(1), message)
-
-
-def _with_column_hint(text: str, catalog: Catalog | None) -> str:
-    match = _MISSING_COLUMN.search(text) or _MISSING_TABLE_COLUMN.search(text)
-    if catalog is None or match is None:
-        return text
-    name = match.group(match.lastindex or 1)
-    names: list[str] = []
-    for table in catalog.table_names():
-        names.extend(c.name for c in catalog.builtin(table).columns)
-    hint = did_you_mean(name, set(names))
-    first_line = text.splitlines()[0]
-    return f"{first_line}{hint}" if hint else text
