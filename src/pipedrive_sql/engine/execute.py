@@ -161,6 +161,7 @@ class Session:
         self._registered: list[str] = []
         self.errors = _ScanErrors()
         self.plan: QueryPlan | None = None  # the running query's, for the names in its errors
+        self.rows_read = 0  # rows the running query's scans have read from the API so far
 
     # -- execute ---------------------------------------------------------------------------------------
 
@@ -204,7 +205,9 @@ class Session:
             if client is None:
                 raise InterfaceError("This engine has no API client.")
             reader = open_scan(scan, client, shared=shared)
-            guarded = pa.RecordBatchReader.from_batches(reader.schema, self.errors.guard(iter(reader)))
+            guarded = pa.RecordBatchReader.from_batches(
+                reader.schema, self.errors.guard(self._count_rows(iter(reader)))
+            )
             self._register(scan.name, guarded)
         for ref in plan.system:
             table = system_table(
@@ -217,6 +220,11 @@ class Session:
         self.plan = plan
         self._duck_execute(plan.sql)
         return Result(True, self._description(), plan=plan)
+
+    def _count_rows(self, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        for batch in batches:
+            self.rows_read += batch.num_rows  # read by another thread for a progress line
+            yield batch
 
     def _explain(self, tree: exp.Expression) -> Result:
         plan = self.engine.plan(tree, prefix=self.engine.next_prefix())
@@ -326,6 +334,7 @@ class Session:
                 pass
         self._registered = []
         self.plan = None
+        self.rows_read = 0
 
     def close(self) -> None:
         self.release()
