@@ -160,7 +160,8 @@ def test_psql_meta_commands_in_a_script(sandbox: Sandbox, cli: Any, tmp_path: Pa
     assert "ColumnName\tDataTypeName\tIsNullable\tIsKey\nId\tBIGINT\tfalse\ttrue\n" in out  # \d
     verbose = "ColumnName\tDataTypeName\tIsNullable\tIsKey\tIsReadOnly\tFieldKey\tDescription\n"
     assert verbose in out  # \d+
-    assert re.search(r"\n[A-Za-z]+\tVARCHAR\ttrue\tfalse\t(true|false)\t[0-9a-f]{40}\t", out)  # a custom field
+    custom_field = r"\n[A-Za-z]+\tVARCHAR\ttrue\tfalse\t(true|false)\t[0-9a-f]{40}\t"
+    assert re.search(custom_field, out)
     assert "-[ RECORD 1 ]-\nId\t1\nName\tSales\n" in out  # \x
     assert "two\n2\n" in out
     assert re.search(r"^1 row · 0 API requests · 0 tokens$", result.stderr, re.M)  # \timing off
@@ -178,19 +179,26 @@ def test_meta_command_errors_stop_a_script_too(sandbox: Sandbox, cli: Any, tmp_p
     cs = connection_string(sandbox)
     nested = cli("shell", "-c", cs, input=f"\\i {failing}\nSELECT 'not reached' AS outer_rest;\n")
     assert nested.returncode == 1
-    assert f'Error: {failing}:2: column "Titel" does not exist in Deals; did you mean "Title"?' in nested.stderr
+    assert (
+        f'Error: {failing}:2: column "Titel" does not exist in Deals; did you mean "Title"?' in nested.stderr
+    )
     assert "one\n1\n" in nested.stdout and "rest" not in nested.stdout
-    for line, message in [
+    lines = [
         ("\\dx", "Unknown command \\dx."),
         ("\\d Deal", 'table "Deal" does not exist. Did you mean Deals?'),
         (f"\\o {tmp_path / 'r.parquet'}", "\\o appends one result after another"),
         ("\\x sideways", "Usage: \\x [on|off|auto]"),
         (f"\\i {tmp_path / 'absent.sql'}", "absent.sql"),
-    ]:
-        result = cli("shell", "-c", cs, input=f"{line}\nSELECT 'not reached' AS rest;\n")
-        assert result.returncode == 1, line
-        assert message in result.stderr and "rest" not in result.stdout, (line, result.stderr)
-        assert "Traceback" not in result.stderr
+    ]
+    script = "".join(f"{line}\n" for line, _ in lines) + "SELECT 'reached' AS rest;\n"
+    stopped = cli("shell", "-c", cs, input=script)
+    assert stopped.returncode == 1 and "rest" not in stopped.stdout
+    assert f"Error: stdin:1: {lines[0][1]}" in stopped.stderr and "stdin:2:" not in stopped.stderr
+    going_on = cli("shell", "-c", cs, "--continue-on-error", input=script)
+    assert going_on.returncode == 1 and going_on.stdout == "rest\nreached\n"
+    for number, (_, message) in enumerate(lines, start=1):
+        assert f"Error: stdin:{number}: " in going_on.stderr and message in going_on.stderr, message
+    assert "Traceback" not in stopped.stderr + going_on.stderr
 
 
 # --------------------------------------------------------------------------------------------- in-process

@@ -71,7 +71,9 @@ CASES = [
 
 
 @pytest.mark.parametrize(("sql", "kind", "message"), CASES, ids=[c[0] for c in CASES])
-def test_engine_errors_in_our_words(sql_conn: Connection, sql: str, kind: type[Exception], message: str) -> None:
+def test_engine_errors_in_our_words(
+    sql_conn: Connection, sql: str, kind: type[Exception], message: str
+) -> None:
     with sql_conn.cursor() as cursor, pytest.raises(kind) as caught:
         cursor.execute(sql)
         cursor.fetchall()
