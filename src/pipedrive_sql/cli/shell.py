@@ -226,9 +226,11 @@ class Shell:
                 for statement in split_statements(text):
                     self._run(statement)
         except KeyboardInterrupt:
-            if not self.is_interactive:
-                raise  # a script stops on Ctrl-C: the command exits 130
+            if not self.is_interactive or self._depth > 0:
+                raise  # a script (or the \i file being run) stops on Ctrl-C; a script's command exits 130
             console.err.print("Query interrupted.", style="yellow")
+        except typer.Exit:
+            raise  # the reader of the output went away (`| head`): stop quietly
         except _Reported:
             return False
         except Error as exc:
