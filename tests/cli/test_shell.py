@@ -140,6 +140,7 @@ def test_psql_meta_commands_in_a_script(sandbox: Sandbox, cli: Any, tmp_path: Pa
             "\\dt Pipe*",
             "\\d Stages",
             "\\d+ Deals",
+            "\\d sys_tables",
             "\\x",
             "SELECT Id, Name FROM Pipelines ORDER BY Id LIMIT 1;",
             "\\x off",
@@ -162,6 +163,7 @@ def test_psql_meta_commands_in_a_script(sandbox: Sandbox, cli: Any, tmp_path: Pa
     assert verbose in out  # \d+
     custom_field = r"\n[A-Za-z]+\tVARCHAR\ttrue\tfalse\t(true|false)\t[0-9a-f]{40}\t"
     assert re.search(custom_field, out)
+    assert "ColumnName\tDataTypeName\nCatalogName\tVARCHAR\n" in out  # a metadata table
     assert "-[ RECORD 1 ]-\nId\t1\nName\tSales\n" in out  # \x
     assert "two\n2\n" in out
     assert re.search(r"^1 row · 0 API requests · 0 tokens$", result.stderr, re.M)  # \timing off
@@ -185,7 +187,7 @@ def test_meta_command_errors_stop_a_script_too(sandbox: Sandbox, cli: Any, tmp_p
     assert "one\n1\n" in nested.stdout and "rest" not in nested.stdout
     lines = [
         ("\\dx", "Unknown command \\dx."),
-        ("\\d Deal", 'table "Deal" does not exist. Did you mean Deals?'),
+        ("\\d Deal", 'table "Deal" does not exist; did you mean "Deals"?'),
         (f"\\o {tmp_path / 'r.parquet'}", "\\o appends one result after another"),
         ("\\x sideways", "Usage: \\x [on|off|auto]"),
         (f"\\i {tmp_path / 'absent.sql'}", "absent.sql"),

@@ -299,14 +299,31 @@ class Shell:
             return
         bare = _bare_name(name)
         table = self.catalog.table_named(bare)
+        if table is None and bare.lower().startswith("sys_") and bare.isidentifier():
+            self._describe_system_table(bare)
+            return
         if table is None:
-            raise ProgrammingError(
-                f'table "{bare}" does not exist.{did_you_mean(bare, self.catalog.tables())} \\dt lists them.'
-            )
+            from pipedrive_sql.engine.diagnostics import suggestion  # DuckDB: only when needed
+
+            hint = suggestion(bare, self.catalog.tables()) or "; \\dt lists the tables"
+            raise ProgrammingError(f'table "{bare}" does not exist{hint}')
         columns = _DESCRIBE_MORE_COLUMNS if verbose else _DESCRIBE_COLUMNS
         self._run(
             f"SELECT {columns} FROM sys_tablecolumns WHERE TableName = {_literal(table)} ORDER BY Ordinal"
         )
+
+    def _describe_system_table(self, name: str) -> None:
+        """The columns of a metadata table (sys_tables, sys_tablecolumns...), which the catalog does not list:
+        from the description of an empty query over it."""
+        cursor = self.conn.cursor()
+        try:
+            cursor.execute(f"SELECT * FROM {name} LIMIT 0")
+            columns = [(str(d[0]), str(d[1])) for d in cursor.description or ()]
+        finally:
+            with contextlib.suppress(Exception):
+                cursor.close()
+        rows = ", ".join(f"({_literal(c)}, {_literal(t)})" for c, t in columns)
+        self._run(f"SELECT * FROM (VALUES {rows}) AS columns(ColumnName, DataTypeName)")
 
     def _explain(self, query: str) -> None:
         if not query:

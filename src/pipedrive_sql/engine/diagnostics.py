@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from pipedrive_sql.catalog.catalog import Catalog
     from pipedrive_sql.engine.plan import QueryPlan
 
-__all__ = ["Scope", "suggest", "translate_duckdb_error"]
+__all__ = ["Scope", "suggest", "suggestion", "translate_duckdb_error"]
 
 # "Binder Error: ", "Conversion Error: ", "Out of Range Error: ", "Not implemented Error: " ...
 _PREFIX = re.compile(r"^\s*[A-Z][A-Za-z]*(?: [A-Za-z]+)* Error: ")
@@ -147,6 +147,11 @@ def suggest(name: str, choices: Iterable[str], *, limit: int = 3) -> list[str]:
     scored.sort(key=lambda item: (-item[0], item[1]))
     best = scored[0][0]
     return [choice for ratio, choice in scored if ratio >= best - 0.1][:limit]
+
+
+def suggestion(name: str, choices: Iterable[str]) -> str:
+    """'; did you mean "Title"?' for the choices closest to ``name``, or ''."""
+    return _did_you_mean(suggest(name, choices))
 
 
 def _did_you_mean(names: Sequence[str], *, quote: str = '"', suffix: str = "") -> str:
