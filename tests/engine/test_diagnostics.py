@@ -44,6 +44,16 @@ CASES = [
         errors.ProgrammingError,
         'column "totl" does not exist; did you mean "total"?',
     ),
+    (
+        "SELECT Id FROM Deals d JOIN Persons p ON d.PersonId = p.Id",
+        errors.ProgrammingError,
+        'column "Id" is in more than one table: say which, e.g. d.Id or p.Id',
+    ),
+    (
+        'SELECT Title FROM Deals WHERE Status = "won"',
+        errors.ProgrammingError,
+        "column \"won\" does not exist; to compare with the text, write it in single quotes: 'won'",
+    ),
     ("SELECT flor(1.5)", errors.ProgrammingError, "function flor() does not exist; did you mean floor()?"),
     (
         "SELECT Title FROM Deals GROUP BY Id",

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import duckdb
+from sqlglot import exp
 
 from pipedrive_sql.errors import (
     DatabaseError,
@@ -92,6 +93,8 @@ class Scope:
     tables: list[tuple[str, str, list[str]]] = field(default_factory=list)  # (alias, table name, columns)
     registered: dict[str, str] = field(default_factory=dict)  # "__pd3_0_deals" -> "Deals"
     table_names: list[str] = field(default_factory=list)  # every table of the catalog
+    # Names written in double quotes where a value is expected (WHERE Status = "won"): text meant as text.
+    quoted: set[str] = field(default_factory=set)
 
     @classmethod
     def of(cls, catalog: Catalog | None, plan: QueryPlan | None) -> Scope:
@@ -100,6 +103,10 @@ class Scope:
             scope.table_names = list(catalog.table_names())
         if plan is None:
             return scope
+        for column in plan.tree.find_all(exp.Column):
+            identifier = column.this
+            if isinstance(identifier, exp.Identifier) and identifier.quoted and _in_value_place(column):
+                scope.quoted.add(identifier.name)
         seen: set[tuple[str, str]] = set()
         for scan in plan.scans:
             scope.registered[scan.name] = scan.alias or scan.table.name
@@ -124,6 +131,16 @@ class Scope:
             return self.registered.get(match.group(1), match.group(2))
 
         return _REGISTERED.sub(name, text)
+
+
+def _in_value_place(column: exp.Column) -> bool:
+    """Whether ``column`` stands where a value usually does: the right side of a comparison or LIKE, or an
+    item of an IN list."""
+    parent = column.parent
+    if isinstance(parent, exp.In):
+        return any(item is column for item in parent.expressions)
+    comparisons = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.Like, exp.ILike)
+    return isinstance(parent, comparisons) and parent.expression is column
 
 
 # ---- suggestions -------------------------------------------------------------------------------------
@@ -210,6 +227,16 @@ def _quoted(details: Sequence[str], label: str) -> list[str]:
 
 
 def _missing_column(match: re.Match[str], scope: Scope, details: list[str]) -> Error:
+    column = match.group("column")
+    if column in scope.quoted and not match.groupdict().get("alias"):
+        # WHERE Status = "won": double quotes name a column; text goes in single quotes
+        return ProgrammingError(
+            f"column \"{column}\" does not exist; to compare with the text, write it in single quotes: '{column}'"
+        )
+    return _column_not_found(match, scope, details)
+
+
+def _column_not_found(match: re.Match[str], scope: Scope, details: list[str]) -> Error:
     column = match.group("column")
     alias = match.groupdict().get("alias")
     if alias:
@@ -301,6 +328,13 @@ def _ambiguous_call(match: re.Match[str], scope: Scope, details: list[str]) -> E
     )
 
 
+def _ambiguous_column(match: re.Match[str], scope: Scope, details: list[str]) -> Error:
+    column = match.group("column")
+    choices = re.findall(r"'([^']+)'", match.group("choices"))
+    named = f", e.g. {_listing(choices)}" if choices else ""
+    return ProgrammingError(f'column "{column}" is in more than one table: say which{named}')
+
+
 def _set_operation_width(match: re.Match[str], scope: Scope, details: list[str]) -> Error:
     return ProgrammingError("each side of UNION, INTERSECT or EXCEPT must have the same number of columns")
 
@@ -339,6 +373,14 @@ _RULES: list[tuple[re.Pattern[str], _Rule]] = [
         _missing_column,
     ),
     (re.compile(r'Referenced table "(?P<name>[^"]+)" not found'), _missing_reference),
+    (
+        re.compile(r'Ambiguous reference to column name "(?P<column>[^"]+)"(?: \(use: (?P<choices>.*)\))?'),
+        _ambiguous_column,
+    ),
+    (
+        re.compile(r"Table with name (?P<name>\S+?) already exists"),
+        lambda m, scope, details: ProgrammingError(f'table "{m.group("name")}" already exists'),
+    ),
     (re.compile(r"Table with name (?P<name>\S+?) does not exist"), _missing_table),
     (
         re.compile(
