@@ -179,7 +179,9 @@ def test_meta_command_errors_stop_a_script_too(sandbox: Sandbox, cli: Any, tmp_p
     failing = tmp_path / "failing.sql"
     failing.write_text("SELECT 1 AS one;\nSELECT Titel FROM Deals;\nSELECT 'not reached' AS inner_rest;\n")
     cs = connection_string(sandbox)
-    nested = cli("shell", "-c", cs, input=f"\\i {failing}\nSELECT 'not reached' AS outer_rest;\n")
+    outer = tmp_path / "outer.sql"
+    outer.write_text(f"\\i {failing}\nSELECT 'not reached' AS outer_rest;\n")
+    nested = cli("shell", "-c", cs, "-f", str(outer))
     assert nested.returncode == 1
     assert (
         f'Error: {failing}:2: column "Titel" does not exist in Deals; did you mean "Title"?' in nested.stderr

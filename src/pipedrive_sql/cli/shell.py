@@ -69,6 +69,16 @@ def shell_command(
         Path | None,
         typer.Option("--history", help=f"History file (default: in your state directory; {HISTORY_ENV})."),
     ] = None,
+    file: Annotated[
+        Path | None,
+        typer.Option(
+            "--file",
+            "-f",
+            exists=True,
+            dir_okay=False,
+            help="Run this script (statements and meta-commands) and exit, as psql -f does.",
+        ),
+    ] = None,
     continue_on_error: Annotated[
         bool,
         typer.Option(
@@ -80,15 +90,20 @@ def shell_command(
 ) -> None:
     """An interactive SQL shell: history, multi-line input ending at ';', completion, meta-commands (\\?).
 
-    With stdin not a terminal (`shell < script.sql`) it runs the script and stops at the first error."""
+    With -f FILE, or stdin not a terminal (`shell < script.sql`), it runs the script and stops at the first
+    error."""
     target = make_target(dsn, connection_string, sandbox, sandbox_scale, properties, system)
+    script = file.read_text(encoding="utf-8") if file is not None else None
     with connection(target) as conn:
         shell = Shell(conn, title=target.describe(), stop_on_error=not continue_on_error)
         try:
-            if console.stdin_is_terminal():
+            if script is not None:
+                succeeded = shell.script(script, source=str(file))
+            elif console.stdin_is_terminal():
                 shell.interactive(history_path(history))
                 return
-            succeeded = shell.script(sys.stdin.read(), source="stdin")
+            else:
+                succeeded = shell.script(sys.stdin.read(), source="stdin")
         finally:
             shell.close()
         if not succeeded:
