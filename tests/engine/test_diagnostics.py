@@ -64,7 +64,19 @@ CASES = [
     (
         "SELECT sum(Title) FROM Deals",
         errors.ProgrammingError,
-        "function sum() does not take (VARCHAR): cast the arguments, e.g. CAST(x AS DOUBLE)",
+        "function sum() does not take (VARCHAR): check the number and types of the arguments "
+        "(CAST(x AS type) converts one)",
+    ),
+    (
+        "SELECT Title FROM Deals WHERE Title LIKE 5",
+        errors.ProgrammingError,
+        "operator LIKE does not take (VARCHAR, an integer literal): check the number and types of the "
+        "arguments (CAST(x AS type) converts one)",
+    ),
+    (
+        "SELECT CAST(LabelIds AS INTEGER) FROM Deals",
+        errors.ProgrammingError,
+        "cannot convert BIGINT[] to INTEGER (column LabelIds): no such conversion exists",
     ),
     (
         "SELECT Id FROM Deals UNION SELECT Id, Name FROM Persons",

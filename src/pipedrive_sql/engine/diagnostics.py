@@ -310,19 +310,30 @@ def _not_grouped(match: re.Match[str], scope: Scope, details: list[str]) -> Erro
     )
 
 
+# DuckDB's internal names of operators written as words in SQL
+_OPERATORS = {"~~": "LIKE", "!~~": "NOT LIKE", "~~*": "ILIKE", "!~~*": "NOT ILIKE", "~~~": "GLOB"}
+
+
+def _callable(name: str) -> str:
+    """'function lower()' or 'operator LIKE'."""
+    if name[:1].isalpha() or name[:1] == "_":
+        return f"function {name}()"
+    return f"operator {_OPERATORS.get(name, name)}"
+
+
 def _no_function_match(match: re.Match[str], scope: Scope, details: list[str]) -> Error:
     signature = _type_names(match.group("signature"))
     name, _, arguments = signature.partition("(")
     return ProgrammingError(
-        f"function {name}() does not take ({arguments.rstrip(')')}): cast the arguments, "
-        "e.g. CAST(x AS DOUBLE)"
+        f"{_callable(name)} does not take ({arguments.rstrip(')')}): check the number and types of the "
+        "arguments (CAST(x AS type) converts one)"
     )
 
 
 def _ambiguous_call(match: re.Match[str], scope: Scope, details: list[str]) -> Error:
     signature = _type_names(match.group("signature"))
     name, _, arguments = signature.partition("(")
-    what = f"operator {name}" if not name[:1].isalpha() else f"function {name}()"
+    what = _callable(name)
     return ProgrammingError(
         f"{what} cannot be applied to ({arguments.rstrip(')')}): add a CAST to say which types are meant"
     )
@@ -350,6 +361,12 @@ def _conversion(match: re.Match[str], scope: Scope, details: list[str]) -> Error
     column = match.group("column")
     source = f" (column {column})" if column else ""
     return DataError(f"cannot convert {value} to {target}{source}")
+
+
+def _impossible_cast(match: re.Match[str], scope: Scope, details: list[str]) -> Error:
+    source, target, column = match.group("source"), match.group("target"), match.group("column")
+    where = f" (column {column})" if column else ""
+    return ProgrammingError(f"cannot convert {source} to {target}{where}: no such conversion exists")
 
 
 def _overflow(match: re.Match[str], scope: Scope, details: list[str]) -> Error:
@@ -409,6 +426,13 @@ _RULES: list[tuple[re.Pattern[str], _Rule]] = [
         ),
         _conversion,
     ),
+    (
+        re.compile(
+            r"Unimplemented type for cast \((?P<source>.+?) -> (?P<target>.+?)\)"
+            r"(?: when casting from source column (?P<column>\w+))?"
+        ),
+        _impossible_cast,
+    ),
     (re.compile(r"Overflow in (?P<operation>\w+) of (?P<type>\w+)"), _overflow),
     (re.compile(r"[Dd]ivision by zero"), _divide_by_zero),
 ]
@@ -416,6 +440,7 @@ _RULES: list[tuple[re.Pattern[str], _Rule]] = [
 
 def _fallback(exc: BaseException, head: str) -> Error:
     text = _sentence(_type_names(_without_duckdb_hints(head)))
+    text = re.sub(r" when casting from source column (\w+)", r" (column \1)", text)
     if isinstance(exc, duckdb.InterruptException):
         return OperationalError("The query was interrupted.")
     if isinstance(exc, duckdb.ConstraintException):
