@@ -1,5 +1,6 @@
 """``pipedrive-sql serve --sandbox`` with the sandbox's own options (scale, seed, latency, plan), checked
-through a real PostgreSQL client against what the same sandbox gives in-process."""
+through a real PostgreSQL client against what the same sandbox gives in-process; the engine's errors reach
+that client in our words."""
 
 from __future__ import annotations
 
@@ -54,6 +55,13 @@ def test_serve_sandbox_takes_scale_seed_latency_and_plan(env: dict[str, str]) ->
                 ).fetchall()
             )
             served = conn.execute('SELECT "Id", "Title" FROM "Deals" ORDER BY "Id"').fetchall()
+        with psycopg.connect(f"host=127.0.0.1 port={port} dbname=sandbox connect_timeout=10") as conn:
+            # the engine's errors reach a PostgreSQL client in the same words, with PostgreSQL's code
+            with pytest.raises(psycopg.errors.UndefinedColumn) as caught:
+                conn.execute('SELECT "Titel" FROM "Deals"')
+            assert caught.value.diag.message_primary == (
+                'column "Titel" does not exist in Deals; did you mean "Title"?'
+            )
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=30) == 0
     finally:
