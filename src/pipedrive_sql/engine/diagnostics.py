@@ -14,6 +14,7 @@ CLI and the server all report the same errors.
 from __future__ import annotations
 
 import difflib
+import logging
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -37,6 +38,8 @@ if TYPE_CHECKING:
     from pipedrive_sql.engine.plan import QueryPlan
 
 __all__ = ["Scope", "suggest", "suggestion", "translate_duckdb_error"]
+
+_log = logging.getLogger(__name__)
 
 # "Binder Error: ", "Conversion Error: ", "Out of Range Error: ", "Not implemented Error: " ...
 _PREFIX = re.compile(r"^\s*[A-Z][A-Za-z]*(?: [A-Za-z]+)* Error: ")
@@ -193,16 +196,18 @@ def translate_duckdb_error(
     exc: BaseException, catalog: Catalog | None = None, plan: QueryPlan | None = None
 ) -> Error:
     """The driver's error for a DuckDB failure of a statement planned as ``plan`` over ``catalog``."""
-    scope = Scope.of(catalog, plan)
-    raw = str(exc)
-    head, details = _split(raw)
-    head = scope.clean(head)
-    details = [scope.clean(d) for d in details]
-    for pattern, build in _RULES:
-        match = pattern.search(head)
-        if match is not None:
-            return build(match, scope, details)
-    return _fallback(exc, head)
+    head, details = _split(str(exc))
+    try:
+        scope = Scope.of(catalog, plan)
+        head = scope.clean(head)
+        details = [scope.clean(d) for d in details]
+        for pattern, build in _RULES:
+            match = pattern.search(head)
+            if match is not None:
+                return build(match, scope, details)
+    except Exception:  # a translation must never hide the error it translates
+        _log.debug("could not translate %s", type(exc).__name__, exc_info=True)
+    return _fallback(exc, Scope().clean(head))
 
 
 def _split(message: str) -> tuple[str, list[str]]:
