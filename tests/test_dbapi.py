@@ -255,9 +255,9 @@ def test_unknown_names_suggest(conn: Connection) -> None:
     cur = conn.cursor()
     with pytest.raises(errors.ProgrammingError, match="Did you mean Deals"):
         cur.execute("SELECT * FROM Deal")
-    with pytest.raises(errors.ProgrammingError, match="Did you mean Title"):
+    with pytest.raises(errors.ProgrammingError, match='did you mean "Title"'):
         cur.execute("SELECT Titel FROM Deals")
-    with pytest.raises(errors.ProgrammingError, match="Did you mean"):
+    with pytest.raises(errors.ProgrammingError, match='did you mean "Value"'):
         cur.execute("SELECT d.Valeu FROM Deals d")
 
 

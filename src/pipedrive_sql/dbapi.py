@@ -195,6 +195,12 @@ class Cursor:
         return _since(self.connection.client, self._start, "tokens")
 
     @property
+    def api_rows(self) -> int:
+        """Rows the last execute's table scans have read from the API so far (before filters, joins and
+        aggregates: what the requests brought, not what the query returns)."""
+        return self._session.rows_read
+
+    @property
     def plan(self) -> Any:
         """The QueryPlan of the last query (what EXPLAIN shows), or None."""
         return self._result.plan if self._result is not None else None
@@ -455,7 +461,12 @@ def _open(settings: Settings, dsn_name: str | None) -> Connection:
     sandbox = None
     base_url: str | None = None
     if settings["Sandbox"]:
-        sandbox = _embedded_sandbox(int(settings["SandboxSeed"]), int(settings["SandboxScale"]))
+        sandbox = _embedded_sandbox(
+            int(settings["SandboxSeed"]),
+            int(settings["SandboxScale"]),
+            latency_ms=int(settings["SandboxLatency"]),
+            plan=str(settings["SandboxPlan"]),
+        )
         from pipedrive_sql.auth.basic import ApiTokenAuth
 
         auth: Any = ApiTokenAuth(sandbox.api_token)
@@ -478,14 +489,15 @@ def _authenticator(settings: Settings, dsn_name: str | None) -> tuple[Any, str |
     return build_auth(settings, dsn_name=dsn_name)
 
 
-_SANDBOXES: dict[tuple[int, int], Any] = {}
+_SANDBOXES: dict[tuple[int, int, int, str], Any] = {}
 _SANDBOX_LOCK = threading.Lock()
 
 
-def _embedded_sandbox(seed: int, scale: int) -> Any:
-    """One embedded sandbox per (seed, scale) per process, started on first use, alive until exit."""
+def _embedded_sandbox(seed: int, scale: int, *, latency_ms: int = 0, plan: str = "growth") -> Any:
+    """One embedded sandbox per configuration per process, started on first use, alive until exit."""
+    key = (seed, scale, latency_ms, plan)
     with _SANDBOX_LOCK:
-        found = _SANDBOXES.get((seed, scale))
+        found = _SANDBOXES.get(key)
         if found is None:
             try:
                 from pipedrive_sandbox.server import Sandbox
@@ -493,7 +505,7 @@ def _embedded_sandbox(seed: int, scale: int) -> Any:
                 raise NotSupportedError(
                     "Sandbox=true needs the pipedrive_sandbox package, which is not installed."
                 ) from None
-            found = Sandbox(seed=seed, scale=scale)
+            found = Sandbox(seed=seed, scale=scale, latency_ms=latency_ms, plan=plan)
             found.start()
-            _SANDBOXES[(seed, scale)] = found
+            _SANDBOXES[key] = found
         return found

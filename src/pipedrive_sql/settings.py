@@ -208,6 +208,23 @@ PROPERTIES: tuple[Property, ...] = (
     ),
     _p("SandboxSeed", "int", 1, "Seed of the embedded sandbox's generated data.", "Connection"),
     _p(
+        "SandboxLatency",
+        "int",
+        0,
+        "Milliseconds the embedded sandbox adds to every request (to try a slow network).",
+        "Connection",
+        minimum=0,
+        maximum=60_000,
+    ),
+    _p(
+        "SandboxPlan",
+        "enum",
+        "growth",
+        "The Pipedrive plan whose rate limits the embedded sandbox applies.",
+        "Connection",
+        choices=("lite", "growth", "premium", "ultimate"),
+    ),
+    _p(
         "Timeout",
         "int",
         60,

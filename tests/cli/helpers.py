@@ -22,6 +22,14 @@ _ANSI = re.compile(
 )
 
 
+def default_sigint() -> None:
+    """``preexec_fn`` of every command a test starts: SIGINT back to its default disposition. A shell
+    without job control starts background jobs (``pytest ... &``) with SIGINT ignored, children inherit
+    that, and Python then installs no KeyboardInterrupt handler: Ctrl-C tests would see nothing happen.
+    A user's command, started from a terminal, has the default disposition."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def strip_ansi(text: str) -> str:
     return _ANSI.sub("", text).replace("\r", "")
 
@@ -62,6 +70,7 @@ def run_cli(
         timeout=timeout,
         user=user,
         check=False,
+        preexec_fn=default_sigint,
     )
 
 
@@ -78,6 +87,7 @@ class Terminal:
         if pid == 0:  # the child: a session whose controlling terminal is the pty
             try:
                 fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+                default_sigint()  # Ctrl-C on the terminal must reach the command
                 os.execve(argv[0], argv, environment)
             finally:
                 os._exit(127)

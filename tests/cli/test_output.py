@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import decimal
 import io
 import json
+import struct
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -116,3 +118,39 @@ def test_unique_names() -> None:
     names = output.unique_names(["a", "A", "a_2", "a"])
     assert names == ["a", "A_3", "a_2", "a_4"]  # A_2 would clash with the a_2 that follows
     assert len({n.lower() for n in names}) == 4
+
+
+@pytest.mark.parametrize(
+    ("stored", "text"),
+    [
+        (0.1, "0.1"),
+        (3.0, "3.0"),
+        (-2.5, "-2.5"),
+        (1e20, "1e+20"),
+        (16777217.0, "16777216.0"),
+        (1 / 3, "0.33333334"),
+    ],
+)
+def test_real_values_print_their_shortest_32_bit_form(stored: float, text: str) -> None:
+    widened = struct.unpack("f", struct.pack("f", stored))[0]  # what a REAL column hands back
+    assert output.real_text(widened) == text
+    assert struct.unpack("f", struct.pack("f", float(text)))[0] == widened
+
+
+def test_decimals_keep_their_digits_in_every_format(tmp_path: Path) -> None:
+    names = ["d", "r"]
+    rows: list[tuple[Any, ...]] = [
+        (decimal.Decimal("1E+3"), 0.10000000149011612),
+        (decimal.Decimal("0.10"), None),
+        (decimal.Decimal("NaN"), float("nan")),
+    ]
+    cursor = FakeCursor(names, rows)
+    cursor.description = [("d", "DECIMAL(18,2)", None, None, None, None, None), ("r", "FLOAT", *[None] * 5)]
+    target = tmp_path / "out.jsonl"
+    output.write_result(cursor, "jsonl", target)
+    assert target.read_text().splitlines() == [
+        '{"d":1000,"r":0.1}',
+        '{"d":0.10,"r":null}',
+        '{"d":null,"r":null}',
+    ]
+    assert output.text_value(decimal.Decimal("1.5E-7")) == "0.00000015"

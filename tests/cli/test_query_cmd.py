@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import decimal
 import io
 import json
 import math
@@ -20,7 +21,7 @@ from typing import Any
 
 import pyarrow.parquet as pq
 import pytest
-from tests.cli.helpers import COMMAND, Terminal
+from tests.cli.helpers import COMMAND, Terminal, default_sigint
 
 import pipedrive_sql
 from pipedrive_sandbox.server import Sandbox
@@ -230,6 +231,10 @@ def test_errors_are_one_clear_message(cli: CLI, sandbox: Sandbox) -> None:
         cli("query", "-c", f"BaseURL={sandbox.url};APIToken=nope-secret", "SELECT Id FROM Deals")
     )
     assert bad_token.startswith("Error:") and "nope-secret" not in bad_token
+    engine = failed(cli("query", "-c", cs, "SELECT Titel FROM Deals"))
+    assert engine == 'Error: column "Titel" does not exist in Deals; did you mean "Title"?\n'
+    conversion = failed(cli("query", "-c", cs, "SELECT CAST(Title AS INTEGER) FROM Deals"))
+    assert re.fullmatch(r"Error: cannot convert '.+' to INTEGER \(column Title\)\n", conversion)
     debug = cli("query", "-c", cs, "SELECT * FROM Deal", "--debug")
     assert debug.returncode == 1 and "Traceback" in debug.stderr
     assert debug.stderr.strip().splitlines()[-1].startswith("Error:") and "Deals" in debug.stderr
@@ -283,7 +288,7 @@ def test_ctrl_c_stops_a_running_query(env: dict[str, str], slow_sandbox: Sandbox
     proc = subprocess.Popen(
         [*COMMAND, "query", "-c", f"{connection_string(slow_sandbox)};Pagesize=5;MaxConcurrency=1",
          "-F", "csv", "SELECT * FROM Deals"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=default_sigint,
     )  # fmt: skip
     try:
         _wait_for_requests(slow_sandbox, 3)
@@ -304,20 +309,66 @@ def test_progress_on_a_terminal(terminal: Callable[..., Terminal], slow_sandbox:
         f"{connection_string(slow_sandbox)};Pagesize=20;MaxConcurrency=1",
         "SELECT Id, Title FROM Deals",
     )
-    term.expect(r"Running… [\d,]+ rows · \d+ API requests?")
+    term.expect(r"Running… [\d,]+ rows read · \d+ API requests?")
     assert term.wait(timeout=60) == 0
     assert "Title" in term.text
 
 
-def test_a_reader_that_leaves_stops_the_command_quietly(env: dict[str, str], sandbox: Sandbox) -> None:
-    sql = "SELECT a.Id, b.Title FROM Deals a CROSS JOIN Deals b"  # far more than a pipe buffers
-    proc = subprocess.Popen(
-        [*COMMAND, "query", "-c", connection_string(sandbox), "-F", "csv", sql],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-    )  # fmt: skip
-    assert proc.stdout is not None and proc.stderr is not None
-    assert proc.stdout.readline() == b"Id,Title\n"
-    proc.stdout.close()  # as `| head -1` does
-    stderr = proc.stderr.read().decode()
-    assert proc.wait(timeout=60) == 141
-    assert stderr == ""
+def test_progress_counts_api_rows_during_an_aggregate(
+    terminal: Callable[..., Terminal], slow_sandbox: Sandbox
+) -> None:
+    term = terminal(
+        "query",
+        "-c",
+        f"{connection_string(slow_sandbox)};Pagesize=20;MaxConcurrency=1",
+        "SELECT count(*) AS n FROM Deals",
+    )
+    # One result row at the end; while it runs, the rows the API has delivered so far.
+    term.expect(r"Running… [1-9][\d,]* rows read · [1-9]\d* API requests?")
+    assert term.wait(timeout=60) == 0
+    assert re.search(r"│ +\d+ │", term.text)
+
+
+def test_cursor_counts_rows_read_from_the_api(sandbox: Sandbox) -> None:
+    with pipedrive_sql.connect(f"{connection_string(sandbox)};Pagesize=50") as conn:
+        cursor = conn.cursor()
+        cursor.execute("SELECT Id FROM Deals")
+        deals = len(cursor.fetchall())
+        cursor.execute("SELECT count(*) FROM Deals")
+        assert cursor.fetchall() == [(deals,)]
+        assert cursor.api_rows == deals and cursor.api_requests >= deals // 50
+        cursor.execute("SELECT Title FROM Deals LIMIT 3")
+        assert len(cursor.fetchall()) == 3 and 3 <= cursor.api_rows <= 50  # one page at most
+
+
+NUMBERS = (
+    "SELECT CAST(0.1 AS REAL) AS r, CAST(12345678901234567.89 AS DECIMAL(38,2)) AS d, "
+    "CAST(457729282.5 AS DOUBLE) AS x, CAST(0.1 AS DOUBLE) + CAST(0.2 AS DOUBLE) AS y"
+)
+
+
+def test_numbers_are_printed_as_stored(
+    cli: CLI, sandbox: Sandbox, terminal: Callable[..., Terminal], tmp_path: Path
+) -> None:
+    """Decimals keep their digits (never through a double); REAL prints its own shortest form, not its
+    widening to double; DOUBLE prints the shortest text that reads back as the same double."""
+    cs = connection_string(sandbox)
+    row = "0.1,12345678901234567.89,457729282.5,0.30000000000000004"
+    # csv, jsonl and the plain table from one shell (\\o writes the first two), json from `query`
+    script = (
+        f"\\o {tmp_path / 'n.csv'}\n{NUMBERS};\n\\o {tmp_path / 'n.jsonl'}\n{NUMBERS};\n\\o\n{NUMBERS};\n"
+    )
+    plain = ok(cli("shell", "-c", cs, input=script)).stdout
+    assert plain == "r\td\tx\ty\n" + row.replace(",", "\t") + "\n"
+    assert (tmp_path / "n.csv").read_text() == f"r,d,x,y\n{row}\n"
+    texts = [(tmp_path / "n.jsonl").read_text(), ok(cli("query", "-c", cs, "-F", "json", NUMBERS)).stdout]
+    for text in texts:
+        assert '"d":12345678901234567.89' in text and '"r":0.1,' in text
+        parsed = json.loads(text, parse_float=decimal.Decimal)
+        item = parsed[0] if isinstance(parsed, list) else parsed
+        assert item["d"] == decimal.Decimal("12345678901234567.89")
+        assert float(item["x"]) == 457729282.5 and float(item["y"]) == 0.1 + 0.2
+    term = terminal("query", "-c", cs, NUMBERS)
+    assert term.wait() == 0
+    assert "12345678901234567.89" in term.text and "457729282.5 " in term.text
+    assert "0.1000000" not in term.text

@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
-from tests.cli.helpers import COMMAND
+from tests.cli.helpers import COMMAND, default_sigint
 
 CLI = Callable[..., subprocess.CompletedProcess[str]]
 
@@ -27,6 +27,7 @@ def serve(env: dict[str, str]) -> Iterator[Callable[..., tuple[subprocess.Popen[
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
+            preexec_fn=default_sigint,
         )
         started.append(proc)
         return proc, read_banner(proc)

@@ -6,9 +6,11 @@ Modules:
     connecting   the connection options every command shares (--dsn, -c, --sandbox, -p) and connect()
     dsn_cmd      ``pipedrive-sql dsn list|show|add|edit|remove|test|path``
     output       result writers: table (rich on a terminal, plain when piped), csv, json, jsonl, parquet
-    progress     progress of a running query on stderr (rows, API requests, rate-limit waits)
+    progress     progress of a running query on stderr (rows read from the API, requests, rate-limit waits)
     query_cmd    ``pipedrive-sql query``, ``tables``, ``describe``
-    shell        ``pipedrive-sql shell``: prompt-toolkit, history, completion, meta-commands
+    shell        ``pipedrive-sql shell``: prompt-toolkit, history, meta-commands, scripts (-f, stdin)
+    shell_commands  the shell's meta-commands as data (psql's \\dt, \\d, \\x, ... and the dot commands)
+    completion   the shell's completion: keywords, tables, columns, meta-commands
     sandbox_cmd  ``pipedrive-sql sandbox serve``
     oauth_cmd    ``pipedrive-sql oauth ...`` (delegates to ``pipedrive_sql.auth.commands``)
     serve_cmd    ``pipedrive-sql serve`` and ``serve user add|remove|list`` (the PostgreSQL-protocol server)

@@ -11,7 +11,9 @@ import datetime as dt
 import decimal
 import io
 import json
+import math
 import os
+import struct
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -87,11 +89,60 @@ def unique_names(names: Sequence[str]) -> list[str]:
 
 
 def batches(cursor: Any, size: int = BATCH) -> Iterator[list[Sequence[Any]]]:
+    reals = _real_columns(cursor)
     while True:
         rows = cursor.fetchmany(size)
         if not rows:
             return
+        if reals:
+            rows = [_with_reals(row, reals) for row in rows]
         yield rows
+
+
+# --------------------------------------------------------------------------------------------- numbers
+
+
+class Real(float):
+    """A single-precision (REAL/FLOAT) value: printed with the fewest digits that read back as the same
+    32-bit float (0.1, not the 0.10000000149011612 its 64-bit widening would print)."""
+
+    def __repr__(self) -> str:
+        return real_text(self)
+
+    __str__ = __repr__
+
+
+def real_text(value: float) -> str:
+    if math.isnan(value) or math.isinf(value):
+        return repr(float(value))
+    stored = _as_float32(value)
+    for digits in range(1, 10):
+        text = f"{value:.{digits}g}"
+        if _as_float32(float(text)) == stored:
+            return text if any(c in text for c in ".en") else text + ".0"
+    return repr(float(value))
+
+
+def _as_float32(value: float) -> float:
+    return float(struct.unpack("f", struct.pack("f", value))[0])
+
+
+def decimal_text(value: decimal.Decimal) -> str:
+    """A decimal as stored, in positional notation (12345.60, not 1.23456E+4)."""
+    return format(value, "f") if value.is_finite() else str(value)
+
+
+def _real_columns(cursor: Any) -> list[int]:
+    kinds = [str(d[1]).upper() if len(d) > 1 else "" for d in cursor.description or ()]
+    return [i for i, kind in enumerate(kinds) if kind in ("FLOAT", "REAL", "FLOAT4")]
+
+
+def _with_reals(row: Sequence[Any], reals: list[int]) -> tuple[Any, ...]:
+    values = list(row)
+    for i in reals:
+        if isinstance(values[i], float):
+            values[i] = Real(values[i])
+    return tuple(values)
 
 
 # --------------------------------------------------------------------------------------------- values
@@ -104,7 +155,9 @@ def text_value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
-        return repr(value)
+        return repr(value)  # the shortest text that reads back as the same double
+    if isinstance(value, decimal.Decimal):
+        return decimal_text(value)
     if isinstance(value, dt.datetime | dt.date | dt.time):
         return value.isoformat()
     if isinstance(value, bytes | bytearray | memoryview):
@@ -116,7 +169,10 @@ def text_value(value: Any) -> str:
 
 def _json_default(value: Any) -> Any:
     if isinstance(value, decimal.Decimal):
-        return float(value)
+        # A JSON number with the decimal's own digits: money must not pass through a double.
+        return orjson.Fragment(decimal_text(value)) if value.is_finite() else None
+    if isinstance(value, Real):
+        return orjson.Fragment(real_text(value)) if math.isfinite(value) else None
     if isinstance(value, dt.datetime | dt.date | dt.time):
         return value.isoformat()
     if isinstance(value, dt.timedelta):
@@ -129,7 +185,9 @@ def _json_default(value: Any) -> Any:
 
 
 def _json_bytes(obj: Any) -> bytes:
-    return orjson.dumps(obj, default=_json_default, option=orjson.OPT_NON_STR_KEYS)
+    return orjson.dumps(
+        obj, default=_json_default, option=orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_SUBCLASS
+    )
 
 
 # --------------------------------------------------------------------------------------------- writers
@@ -141,21 +199,28 @@ def write_result(
     output: Path | None,
     *,
     on_rows: RowCallback | None = None,
+    sink: IO[str] | None = None,
+    expanded: bool | None = None,
 ) -> int:
-    """Write every row of ``cursor`` as ``fmt`` to ``output`` (stdout when None); the number of rows."""
+    """Write every row of ``cursor`` as ``fmt`` to ``output`` (stdout when None), or appended to the open
+    text file ``sink``; the number of rows. ``expanded`` (one record per block) is True, False, or None
+    for a terminal table's choice by width."""
     count = on_rows or (lambda n: None)
+    if sink is not None:
+        return _write_text(cursor, fmt, sink, count, expanded=bool(expanded))
     if fmt == "parquet":
         return _write_parquet(cursor, output, count)
     if is_terminal_table(fmt, output):
-        return _print_rich_table(cursor, count)
+        return _print_rich_table(cursor, count, expanded)
     if output is None:
-        return _write_text(cursor, fmt, sys.stdout, count)
+        return _write_text(cursor, fmt, sys.stdout, count, expanded=bool(expanded))
     with open(output, "w", encoding="utf-8", newline="") as fh:
-        return _write_text(cursor, fmt, fh, count)
+        return _write_text(cursor, fmt, fh, count, expanded=bool(expanded))
 
 
-def _write_text(cursor: Any, fmt: str, fh: IO[str], count: RowCallback) -> int:
-    writer = {"table": _write_plain, "csv": _write_csv, "json": _write_json, "jsonl": _write_jsonl}[fmt]
+def _write_text(cursor: Any, fmt: str, fh: IO[str], count: RowCallback, *, expanded: bool = False) -> int:
+    writers = {"table": _write_plain, "csv": _write_csv, "json": _write_json, "jsonl": _write_jsonl}
+    writer = _write_plain_records if expanded and fmt == "table" else writers[fmt]
     total = writer(cursor, fh, count)
     fh.flush()
     return total
@@ -176,6 +241,18 @@ def _write_plain(cursor: Any, fh: IO[str], count: RowCallback) -> int:
     for rows in _counted(cursor, count):
         fh.write("".join("\t".join(_plain_value(v) for v in row) + "\n" for row in rows))
         total += len(rows)
+    return total
+
+
+def _write_plain_records(cursor: Any, fh: IO[str], count: RowCallback) -> int:
+    # Expanded display (the shell's \x) when piped: psql's record blocks, name and value tab-separated.
+    names = [_plain(n) for n in column_names(cursor)]
+    total = 0
+    for rows in _counted(cursor, count):
+        for row in rows:
+            total += 1
+            fh.write(f"-[ RECORD {total} ]-\n")
+            fh.write("".join(f"{n}\t{_plain_value(v)}\n" for n, v in zip(names, row, strict=True)))
     return total
 
 
@@ -252,9 +329,9 @@ def _arrow_table(cursor: Any) -> Any:
 # --------------------------------------------------------------------------------------------- terminal
 
 
-def _print_rich_table(cursor: Any, count: RowCallback) -> int:
+def _print_rich_table(cursor: Any, count: RowCallback, expanded: bool | None = None) -> int:
     collected = collect_for_terminal(cursor, count)
-    print_for_terminal(collected)
+    print_for_terminal(collected, expanded=expanded)
     return collected.total
 
 
@@ -279,9 +356,12 @@ def collect_for_terminal(cursor: Any, count: RowCallback) -> Collected:
     return Collected(names, shown, total)
 
 
-def print_for_terminal(collected: Collected) -> None:
+def print_for_terminal(collected: Collected, *, expanded: bool | None = None) -> None:
+    """Print a table, or one record per block when ``expanded`` (None: when a table would not fit)."""
     names, shown = collected.names, collected.rows
-    if _too_wide(names, shown, console.out.width):
+    if expanded is None:
+        expanded = _too_wide(names, shown, console.out.width)
+    if expanded and shown:
         print_records(names, shown)
     else:
         console.out.print(rich_table(names, shown))

@@ -1,4 +1,6 @@
-"""A live line on stderr while a query runs: rows so far, API requests, waits for rate limits.
+"""A live line on stderr while a query runs: rows read from the API and API requests as they arrive (for
+every query shape: an aggregate reads thousands of rows to return one), result rows written so far, waits
+for rate limits.
 
 Shown only when stderr is a terminal, the result is not being streamed to that same terminal, and the
 query has run for half a second (quick queries should not flicker).
@@ -30,7 +32,7 @@ def cursor_stats(cursor: Any) -> StatsFn:
 
     def stats() -> dict[str, Any]:
         out: dict[str, Any] = {}
-        for name in ("api_requests", "api_tokens"):
+        for name in ("api_rows", "api_requests", "api_tokens"):
             value = getattr(cursor, name, None)
             if isinstance(value, int | float):
                 out[name] = value
@@ -96,10 +98,14 @@ class QueryProgress:
             stats = self._stats()
         except Exception:  # the cursor may be mid-change on the other thread: skip this refresh
             stats = {}
-        parts = [f"{self._rows:,} rows"]
+        parts = []
+        if "api_rows" in stats:
+            parts.append(f"{stats['api_rows']:,} rows read")
         if "api_requests" in stats:
             count = stats["api_requests"]
             parts.append(f"{count:,} API request{'' if count == 1 else 's'}")
+        if self._rows or not parts:
+            parts.append(f"{self._rows:,} result row{'' if self._rows == 1 else 's'}")
         if stats.get("rate_limit_waits"):
             parts.append(
                 f"{stats['rate_limit_waits']} waits for the rate limit ({stats['rate_limit_seconds']:.1f} s)"

@@ -7,7 +7,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import IO, Annotated, Any
 
 import typer
 
@@ -105,11 +105,21 @@ def _read_sql(sql: str | None, file: Path | None) -> str:
     return sys.stdin.read()
 
 
-def run_and_write(cursor: Any, sql: str, fmt: str, out: Path | None, *, stats: bool = False) -> int:
-    """Execute ``sql`` and write its result with progress on stderr; the number of rows written."""
-    terminal_table = output.is_terminal_table(fmt, out)
+def run_and_write(
+    cursor: Any,
+    sql: str,
+    fmt: str,
+    out: Path | None,
+    *,
+    stats: bool = False,
+    sink: IO[str] | None = None,
+    expanded: bool | None = None,
+) -> int:
+    """Execute ``sql`` and write its result with progress on stderr; the number of rows written. ``sink``:
+    an open text file the result is appended to (the shell's \\o); ``expanded``: one record per block."""
+    terminal_table = sink is None and output.is_terminal_table(fmt, out)
     # Streaming to the terminal would tangle with a live line on stderr; a table is printed at the end.
-    streams_to_terminal = out is None and not terminal_table and console.stdout_is_terminal()
+    streams_to_terminal = sink is None and out is None and not terminal_table and console.stdout_is_terminal()
     started = time.monotonic()
     collected = None
     rows = 0
@@ -124,10 +134,12 @@ def run_and_write(cursor: Any, sql: str, fmt: str, out: Path | None, *, stats: b
             collected = output.collect_for_terminal(cursor, progress.set_rows)
             rows = collected.total
         elif cursor.description:
-            rows = output.write_result(cursor, fmt, out, on_rows=progress.set_rows)
+            rows = output.write_result(
+                cursor, fmt, out, on_rows=progress.set_rows, sink=sink, expanded=expanded
+            )
     if collected is not None:
         with output.stop_quietly_when_the_reader_leaves():
-            output.print_for_terminal(collected)  # after the live line is gone
+            output.print_for_terminal(collected, expanded=expanded)  # after the live line is gone
     if cursor.description is None:
         _report_effect(cursor)
     if stats:
@@ -141,9 +153,11 @@ def _report_effect(cursor: Any) -> None:
         console.note(f"{count} row{'s' if count != 1 else ''} affected.")
 
 
-def summary(cursor: Any, rows: int, seconds: float) -> str:
-    """'3 rows in 0.05 s · 1 API request · 10 tokens' (what the cursor knows of the cost)."""
-    parts = [f"{rows:,} row{'s' if rows != 1 else ''} in {seconds:.2f} s"]
+def summary(cursor: Any, rows: int, seconds: float | None) -> str:
+    """'3 rows in 0.05 s · 1 API request · 10 tokens' (what the cursor knows of the cost); without the time
+    when ``seconds`` is None."""
+    timing = f" in {seconds:.2f} s" if seconds is not None else ""
+    parts = [f"{rows:,} row{'s' if rows != 1 else ''}{timing}"]
     requests = getattr(cursor, "api_requests", None)
     if isinstance(requests, int):
         parts.append(f"{requests:,} API request{'s' if requests != 1 else ''}")

@@ -49,9 +49,17 @@ UsersFileOption = Annotated[
 ]
 
 # The server's options that mean nothing to `serve user ...` (--users-file is passed down instead).
+# The embedded sandbox's options (with --sandbox) and the connection properties they set.
+_SANDBOX_OPTIONS = {
+    "sandbox_scale": "SandboxScale",
+    "sandbox_seed": "SandboxSeed",
+    "sandbox_latency_ms": "SandboxLatency",
+    "sandbox_plan": "SandboxPlan",
+}
 _SERVER_ONLY = (
     "dsn",
     "sandbox",
+    *_SANDBOX_OPTIONS,
     "host",
     "port",
     "tls_cert",
@@ -78,6 +86,24 @@ def serve_command(
     sandbox: Annotated[
         bool, typer.Option("--sandbox", help="Serve the embedded sandbox as database 'sandbox' (no account).")
     ] = False,
+    sandbox_scale: Annotated[
+        int | None, typer.Option("--sandbox-scale", min=1, help="Deals the sandbox generates (default 500).")
+    ] = None,
+    sandbox_seed: Annotated[
+        int | None, typer.Option("--sandbox-seed", help="Seed of the sandbox's data (default 1).")
+    ] = None,
+    sandbox_latency_ms: Annotated[
+        int | None,
+        typer.Option(
+            "--sandbox-latency-ms", min=0, max=60_000, help="Milliseconds added to each API request."
+        ),
+    ] = None,
+    sandbox_plan: Annotated[
+        Literal["lite", "growth", "premium", "ultimate"] | None,
+        typer.Option(
+            "--sandbox-plan", help="Pipedrive plan whose rate limits the sandbox applies (default growth)."
+        ),
+    ] = None,
     host: Annotated[
         str,
         typer.Option(
@@ -134,6 +160,13 @@ def serve_command(
             users_file  # `serve --users-file F user list` means the same as `serve user list --users-file F`
         )
         return
+    sandbox_properties = _sandbox_properties(
+        sandbox,
+        sandbox_scale=sandbox_scale,
+        sandbox_seed=sandbox_seed,
+        sandbox_latency_ms=sandbox_latency_ms,
+        sandbox_plan=sandbox_plan,
+    )
     from pipedrive_sql.server import cli_commands
 
     if console.State.debug:
@@ -149,6 +182,7 @@ def serve_command(
             cli_commands.serve(
                 dsn=dsn or (),
                 sandbox=sandbox,
+                sandbox_properties=sandbox_properties,
                 host=host,
                 port=port,
                 tls_cert=tls_cert,
@@ -187,6 +221,17 @@ def _refuse_server_options(ctx: typer.Context) -> None:
             f"{'it' if len(given) == 1 else 'them'}.",
             param_hint=", ".join("'--" + name.replace("_", "-") + "'" for name in given),
         )
+
+
+def _sandbox_properties(sandbox: bool, **options: Any) -> dict[str, Any]:
+    """The embedded sandbox's connection properties from the --sandbox-* options (which need --sandbox)."""
+    given = {name: value for name, value in options.items() if value is not None}
+    if given and not sandbox:
+        raise typer.BadParameter(
+            "these configure the embedded sandbox: add --sandbox.",
+            param_hint=", ".join("'--" + name.replace("_", "-") + "'" for name in given),
+        )
+    return {_SANDBOX_OPTIONS[name]: value for name, value in given.items()}
 
 
 @contextmanager

@@ -5,6 +5,7 @@
     plan       a query -> one scan plan per table reference (API parameters, projection, ORDER BY/LIMIT)
     scan       a scan plan -> a lazily pulled Arrow RecordBatchReader over the API's pages
     execute    Engine (one DuckDB database per connection) and Session (one DuckDB cursor per cursor)
+    diagnostics DuckDB's errors in the driver's words, with suggestions from the catalog
     explain    EXPLAIN: the API plan as rows
     procedures the stored-procedure registry (EXEC, cursor.callproc)
 

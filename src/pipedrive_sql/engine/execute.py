@@ -11,7 +11,6 @@ so every result is read through one interface. INSERT/UPDATE/DELETE go to ``pipe
 from __future__ import annotations
 
 import itertools
-import re
 import threading
 import warnings
 from collections import OrderedDict
@@ -25,6 +24,7 @@ from sqlglot import exp
 
 from pipedrive_sql.catalog.catalog import Catalog
 from pipedrive_sql.catalog.system import SYSTEM_TABLES, system_table
+from pipedrive_sql.engine.diagnostics import translate_duckdb_error
 from pipedrive_sql.engine.explain import explain_table
 from pipedrive_sql.engine.guard import seal
 from pipedrive_sql.engine.local import LocalObjects, run_local, write_target
@@ -37,14 +37,10 @@ from pipedrive_sql.engine.scan import ApiReader, SharedPages, open_scan
 from pipedrive_sql.engine.write_result import WriteResult
 from pipedrive_sql.engine.writes import execute_write
 from pipedrive_sql.errors import (
-    DatabaseError,
-    DataError,
     Error,
     InterfaceError,
     NotSupportedError,
-    OperationalError,
     ProgrammingError,
-    did_you_mean,
 )
 
 __all__ = ["Engine", "Result", "Session", "WriteResult", "translate_duckdb_error"]
@@ -181,6 +177,8 @@ class Session:
         self.duck = duck
         self._registered: list[str] = []
         self.errors = _ScanErrors()
+        self.plan: QueryPlan | None = None  # the running query's, for the names in its errors
+        self.rows_read = 0  # rows the running query's scans have read from the API so far
 
     # -- execute ---------------------------------------------------------------------------------------
 
@@ -223,6 +221,7 @@ class Session:
 
     def _query(self, tree: exp.Expression) -> Result:
         plan = self.prepare(tree)
+        self.plan = plan
         self._duck_execute(plan.sql)
         return Result(True, self._description(), plan=plan)
 
@@ -236,7 +235,9 @@ class Session:
             if client is None:
                 raise InterfaceError("This engine has no API client.")
             reader = open_scan(scan, client, shared=shared)
-            guarded = pa.RecordBatchReader.from_batches(reader.schema, self.errors.guard(iter(reader)))
+            guarded = pa.RecordBatchReader.from_batches(
+                reader.schema, self.errors.guard(self._count_rows(iter(reader)))
+            )
             self._register(scan.name, guarded)
         for ref in plan.system:
             table = system_table(
@@ -247,6 +248,11 @@ class Session:
             )
             self._register(ref.name, table)
         return plan
+
+    def _count_rows(self, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        for batch in batches:
+            self.rows_read += batch.num_rows  # read by another thread for a progress line
+            yield batch
 
     def _explain(self, tree: exp.Expression) -> Result:
         tree = self.engine.local.expand_views(tree)
@@ -347,7 +353,7 @@ class Session:
             original = self.errors.first
             self.errors = _ScanErrors()
             return original
-        return translate_duckdb_error(exc, self.engine.catalog)
+        return translate_duckdb_error(exc, self.engine.catalog, self.plan)
 
     def fetch(self, method: str, *args: Any) -> Any:
         try:
@@ -376,6 +382,8 @@ class Session:
             except duckdb.Error:
                 pass
         self._registered = []
+        self.plan = None
+        self.rows_read = 0
 
     def close(self) -> None:
         self.release()
@@ -460,43 +468,3 @@ def _rows_table(columns: list[str], rows: list[dict[str, Any]]) -> pa.Table:
         except (pa.ArrowInvalid, pa.ArrowTypeError):
             arrays[column] = pa.array([None if v is None else str(v) for v in values], type=pa.string())
     return pa.table(arrays)
-
-
-_MISSING_COLUMN = re.compile(r'Referenced column "([^"]+)" not found')
-_MISSING_TABLE_COLUMN = re.compile(r'does not have a column named "([^"]+)"')
-
-
-def translate_duckdb_error(exc: BaseException, catalog: Catalog | None = None) -> Error:
-    """A DuckDB error as the driver's: binder/parser/catalog problems are ProgrammingErrors naming close
-    matches among all the columns of the tables involved; conversions are DataErrors."""
-    message = str(exc)
-    text = _clean_duckdb_message(message)
-    if isinstance(exc, duckdb.ConversionException | duckdb.OutOfRangeException | duckdb.InvalidTypeException):
-        return DataError(text)
-    if isinstance(exc, duckdb.BinderException | duckdb.ParserException | duckdb.CatalogException):
-        return ProgrammingError(_with_column_hint(text, catalog))
-    if isinstance(exc, duckdb.InterruptException):
-        return OperationalError("The query was interrupted.")
-    if isinstance(exc, duckdb.NotImplementedException):
-        return NotSupportedError(text)
-    if isinstance(exc, duckdb.IOException | duckdb.HTTPException):
-        return OperationalError(text)
-    return DatabaseError(text)
-
-
-def _clean_duckdb_message(message: str) -> str:
-    # Registered scan names (__pd3_0_deals) mean nothing to the user.
-    return re.sub(r'"?__pd\d+_\d+_(\w+)"?', lambda m: m.group(1), message)
-
-
-def _with_column_hint(text: str, catalog: Catalog | None) -> str:
-    match = _MISSING_COLUMN.search(text) or _MISSING_TABLE_COLUMN.search(text)
-    if catalog is None or match is None:
-        return text
-    name = match.group(match.lastindex or 1)
-    names: list[str] = []
-    for table in catalog.table_names():
-        names.extend(c.name for c in catalog.builtin(table).columns)
-    hint = did_you_mean(name, set(names))
-    first_line = text.splitlines()[0]
-    return f"{first_line}{hint}" if hint else text

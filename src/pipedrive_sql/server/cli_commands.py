@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import getpass
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ def serve(
     *,
     dsn: Sequence[str] = (),
     sandbox: bool = False,
+    sandbox_properties: Mapping[str, Any] | None = None,
     host: str = "127.0.0.1",
     port: int = DEFAULT_PORT,
     tls_cert: Path | None = None,
@@ -36,7 +37,8 @@ def serve(
     ready: Callable[[Server], Any] | None = None,
 ) -> None:
     """Serve each DSN (and/or the embedded sandbox) as a PostgreSQL database of the same name; block
-    until interrupted. `auth` defaults to scram-sha-256 when the users file has users, else trust
+    until interrupted. `sandbox_properties` configure the embedded sandbox (SandboxScale, SandboxSeed,
+    SandboxLatency, SandboxPlan). `auth` defaults to scram-sha-256 when the users file has users, else trust
     (which only a loopback address allows). `ready` is called with the started server."""
     from .pipedrive import PipedriveBackend
 
@@ -45,7 +47,7 @@ def serve(
     )
     databases: dict[str, dict[str, Any]] = {name: {"dsn": name} for name in dsn}
     if sandbox:
-        databases[SANDBOX_DATABASE] = {"Sandbox": True}
+        databases[SANDBOX_DATABASE] = {"Sandbox": True, **(sandbox_properties or {})}
     if not databases:
         raise ServerConfigError("nothing to serve: give --dsn NAME (repeatable) or --sandbox")
     path = users_file or default_users_file()
