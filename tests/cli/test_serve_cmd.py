@@ -160,8 +160,15 @@ def test_serve_refuses_a_network_address_without_tls_and_users(cli: CLI, tmp_pat
         "--users-file", str(tmp_path / "nobody.json"),
     )  # fmt: skip
     assert no_users.returncode == 1
-    assert "Refusing to listen on 0.0.0.0 without authentication" in error_line(no_users)
-    assert "serve user add" in no_users.stderr
+    assert "No users in" in error_line(no_users) and "serve user add" in no_users.stderr
+    assert "--trust" not in no_users.stderr  # not offered where it is refused anyway
+    trusting = cli(
+        "serve", "--sandbox", "--host", "0.0.0.0", "--port", "0", "--tls-cert", str(cert), "--tls-key", str(key),
+        "--trust",
+    )  # fmt: skip
+    assert trusting.returncode == 1
+    assert "Refusing to listen on 0.0.0.0 without authentication" in error_line(trusting)
+    assert "serve user add" in trusting.stderr
 
     half = cli("serve", "--sandbox", "--port", "0", "--tls-cert", str(cert))
     assert half.returncode == 1 and "--tls-key" in error_line(half)
