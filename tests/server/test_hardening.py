@@ -182,9 +182,32 @@ def test_a_client_over_the_connection_limit_gets_53300_before_authenticating(tmp
             assert [(kind, sqlstate(body)) for kind, body in messages] == [(b"E", pgerr.TOO_MANY_CONNECTIONS)]
             with pytest.raises(psycopg.OperationalError, match="too many clients"):
                 psycopg.connect(dsn(server, user="bob"))
-            # a cancel request is still served when the server is full (it needs no slot)
+        assert poll(lambda: not server.at_capacity())  # the session ends once its Terminate is read
         with psycopg.connect(dsn(server, user="bob")) as conn:  # the slot is free again
             assert conn.execute("SELECT 1").fetchone() == (1,)
+
+
+def test_a_cancel_request_is_served_when_the_server_is_full(tmp_path: Path) -> None:
+    slow = "SELECT count(*) FROM range(100000000000) a(i) WHERE i % 7 = 3"
+    with (
+        running(tmp_path, max_connections=1) as server,
+        psycopg.connect(dsn(server), autocommit=True) as conn,
+    ):
+        outcome: list[BaseException] = []
+
+        def run_slow() -> None:
+            try:
+                conn.execute(slow)
+            except BaseException as exc:
+                outcome.append(exc)
+
+        worker = threading.Thread(target=run_slow)
+        worker.start()
+        assert poll(lambda: any(s._interrupt is not None for s in list(server._sessions.values())))
+        conn.cancel_safe()  # a new connection carrying the cancel key, while no slot is free
+        worker.join(timeout=60)
+        assert len(outcome) == 1 and isinstance(outcome[0], psycopg.errors.QueryCanceled)
+        assert "user request" in str(outcome[0])
 
 
 def test_per_user_connection_limits(tmp_path: Path) -> None:
