@@ -312,6 +312,14 @@ def test_tls_1_1_is_refused_and_1_2_accepted(tmp_path: Path, tls_files: tuple[Pa
             psycopg.connect(dsn(server))
 
 
+def test_a_client_asking_for_a_newer_protocol_is_offered_3_0(tmp_path: Path) -> None:
+    if psycopg.pq.version() < 180000:
+        pytest.skip("libpq before 18 cannot ask for protocol 3.2")
+    with running(tmp_path) as server, psycopg.connect(dsn(server, max_protocol_version="3.2")) as conn:
+        assert conn.execute("SELECT 1").fetchone() == (1,)
+        assert conn.info.pgconn.protocol_version == 3
+
+
 def test_unencrypted_bytes_after_the_ssl_request_are_refused(
     tmp_path: Path, tls_files: tuple[Path, Path]
 ) -> None:

@@ -29,7 +29,7 @@ from . import errors as pgerr
 from .config import MAX_AUTH_MESSAGE, MAX_STARTUP_PACKET, ServerConfig, options_settings
 from .errors import PgError
 from .host import Startup
-from .users import User, UserStore
+from .users import User, UsersFileError, UserStore
 
 log = logging.getLogger("pipedrive_sql.server")
 
@@ -207,7 +207,8 @@ class Handshake:
             unknown = [k for k in params if k.startswith("_pq_.")]
             self.send(
                 b"v",
-                protocol.int32(PROTOCOL_3_0_MINOR)
+                # the newest version we speak, as a full version code (what PostgreSQL and libpq exchange)
+                protocol.int32(protocol.PROTOCOL_3_0)
                 + protocol.int32(len(unknown))
                 + b"".join(protocol.cstr(k) for k in unknown),
             )
@@ -296,7 +297,11 @@ class Handshake:
         store = self.gate.users
         try:
             entry = store.get(self.user) if store is not None else None
-        except (OSError, ValueError) as exc:  # UsersFileError, a verifier that does not decode
+        except (
+            UsersFileError,
+            OSError,
+            ValueError,
+        ) as exc:  # unreadable file, a verifier that does not decode
             log.error("cannot read the users file: %s", exc)
             self.fail(PgError(pgerr.INVALID_AUTHORIZATION, "the server cannot check passwords right now"))
             return
@@ -449,9 +454,6 @@ class Handshake:
             self.sock.close()
         except OSError:
             pass
-
-
-PROTOCOL_3_0_MINOR = 196608  # NegotiateProtocolVersion carries the newest version we speak: 3.0
 
 
 def _send_fatal_blocking(sock: socket.socket, error: PgError) -> None:
@@ -620,7 +622,7 @@ class StartupLoop:
         except Exception as exc:  # a bug of ours: the other connections carry on
             error = pgerr.internal_error(exc, fatal=True)
             if not handshake.handshaking:
-                _send_fatal_blocking_nowait(handshake, error)
+                _send_fatal_now(handshake, error)
             self._drop(handshake)
         return False
 
@@ -630,7 +632,7 @@ class StartupLoop:
         handshake.close()
 
 
-def _send_fatal_blocking_nowait(handshake: Handshake, error: PgError) -> None:
+def _send_fatal_now(handshake: Handshake, error: PgError) -> None:
     body = protocol.error_response(error.fields())
     try:
         handshake.sock.send(b"E" + protocol.int32(len(body) + 4) + body)
