@@ -513,3 +513,20 @@ def test_time_settings_and_startup_options_parse_as_postgresql_does() -> None:
         "search_path": "public",
         "application_name": "a b",
     }
+
+
+def test_unknown_users_get_a_stable_made_up_salt_without_key_derivation() -> None:
+    from pipedrive_sql.server import auth
+
+    first = auth.ScramExchange(None, "mallory").server_first_message("n,,n=,r=abc")
+    again = auth.ScramExchange(None, "mallory").server_first_message("n,,n=,r=abc")
+    other = auth.ScramExchange(None, "trudy").server_first_message("n,,n=,r=abc")
+
+    def salt(message: str) -> str:
+        return message.split(",s=")[1].split(",")[0]
+
+    assert salt(first) == salt(again) != salt(other)
+    exchange = auth.ScramExchange(None, "mallory")
+    exchange.server_first_message("n,,n=,r=abc")
+    with pytest.raises(auth.AuthFailed):
+        exchange.server_final_message(f"c=biws,r={exchange.nonce},p=AAAA")

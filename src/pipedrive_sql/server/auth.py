@@ -3,7 +3,9 @@
 The server stores verifiers, never passwords: for SCRAM the PostgreSQL form
 `SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>`, for MD5 `md5` + md5(password + user).
 An unknown user goes through the same exchange against a made-up verifier, so a client cannot tell
-an unknown user from a wrong password.
+an unknown user from a wrong password. As in PostgreSQL, the made-up verifier's salt is derived from
+the user name with a per-process secret (the same name always shows the same salt, as a real user's
+does), and it costs no key derivation: a flood of made-up names costs the server next to nothing.
 """
 
 from __future__ import annotations
@@ -68,6 +70,15 @@ def scram_verifier(
     return ScramVerifier(iterations, salt, hashlib.sha256(client_key).digest(), _hmac(salted, b"Server Key"))
 
 
+_MOCK_SECRET = secrets.token_bytes(32)
+
+
+def mock_verifier(user: str) -> ScramVerifier:
+    """A verifier for a user that does not exist: a stable salt, keys nobody can match."""
+    salt = _hmac(_MOCK_SECRET, user.encode("utf-8", "replace"))[:16]
+    return ScramVerifier(SCRAM_ITERATIONS, salt, secrets.token_bytes(32), secrets.token_bytes(32))
+
+
 def md5_verifier(user: str, password: str) -> str:
     return "md5" + hashlib.md5((password + user).encode("utf-8")).hexdigest()
 
@@ -88,10 +99,10 @@ def _attributes(message: str) -> dict[str, str]:
 class ScramExchange:
     """Server side of one SCRAM-SHA-256 exchange: feed the client's two messages, get the answers."""
 
-    def __init__(self, verifier: ScramVerifier | None) -> None:
+    def __init__(self, verifier: ScramVerifier | None, user: str = "") -> None:
         # a made-up verifier for unknown users keeps the exchange identical
         self.known = verifier is not None
-        self.verifier = verifier or scram_verifier(secrets.token_hex(16))
+        self.verifier = verifier or mock_verifier(user)
         self.server_nonce = base64.b64encode(secrets.token_bytes(18)).decode()
         self.client_first_bare = ""
         self.server_first = ""

@@ -311,7 +311,7 @@ class Handshake:
             self.send(*protocol.authentication(5, self.md5_salt))
             self.expect(typed=True, cap=MAX_AUTH_MESSAGE, then=self._md5_answer)
             return
-        self.exchange = auth.ScramExchange(entry.scram if entry is not None else None)
+        self.exchange = auth.ScramExchange(entry.scram if entry is not None else None, self.user)
         self.send(*protocol.authentication(10, protocol.cstr(auth.MECHANISM) + b"\0"))
         self.expect(typed=True, cap=MAX_AUTH_MESSAGE, then=self._sasl_initial)
 
