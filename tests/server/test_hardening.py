@@ -108,6 +108,23 @@ def test_a_slow_drip_client_is_cut_at_the_startup_deadline_while_psql_connects(t
     assert trouble.thread_errors == [] and trouble.errors == []
 
 
+def test_a_stalled_tls_handshake_is_cut_at_the_startup_deadline(
+    tmp_path: Path, tls_files: tuple[Path, Path]
+) -> None:
+    cert, key = tls_files
+    with watching() as trouble, running(tmp_path, tls_cert=cert, tls_key=key, startup_timeout=1.0) as server:
+        sock = socket.create_connection(server.address, timeout=30)
+        sock.sendall(struct.pack("!ii", 8, protocol.SSL_REQUEST))
+        assert sock.recv(1) == b"S"
+        sock.sendall(b"\x16\x03\x01\x02\x00\x01")  # the start of a ClientHello, then silence
+        assert poll(lambda: server.starting_up() == 0, timeout=30)  # dropped at the deadline
+        assert until_closed(sock) == []  # nothing in the clear inside a TLS handshake
+        sock.close()
+        with psycopg.connect(dsn(server, sslmode="require")) as conn:
+            assert conn.execute("SELECT 1").fetchone() == (1,)
+    assert trouble.thread_errors == [] and trouble.errors == []
+
+
 def test_a_300_mb_length_prefix_closes_the_connection_without_allocating(tmp_path: Path) -> None:
     with watching() as trouble, running(tmp_path) as server:
         before = rss_bytes()
