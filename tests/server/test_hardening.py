@@ -547,3 +547,22 @@ def test_unknown_users_get_a_stable_made_up_salt_without_key_derivation() -> Non
     exchange.server_first_message("n,,n=,r=abc")
     with pytest.raises(auth.AuthFailed):
         exchange.server_final_message(f"c=biws,r={exchange.nonce},p=AAAA")
+
+
+@pytest.mark.parametrize(
+    ("change", "complaint"),
+    [
+        ({"startup_timeout": 0}, "startup timeout"),
+        ({"max_connections": 0}, "max_connections"),
+        ({"max_connections_per_user": 0}, "max_connections_per_user"),
+        ({"max_message_size": 0}, "max_message_size"),
+        ({"statement_timeout": -1}, "statement_timeout"),
+        ({"auth": "password"}, "unknown auth method"),
+    ],
+)
+def test_bad_limits_are_refused_before_listening(
+    tmp_path: Path, change: dict[str, Any], complaint: str
+) -> None:
+    config = ServerConfig(port=0, users_file=users_file(tmp_path), **change)
+    with pytest.raises(ServerConfigError, match=complaint):
+        Server(DuckDBBackend(), config)
