@@ -32,7 +32,9 @@ def test_20_clients_queue_on_the_governor_and_see_no_error(
     sandbox = make_sandbox(plan="lite", rate_limit=True, latency_ms=0, fault_rate=0.0)  # 20 per 2 s
     users = tmp_path / "users.json"
     UserStore(users).set_password("bi", "pw-for-load")
-    backend = PipedriveBackend({"crm": {"BaseURL": sandbox.url, "APIToken": sandbox.api_token}})
+    # Timeout bounds a request's wait in the queue too: generous, so that a slow CI machine cannot fail this
+    props = {"BaseURL": sandbox.url, "APIToken": sandbox.api_token, "Timeout": 300}
+    backend = PipedriveBackend({"crm": props})
     server = Server(backend, ServerConfig(host="127.0.0.1", port=0, users_file=users)).start()
     host, port = server.address
     dsn = (
