@@ -119,7 +119,6 @@ class Wire:
         self.out = bytearray()
         self.max_message = max_message
         self.idle_timeout = idle_timeout
-        sock.settimeout(idle_timeout or None)
         self._in = sock.makefile("rb", buffering=65536)
 
     def _read_exact(self, n: int) -> bytes:
@@ -142,14 +141,21 @@ class Wire:
             ) from None
 
     def read_message(self) -> tuple[bytes, bytes]:
-        kind, length = _HEADER.unpack(self._read_exact(5))
-        if length < 4:
-            raise ProtocolViolation(f"invalid message length {length}")
-        if length - 4 > self.max_message:
-            raise ProtocolViolation(
-                f"message of {length - 4} bytes is longer than this server accepts ({self.max_message})"
-            )
-        return kind, self._read_exact(length - 4)
+        # the idle timeout applies to waiting for the client, not to sending it a long result
+        if self.idle_timeout:
+            self.sock.settimeout(self.idle_timeout)
+        try:
+            kind, length = _HEADER.unpack(self._read_exact(5))
+            if length < 4:
+                raise ProtocolViolation(f"invalid message length {length}")
+            if length - 4 > self.max_message:
+                raise ProtocolViolation(
+                    f"message of {length - 4} bytes is longer than this server accepts ({self.max_message})"
+                )
+            return kind, self._read_exact(length - 4)
+        finally:
+            if self.idle_timeout:
+                self.sock.settimeout(None)
 
     def write(self, kind: bytes, body: bytes = b"") -> None:
         self.out += kind
