@@ -314,6 +314,20 @@ class Session:
             warnings.filterwarnings("ignore", message="Arrow output on a DB-API result")
             return utc_timestamps(self.fetch("to_arrow_table"))
 
+    def arrow_batches(self, rows_per_batch: int) -> Iterator[pa.RecordBatch]:
+        """The rest of the result in batches, read from the API as they are consumed."""
+        try:
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", message="Arrow output on a DB-API result")
+                reader = self.duck.to_arrow_reader(rows_per_batch)
+            if reader is None:
+                return
+            schema = utc_timestamps(reader.schema.empty_table()).schema
+            for batch in reader:
+                yield batch if batch.schema.equals(schema) else batch.cast(schema)
+        except duckdb.Error as exc:
+            raise self.translate(exc) from None
+
     def release(self) -> None:
         """End the previous statement: cancel what is left of its result (DuckDB refuses other work on a
         cursor with an unfinished result) and drop its registrations (their readers are done or abandoned)."""
