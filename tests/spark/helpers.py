@@ -40,3 +40,10 @@ def source(spark: Any, sandbox: Any, **options: Any) -> Any:
     for key, value in options.items():
         reader = reader.option(key, str(value))
     return reader
+
+
+def columns(sandbox: Any, table: str) -> list[str]:
+    """The DB-API's column names for ``table``."""
+    with pipedrive_sql.connect(BaseURL=sandbox.url, APIToken=sandbox.api_token) as connection:
+        cursor = connection.cursor().execute(f"SELECT * FROM {table} LIMIT 0")
+        return [d[0] for d in cursor.description]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from tests.spark.helpers import dbapi_rows, source, spark_rows
+from tests.spark.helpers import columns, dbapi_rows, source, spark_rows
 
 pytestmark = pytest.mark.spark
 
@@ -13,17 +13,9 @@ pytestmark = pytest.mark.spark
 def test_a_read_of_deals_equals_the_dbapi(spark: Any, sandbox: Any) -> None:
     frame = source(spark, sandbox).load("Deals")
     expected = dbapi_rows(sandbox.url, sandbox.api_token, "SELECT * FROM Deals ORDER BY Id")
-    assert frame.columns == [d for d in _columns(sandbox, "Deals")]
+    assert frame.columns == columns(sandbox, "Deals")
     assert spark_rows(frame.orderBy("Id")) == expected
     assert len(expected) > 100
-
-
-def _columns(sandbox: Any, table: str) -> list[str]:
-    import pipedrive_sql
-
-    with pipedrive_sql.connect(BaseURL=sandbox.url, APIToken=sandbox.api_token) as connection:
-        cursor = connection.cursor().execute(f"SELECT * FROM {table} LIMIT 0")
-        return [d[0] for d in cursor.description]
 
 
 def test_types_map_exactly(spark: Any, sandbox: Any) -> None:

@@ -71,7 +71,7 @@ def conform_batch(
 ) -> pa.RecordBatch:
     """``batch`` with exactly the columns and Arrow types Spark expects for ``schema``."""
     arrays = []
-    names = []
+    fields = []
     for spark_field in schema.fields:
         target = _arrow_type(spark_field.dataType)
         if spark_field.name == company_column:
@@ -83,8 +83,8 @@ def conform_batch(
             arrays.append(column if column.type.equals(target) else column.cast(target))
         else:
             arrays.append(pa.nulls(batch.num_rows, type=target))
-        names.append(spark_field.name)
-    return pa.RecordBatch.from_arrays(arrays, names=names)
+        fields.append(pa.field(spark_field.name, target, nullable=spark_field.nullable))
+    return pa.RecordBatch.from_arrays(arrays, schema=pa.schema(fields))
 
 
 def _arrow_type(data_type: DataType) -> pa.DataType:
