@@ -12,7 +12,6 @@ the number of records affected.
 
 from __future__ import annotations
 
-import itertools
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -298,26 +297,20 @@ class Cursor:
         self._check_rows()
         if rows_per_batch < 1:
             raise ProgrammingError("rows_per_batch must be at least 1.")
-        batches = self._session.arrow_batches(rows_per_batch)
-        first = next(batches, None)
-        schema = first.schema if first is not None else self._session.arrow().schema
-        return pa.RecordBatchReader.from_batches(schema, self._counted_batches(first, batches))
+        reader = self._session.arrow_reader(rows_per_batch)
+        return pa.RecordBatchReader.from_batches(reader.schema, self._counted_batches(reader))
 
-    def _counted_batches(
-        self, first: pa.RecordBatch | None, rest: Iterator[pa.RecordBatch]
-    ) -> Iterator[pa.RecordBatch]:
-        if first is None or self._exhausted:
-            self._finish()
-            return
-        for batch in itertools.chain((first,), rest):
-            if self._remaining is not None:
-                batch = batch.slice(0, self._remaining)
-                self._remaining -= batch.num_rows
-            self._fetched += batch.num_rows
-            if batch.num_rows:
-                yield batch
-            if self._remaining == 0:
-                break
+    def _counted_batches(self, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        if not self._exhausted:
+            for batch in batches:
+                if self._remaining is not None:
+                    batch = batch.slice(0, self._remaining)
+                    self._remaining -= batch.num_rows
+                self._fetched += batch.num_rows
+                if batch.num_rows:
+                    yield batch
+                if self._remaining == 0:
+                    break
         self._finish()
 
     def fetch_df(self) -> pandas.DataFrame:

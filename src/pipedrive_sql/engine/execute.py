@@ -314,15 +314,19 @@ class Session:
             warnings.filterwarnings("ignore", message="Arrow output on a DB-API result")
             return utc_timestamps(self.fetch("to_arrow_table"))
 
-    def arrow_batches(self, rows_per_batch: int) -> Iterator[pa.RecordBatch]:
+    def arrow_reader(self, rows_per_batch: int) -> pa.RecordBatchReader:
         """The rest of the result in batches, read from the API as they are consumed."""
         try:
             with warnings.catch_warnings():
                 warnings.filterwarnings("ignore", message="Arrow output on a DB-API result")
                 reader = self.duck.to_arrow_reader(rows_per_batch)
-            if reader is None:
-                return
-            schema = utc_timestamps(reader.schema.empty_table()).schema
+        except duckdb.Error as exc:
+            raise self.translate(exc) from None
+        schema = utc_timestamps(reader.schema.empty_table()).schema
+        return pa.RecordBatchReader.from_batches(schema, self._translated(reader, schema))
+
+    def _translated(self, reader: pa.RecordBatchReader, schema: pa.Schema) -> Iterator[pa.RecordBatch]:
+        try:
             for batch in reader:
                 yield batch if batch.schema.equals(schema) else batch.cast(schema)
         except duckdb.Error as exc:
