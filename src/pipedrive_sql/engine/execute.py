@@ -322,6 +322,8 @@ class Session:
                 reader = self.duck.to_arrow_reader(rows_per_batch)
         except duckdb.Error as exc:
             raise self.translate(exc) from None
+        if reader is None:
+            raise InterfaceError("The statement has no result to fetch.")
         schema = utc_timestamps(reader.schema.empty_table()).schema
         return pa.RecordBatchReader.from_batches(schema, self._translated(reader, schema))
 
