@@ -339,6 +339,30 @@ class Cursor:
         self._finish()
         return table
 
+    def fetch_record_batch(self, rows_per_batch: int = 100_000) -> pa.RecordBatchReader:
+        """The rest of the result as a pyarrow RecordBatchReader (DuckDB's name for it): rows are read from
+        the API as the batches are consumed, so a large table streams in bounded memory."""
+        import pyarrow as pa
+
+        self._check_rows()
+        if rows_per_batch < 1:
+            raise ProgrammingError("rows_per_batch must be at least 1.")
+        reader = self._session.arrow_reader(rows_per_batch)
+        return pa.RecordBatchReader.from_batches(reader.schema, self._counted_batches(reader))
+
+    def _counted_batches(self, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        if not self._exhausted:
+            for batch in batches:
+                if self._remaining is not None:
+                    batch = batch.slice(0, self._remaining)
+                    self._remaining -= batch.num_rows
+                self._fetched += batch.num_rows
+                if batch.num_rows:
+                    yield batch
+                if self._remaining == 0:
+                    break
+        self._finish()
+
     def fetch_df(self) -> pandas.DataFrame:
         """The rest of the result as a pandas DataFrame (needs pandas)."""
         return self.fetch_arrow_table().to_pandas()

@@ -8,6 +8,7 @@ from ``PROPERTIES`` (``python -m pipedrive_sql.settings``), and a test keeps the
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -70,6 +71,8 @@ class Property:
                 f"{self.name}={raw!r} is not a {'whole ' if self.kind == 'int' else ''}number.",
                 property=self.name,
             ) from None
+        if self.kind == "float" and not math.isfinite(value):
+            raise ConfigurationError(f"{self.name}={raw!r} is not a finite number.", property=self.name)
         if self.minimum is not None and value < self.minimum:
             raise ConfigurationError(
                 f"{self.name}={value} is below its minimum {self.minimum}.", property=self.name
@@ -269,6 +272,16 @@ PROPERTIES: tuple[Property, ...] = (
         "Performance",
         minimum=1,
         maximum=32,
+    ),
+    _p(
+        "RateLimitShare",
+        "float",
+        1.0,
+        "The share (0-1] of the company's burst limit this connection may use: set it when several "
+        "programs or Spark partitions read with one token at once, so that together they stay under it.",
+        "Performance",
+        minimum=0,
+        maximum=1,
     ),
     # Schema and behaviour
     _p("IncludeCustomFields", "bool", True, "Show custom fields as columns.", "Schema"),

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import Any
 
 import httpx
+import pytest
 
+import pipedrive_sql
 from pipedrive_sql.api import RateGovernor, RequestCounters
+from pipedrive_sql.errors import ConfigurationError
 
 
 def headers(limit: int, remaining: int | None = None, reset: int = 1) -> httpx.Headers:
@@ -160,3 +164,22 @@ def test_a_server_that_admits_late_still_never_sees_more_than_the_allowance() ->
     admitted.sort()
     for i, start in enumerate(admitted):
         assert len([a for a in admitted[i:] if a < start + window]) <= 5
+
+
+def test_a_share_of_the_limit_caps_the_allowance() -> None:
+    governor = RateGovernor(window=0.2, share=0.25)
+    governor.acquire()
+    governor.observe(headers(40, 39))
+    governor.finish()
+    assert governor.limit == 40
+    assert governor.allowance == 9  # a quarter of 40, less the slot kept in reserve
+
+
+def test_rate_limit_share_is_a_connection_property(sandbox: Any) -> None:
+    with pipedrive_sql.connect(
+        BaseURL=sandbox.url, APIToken=sandbox.api_token, RateLimitShare=0.5
+    ) as connection:
+        assert connection.client.governor._share == 0.5
+    for bad in ("0", "1.5", "nan", "-1"):
+        with pytest.raises(ConfigurationError, match="RateLimitShare"):
+            pipedrive_sql.connect(BaseURL=sandbox.url, APIToken=sandbox.api_token, RateLimitShare=bad)

@@ -30,7 +30,13 @@ from pipedrive_sql.api.operations import Operation, operation
 from pipedrive_sql.api.paging import paginator_for
 from pipedrive_sql.api.retry import Decision, RetryPolicy, retry_after_seconds
 from pipedrive_sql.api.transport import base_url_for, build_http_client
-from pipedrive_sql.errors import AmbiguousWrite, InterfaceError, OperationalError, RequestTimeout
+from pipedrive_sql.errors import (
+    AmbiguousWrite,
+    ConfigurationError,
+    InterfaceError,
+    OperationalError,
+    RequestTimeout,
+)
 from pipedrive_sql.settings import PROPERTIES, Settings
 
 __all__ = ["ApiClient"]
@@ -68,7 +74,7 @@ class ApiClient:
         self.settings = settings
         self.base_url = base_url_for(settings, base_url)
         self.policy = policy or RetryPolicy()
-        self.governor = governor or RateGovernor()
+        self.governor = governor or RateGovernor(share=_rate_limit_share(settings))
         # Search endpoints count against a window of their own as well (10 requests per 2 s), and their
         # answers report that window's headers: a separate governor keeps them from teaching the main one.
         self.search_governor = RateGovernor()
@@ -412,3 +418,13 @@ def _records(data: Any) -> list[dict[str, Any]]:
     if isinstance(data, list):
         return data
     return [data]
+
+
+def _rate_limit_share(settings: Settings) -> float:
+    share = float(settings["RateLimitShare"])
+    if share <= 0:
+        raise ConfigurationError(
+            "RateLimitShare must be above 0 (a fraction of the burst limit, up to 1).",
+            property="RateLimitShare",
+        )
+    return share

@@ -15,6 +15,8 @@ request back until the window surely has room, so a well-behaved scan never sees
   else is using the token: the governor takes that as the truth and waits for the window to reset.
 - After a 429 it stops everybody until the reset the server named (``Retry-After``/``x-ratelimit-reset``),
   and halves its own allowance, growing it back one request per quiet window (AIMD, as TCP does).
+- ``share`` (the RateLimitShare property) caps it at that fraction of the server's limit, so that several
+  connections on one token (Spark partitions, programs on several machines) stay under the limit together.
 - Answers without rate-limit headers (a server or proxy that does not send them) leave nothing to pace by:
   requests go out freely, and 429s are still waited out.
 """
@@ -42,10 +44,14 @@ class RateGovernor:
         *,
         window: float = WINDOW_SECONDS,
         reserve: int = 1,
+        share: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._window = window
         self._reserve = reserve
+        if not 0 < share <= 1:
+            raise ValueError(f"share must be in (0, 1], not {share!r}")
+        self._share = share
         self._clock = clock
         self._cond = threading.Condition()
         self._in_flight = 0
@@ -124,7 +130,7 @@ class RateGovernor:
             self._cond.notify_all()
 
     def _learn_limit(self, limit: int, now: float) -> None:
-        ceiling = max(1, limit - self._reserve)
+        ceiling = max(1, int(limit * self._share) - self._reserve)
         if self._limit != limit or self._allowance is None:
             self._limit = limit
             self._allowance = float(ceiling)

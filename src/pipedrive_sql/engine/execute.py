@@ -369,6 +369,26 @@ class Session:
             warnings.filterwarnings("ignore", message="Arrow output on a DB-API result")
             return utc_timestamps(self.fetch("to_arrow_table"))
 
+    def arrow_reader(self, rows_per_batch: int) -> pa.RecordBatchReader:
+        """The rest of the result in batches, read from the API as they are consumed."""
+        try:
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", message="Arrow output on a DB-API result")
+                reader = self.duck.to_arrow_reader(rows_per_batch)
+        except duckdb.Error as exc:
+            raise self.translate(exc) from None
+        if reader is None:
+            raise InterfaceError("The statement has no result to fetch.")
+        schema = utc_timestamps(reader.schema.empty_table()).schema
+        return pa.RecordBatchReader.from_batches(schema, self._translated(reader, schema))
+
+    def _translated(self, reader: pa.RecordBatchReader, schema: pa.Schema) -> Iterator[pa.RecordBatch]:
+        try:
+            for batch in reader:
+                yield batch if batch.schema.equals(schema) else batch.cast(schema)
+        except duckdb.Error as exc:
+            raise self.translate(exc) from None
+
     def release(self) -> None:
         """End the previous statement: cancel what is left of its result (DuckDB refuses other work on a
         cursor with an unfinished result) and drop its registrations (their readers are done or abandoned)."""
