@@ -60,11 +60,6 @@ def build_parser(prog: str = "python -m pipedrive_sandbox") -> argparse.Argument
         help="approve OAuth authorization requests without a consent page",
     )
     add("--no-rate-limit", action="store_true", help="no burst limit, no daily budget, no rate-limit headers")
-    add(
-        "--refresh-rotation",
-        action="store_true",
-        help="answer each OAuth refresh with a new refresh token (the old one works until the new one is used)",
-    )
     return parser
 
 
@@ -83,7 +78,6 @@ def config_from_args(args: argparse.Namespace) -> SandboxConfig:
         fault_rate=args.fault_rate,
         faults=tuple(args.faults),
         auto_approve=args.auto_approve,
-        refresh_rotation=args.refresh_rotation,
         rate_limit=not args.no_rate_limit,
     )
 
