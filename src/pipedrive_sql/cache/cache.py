@@ -313,4 +313,3 @@ def _age(state: TableState) -> str:
 
 def open_cache(settings: Mapping[str, Any], client: Any, *, base_url: str = "") -> TableCache:
     return TableCache(settings, client, base_url=base_url)
-

@@ -109,7 +109,9 @@ def feed_of(spec: TableSpec) -> str:
     return ""
 
 
-def changes_since(client: Any, spec: TableSpec, mark: datetime | None, *, now: datetime | None = None) -> Changes:
+def changes_since(
+    client: Any, spec: TableSpec, mark: datetime | None, *, now: datetime | None = None
+) -> Changes:
     """The changes of ``spec`` since ``mark`` (None: never read), as records to upsert and ids to delete."""
     feed = feed_of(spec)
     current = now or datetime.now(UTC)
@@ -211,7 +213,9 @@ def _recents_ids_changes(reader: _Reader, spec: TableSpec, since: datetime) -> t
     return _split_visible(spec, upserts, changed)
 
 
-def _split_visible(spec: TableSpec, records: list[Record], changed: set[Any]) -> tuple[list[Record], set[Any]]:
+def _split_visible(
+    spec: TableSpec, records: list[Record], changed: set[Any]
+) -> tuple[list[Record], set[Any]]:
     visible = spec.visible
     upserts = _newest([r for r in records if visible is None or visible(r)])
     kept = {r.get("id") for r in upserts}

@@ -104,7 +104,9 @@ class CacheStore:
             ).fetchone()
         if row is None:
             return None
-        return TableState(row[0], row[1], float(row[2] or 0), float(row[3] or 0), int(row[4] or 0), bool(row[5]))
+        return TableState(
+            row[0], row[1], float(row[2] or 0), float(row[3] or 0), int(row[4] or 0), bool(row[5])
+        )
 
     def states(self) -> list[TableState]:
         with self._lock:

@@ -8,10 +8,10 @@ the rate), and the SQL DuckDB runs.
 
 from __future__ import annotations
 
-import pyarrow as pa
-
 from collections.abc import Callable
 from typing import Any
+
+import pyarrow as pa
 
 from pipedrive_sql.engine.plan import QueryPlan, ScanPlan
 

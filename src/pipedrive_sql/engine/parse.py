@@ -98,7 +98,7 @@ def _parse_cache(text: str) -> Statement:
             f"Cannot read this {verb} statement: write {verb} [Table] [WITH TRUNCATE | WITH DROP EXISTING] "
             "[SELECT * FROM Table]."
         )
-    name = (match.group("table") or "").strip("[]\"")
+    name = (match.group("table") or "").strip('[]"')
     option = re.sub(r"\s+", " ", (match.group("option") or "").upper())
     tables: tuple[str, ...] = (name.split(".")[-1],) if name else ()
     select_text = match.group("select")
@@ -123,7 +123,9 @@ def _whole_table(tree: exp.Expression, verb: str) -> str:
     if not isinstance(tree, exp.Select):
         raise NotSupportedError(f"{verb} takes SELECT ... FROM one table.")
     tables = list(tree.find_all(exp.Table))
-    narrowing = [k for k in ("where", "joins", "group", "having", "limit", "offset", "distinct") if tree.args.get(k)]
+    narrowing = [
+        k for k in ("where", "joins", "group", "having", "limit", "offset", "distinct") if tree.args.get(k)
+    ]
     if len(tables) != 1 or narrowing:
         what = ", ".join(k.upper() for k in narrowing) or "more than one table"
         raise NotSupportedError(
