@@ -92,7 +92,6 @@ def cacheable(spec: TableSpec) -> bool:
     return (
         spec.source is None
         and "{" not in spec.endpoint
-        and spec.paged
         and spec.key_column is not None
         and spec.kind == "TABLE"
     )
@@ -139,29 +138,32 @@ def full_read(client: Any, spec: TableSpec) -> Changes:
     start = _counters(client)
     params = dict(spec.fixed_params)
     records: list[Record] = []
-    mark: datetime | None = None
+    reader = _Reader(client, spec.max_page_size)
     parallel = int(getattr(client, "max_concurrency", 1) or 1) > 1 and hasattr(client, "parallel_scan")
-    if parallel and spec.endpoint in TIME_SLICEABLE and not params:
-        scan = client.parallel_scan(spec.endpoint, params)
-        try:
-            for page in scan:
-                records.extend(page)
-        finally:
-            close = getattr(scan, "close", None)
-            if close is not None:
-                close()
-        t0 = getattr(scan, "t0", None)
-        mark = t0 if isinstance(t0, datetime) else None
-    if mark is None:
-        records = []
-        reader = _Reader(client)
-        for page in reader.pages(spec.endpoint, params):
-            records.extend(page)
-        mark = reader.mark or datetime.now(UTC) - SAFETY
+    pages = reader.pages(spec.endpoint, params)
+    for page in pages:
+        records.extend(page)
+        if parallel and spec.endpoint in TIME_SLICEABLE and not params and reader.more:
+            # A large collection: read it again with several time-sliced cursors (api.scan), which
+            # returns it as it was when its catch-up began, after this reader's mark.
+            pages.close()
+            records = _parallel(client, spec.endpoint, params)
+            break
+    mark = reader.mark or datetime.now(UTC) - SAFETY
     if spec.visible is not None:
         records = [r for r in records if spec.visible(r)]
     requests, tokens = _spent(client, start)
     return Changes(spec.name, _newest(records), set(), mark, True, feed_of(spec), requests, tokens)
+
+
+def _parallel(client: Any, path: str, params: Mapping[str, Any]) -> list[Record]:
+    scan = client.parallel_scan(path, params)
+    try:
+        return [record for page in scan for record in page]
+    finally:
+        close = getattr(scan, "close", None)
+        if close is not None:
+            close()
 
 
 # ---- the feeds -------------------------------------------------------------------------------------------
@@ -240,13 +242,15 @@ def _newest(records: list[Record]) -> list[Record]:
 class _Reader:
     """Pages of list endpoints through ``client.get``; ``mark`` is the first answer's Date less SAFETY."""
 
-    def __init__(self, client: Any) -> None:
+    def __init__(self, client: Any, max_page_size: int = 500) -> None:
         self.client = client
+        self.max_page_size = max_page_size
         self.mark: datetime | None = None
+        self.more = False  # the last page read said there is a next one
 
     def pages(self, path: str, params: Mapping[str, Any]) -> Iterator[list[Record]]:
         query = dict(params)
-        query["limit"] = int(getattr(self.client, "page_size", 500) or 500)
+        query["limit"] = min(self.max_page_size, int(getattr(self.client, "page_size", 500) or 500))
         paginator = paginator_for(path)
         while True:
             paginator.update_request(query)
@@ -256,6 +260,7 @@ class _Reader:
             data = response.data
             records = [r for r in data if isinstance(r, dict)] if isinstance(data, list) else []
             paginator.update_state(response)
+            self.more = paginator.has_next_page
             if records:
                 yield records
             if not paginator.has_next_page:
