@@ -93,6 +93,7 @@ def sync_command(
         )
 
     target = open_target(to)
+    where = target.describe()
     try:
         conn = connect(source)
         try:
@@ -109,7 +110,7 @@ def sync_command(
                 conn.close()
     finally:
         target.close()
-    summary = _summary(reports, target.describe())
+    summary = _summary(reports, where)
     if as_json:
         sys.stdout.write(json.dumps(summary, indent=2) + "\n")
     else:
