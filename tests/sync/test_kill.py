@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.cache.helpers import api, mutate
 
 import pipedrive_sql
-from tests.cache.helpers import api, mutate
 
 from .helpers import assert_equal_to_source
 

@@ -30,7 +30,7 @@ read: ``Changes.full`` is then true and ``upserts`` is the whole table.
 from __future__ import annotations
 
 import email.utils
-from collections.abc import Iterator, Mapping
+from collections.abc import Generator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -248,7 +248,7 @@ class _Reader:
         self.mark: datetime | None = None
         self.more = False  # the last page read said there is a next one
 
-    def pages(self, path: str, params: Mapping[str, Any]) -> Iterator[list[Record]]:
+    def pages(self, path: str, params: Mapping[str, Any]) -> Generator[list[Record], None, None]:
         query = dict(params)
         query["limit"] = min(self.max_page_size, int(getattr(self.client, "page_size", 500) or 500))
         paginator = paginator_for(path)
