@@ -153,3 +153,19 @@ def test_cache_location_names_a_file(writable: Any, open_conn: Any, tmp_path: Pa
     conn = open_conn(writable, CacheLocation=str(target), AutoCache=True)
     run(conn, ("SELECT count(*) FROM Stages",))
     assert target.exists() and conn.cache.path == target
+
+
+def test_a_mark_older_than_the_feeds_answer_for_gives_a_full_read(writable: Any, open_conn: Any) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from pipedrive_sql.cache import changes_since
+
+    conn = open_conn(writable)
+    spec = conn.catalog.table("Persons")
+    recent = changes_since(conn.client, spec, datetime.now(UTC) - timedelta(hours=1))
+    assert not recent.full and recent.feed == "recents"
+    old = changes_since(conn.client, spec, datetime.now(UTC) - timedelta(days=40))
+    assert old.full and "older than the change feeds" in old.notes[0]
+    assert {r["id"] for r in old.upserts} == {
+        i for i, r in writable.store.tables["person"].items() if not r.get("is_deleted")
+    }

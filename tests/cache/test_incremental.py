@@ -10,11 +10,16 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from .helpers import CHECKED, api, as_table, diff, mutate, source_table
+from pipedrive_sandbox.server import Sandbox
 
+from .helpers import api, as_table, diff, mutate, source_table
+
+# Tables with a change feed; those without one are re-read whole, which needs no invariant of its own.
+CHECKED = ("Deals", "ArchivedDeals", "Persons", "Organizations", "Activities", "Products")
 KINDS = ("deal", "person", "organization", "activity", "product")
 OPS = ("create", "update", "delete", "archive", "merge", "field")
 
@@ -23,8 +28,13 @@ writes = st.lists(
 )
 
 
-def test_incremental_refresh_equals_a_full_scan(writable: Any, open_conn: Any) -> None:
-    conn = open_conn(writable)
+@pytest.mark.slow
+def test_incremental_refresh_equals_a_full_scan(open_conn: Any) -> None:
+    with Sandbox(seed=5, scale=15, rate_limit=False, latency_ms=0, fault_rate=0.0) as small:
+        check_invariant(small, open_conn(small))
+
+
+def check_invariant(writable: Any, conn: Any) -> None:
     cache = conn.cache
     for name in CHECKED:
         cache.refresh(conn.catalog.table(name))
@@ -36,7 +46,8 @@ def test_incremental_refresh_equals_a_full_scan(writable: Any, open_conn: Any) -
     def check(operations: list[tuple[str, str, int]]) -> None:
         for op, kind, pick in operations:
             mutate(writable, http, op, kind, pick)
-        conn.catalog.refresh()  # field definitions as they are now
+        if any(op == "field" for op, _, _ in operations):
+            conn.catalog.refresh()  # field definitions as they are now
         for name in CHECKED:
             spec = conn.catalog.table(name)
             changes = cache.refresh(spec)
@@ -49,4 +60,4 @@ def test_incremental_refresh_equals_a_full_scan(writable: Any, open_conn: Any) -
         check()
     finally:
         http.close()
-    assert modes == {False, True}  # the feeds were used (and Stages, without one, was re-read)
+    assert modes == {False}  # every table here has a change feed: no refresh fell back to a full read

@@ -47,7 +47,7 @@ def test_kill_9_in_the_middle_then_rerun(
         where = where.rsplit("/", 1)[0] + "/killed"
     else:
         where = str(tmp_path / ("replica.duckdb" if kind == "duckdb" else "replica"))
-    source.configure(latency_ms=40)
+    source.configure(latency_ms=15)
     try:
         process = subprocess.Popen(
             sync_args(source, where),
@@ -81,6 +81,7 @@ def test_kill_9_in_the_middle_then_rerun(
         assert_equal_to_source(conn, kind, where, TABLES)
 
 
+@pytest.mark.slow
 def test_exit_codes_and_json_summary(source: Any, tmp_path: Path) -> None:
     where = str(tmp_path / "codes.duckdb")
     ok = subprocess.run(sync_args(source, where, "--json"), capture_output=True, text=True, env=environment())
