@@ -20,10 +20,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from scan import BENCH_TOKEN, sandbox_process  # bench/scan.py: the sandbox in a child process
-
 import pipedrive_sql
 from pipedrive_sql.sync import TableReport, open_target, sync_tables
+from scan import BENCH_TOKEN, sandbox_process  # bench/scan.py: the sandbox in a child process
 
 WINDOW_SECONDS = 2.0
 PAGE = 500
@@ -32,7 +31,9 @@ DEFAULT_TABLES = ("Deals", "Persons", "Organizations", "Activities", "Products",
 
 def show(title: str, reports: list[TableReport], seconds: float) -> None:
     print(f"\n{title}")
-    print(f"{'table':<16} {'mode':<12} {'rows':>9} {'upserted':>9} {'deleted':>8} {'requests':>9} {'tokens':>8} {'s':>7}")
+    print(
+        f"{'table':<16} {'mode':<12} {'rows':>9} {'upserted':>9} {'deleted':>8} {'requests':>9} {'tokens':>8} {'s':>7}"
+    )
     for r in reports:
         print(
             f"{r.table:<16} {r.mode or 'FAILED':<12} {r.rows:>9} {r.upserted:>9} {r.deleted:>8} {r.requests:>9} "
@@ -48,7 +49,9 @@ def show(title: str, reports: list[TableReport], seconds: float) -> None:
 def run(url: str, token: str, args: argparse.Namespace) -> None:
     folder = Path(tempfile.mkdtemp(prefix="pd-bench-sync-"))
     where = str(folder / "replica.duckdb") if args.target == "duckdb" else str(folder / "replica")
-    with pipedrive_sql.connect(BaseURL=url, APIToken=token, MaxConcurrency=args.concurrency, Timeout=600) as conn:
+    with pipedrive_sql.connect(
+        BaseURL=url, APIToken=token, MaxConcurrency=args.concurrency, Timeout=600
+    ) as conn:
         client = conn.client
         started = time.perf_counter()
         with open_target(where) as target:
@@ -70,7 +73,9 @@ def run(url: str, token: str, args: argparse.Namespace) -> None:
         started = time.perf_counter()
         for deal_id in chosen:
             client.request("PATCH", f"/api/v2/deals/{deal_id}", json={"title": f"changed {deal_id}"})
-        print(f"\nchanged {len(chosen)} deals ({args.changed_percent}%) in {time.perf_counter() - started:.1f} s")
+        print(
+            f"\nchanged {len(chosen)} deals ({args.changed_percent}%) in {time.perf_counter() - started:.1f} s"
+        )
 
         started = time.perf_counter()
         with open_target(where) as target:
@@ -86,7 +91,9 @@ def run(url: str, token: str, args: argparse.Namespace) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--scale", type=int, default=100_000)
     parser.add_argument("--latency-ms", type=int, default=50)
     parser.add_argument("--plan", default="growth")
@@ -102,8 +109,10 @@ def main(argv: list[str] | None = None) -> None:
         return
     started = time.perf_counter()
     with sandbox_process(args.scale, args.latency_ms, args.plan) as url:
-        print(f"sandbox {url}: scale {args.scale}, latency {args.latency_ms} ms, plan {args.plan} "
-              f"(started in {time.perf_counter() - started:.1f} s)")
+        print(
+            f"sandbox {url}: scale {args.scale}, latency {args.latency_ms} ms, plan {args.plan} "
+            f"(started in {time.perf_counter() - started:.1f} s)"
+        )
         sys.stdout.flush()
         run(url, args.token, args)
 
