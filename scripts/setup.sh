@@ -16,6 +16,8 @@ if [ "${1:-}" = "--with-system" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/
   dpkg -s odbc-postgresql >/dev/null 2>&1 || need+=(odbc-postgresql)
   [ -e /usr/share/java/postgresql.jar ] || need+=(libpostgresql-jdbc-java)
   command -v javac >/dev/null || need+=(openjdk-17-jdk-headless)
+  # `pipedrive-sql sync` is tested against a real PostgreSQL server started in a temporary folder.
+  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
   if [ ${#need[@]} -gt 0 ]; then
     echo "installing system packages: ${need[*]}"
     apt-get update -qq

@@ -27,6 +27,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from pipedrive_sql import errors
+from pipedrive_sql.cache import TableCache
 from pipedrive_sql.catalog.catalog import Catalog
 from pipedrive_sql.engine.execute import Engine, Result, Session
 from pipedrive_sql.errors import InterfaceError, NotSupportedError, ProgrammingError
@@ -71,14 +72,18 @@ class Connection(_ExceptionsMixin):
         self.client = client
         self.sandbox = sandbox  # keeps the embedded sandbox alive as long as the connection
         self.dsn_name = dsn_name
+        # The local cache (docs/cache.md): its file is opened only when something is cached or read from it.
+        self.cache = TableCache(settings, client, base_url=str(getattr(client, "base_url", "")))
         self.catalog = Catalog(
-            _fields_loader(client), include_custom_fields=bool(settings["IncludeCustomFields"])
+            self.cache.fields_loader(_fields_loader(client)),
+            include_custom_fields=bool(settings["IncludeCustomFields"]),
         )
         self.engine = Engine(
             settings=settings,
             client=client,
             catalog=self.catalog,
             context={"connection": self, "dsn_name": dsn_name},
+            cache=self.cache,
         )
         self._cursors: list[Cursor] = []
         self._lock = threading.Lock()
@@ -112,6 +117,7 @@ class Connection(_ExceptionsMixin):
         for cursor in list(self._cursors):
             cursor.close()
         self.engine.close()
+        self.cache.close()
         self.client.close()
 
     @property

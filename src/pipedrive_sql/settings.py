@@ -292,6 +292,46 @@ PROPERTIES: tuple[Property, ...] = (
     # Schema and behaviour
     _p("IncludeCustomFields", "bool", True, "Show custom fields as columns.", "Schema"),
     _p("AllowUnboundedWrites", "bool", False, "Allow UPDATE and DELETE without a WHERE clause.", "Schema"),
+    # Caching (docs/cache.md)
+    _p(
+        "AutoCache",
+        "bool",
+        False,
+        "Keep every table a query reads in the local cache and answer later queries from it (refreshed "
+        "incrementally once older than CacheTolerance).",
+        "Caching",
+    ),
+    _p(
+        "CacheLocation",
+        "str",
+        None,
+        "Where the cache lives: a folder (one DuckDB file per company in it) or a .duckdb file. Default: "
+        "the user's cache folder.",
+        "Caching",
+    ),
+    _p(
+        "CacheTolerance",
+        "int",
+        600,
+        "Seconds a cached table stays fresh; an older one is refreshed incrementally before a query uses it.",
+        "Caching",
+        minimum=0,
+    ),
+    _p(
+        "Offline",
+        "bool",
+        False,
+        "Answer only from the cache: no API request at all; a query of a table never cached fails.",
+        "Caching",
+    ),
+    _p(
+        "CacheMetadata",
+        "bool",
+        False,
+        "Keep field definitions (custom fields) in the cache and open the catalog from there: no request "
+        "for metadata once they are cached.",
+        "Caching",
+    ),
     # Logging
     _p(
         "Verbosity",

@@ -16,7 +16,17 @@ from typing import Annotated
 
 import typer
 
-from pipedrive_sql.cli import console, dsn_cmd, oauth_cmd, odbc_cmd, query_cmd, sandbox_cmd, serve_cmd, shell
+from pipedrive_sql.cli import (
+    console,
+    dsn_cmd,
+    oauth_cmd,
+    odbc_cmd,
+    query_cmd,
+    sandbox_cmd,
+    serve_cmd,
+    shell,
+    sync_cmd,
+)
 from pipedrive_sql.errors import Error
 
 EXIT_ERROR = 1
@@ -66,6 +76,7 @@ app.add_typer(oauth_cmd.app, name="oauth")
 app.add_typer(serve_cmd.app, name="serve")
 app.add_typer(odbc_cmd.app, name="odbc")
 query_cmd.register(app)
+sync_cmd.register(app)
 shell.register(app)
 
 

@@ -29,7 +29,7 @@ from pipedrive_sql.engine.explain import explain_table
 from pipedrive_sql.engine.guard import seal
 from pipedrive_sql.engine.local import LocalObjects, run_local, write_target
 from pipedrive_sql.engine.params import bind
-from pipedrive_sql.engine.parse import EXEC, EXPLAIN, LOCAL, QUERY, WRITE, Statement, parse, too_deep
+from pipedrive_sql.engine.parse import CACHE, EXEC, EXPLAIN, LOCAL, QUERY, WRITE, Statement, parse, too_deep
 from pipedrive_sql.engine.plan import QueryPlan, plan_query
 from pipedrive_sql.engine.predicates import NO_VALUE, literal_value
 from pipedrive_sql.engine.procedures import REGISTRY, ProcedureRegistry, ResultSets
@@ -94,8 +94,10 @@ class Engine:
         catalog: Catalog,
         procedures: ProcedureRegistry = REGISTRY,
         context: Mapping[str, Any] | None = None,
+        cache: Any = None,
     ) -> None:
         self.settings = settings
+        self.cache = cache  # a pipedrive_sql.cache.TableCache, or None (docs/cache.md)
         self.client = client
         self.catalog = catalog
         self.procedures = procedures
@@ -203,6 +205,11 @@ class Session:
             return self._local(statement.tree)
         if statement.kind == WRITE:
             return self._write(statement.tree)
+        if statement.kind == CACHE and self.engine.cache is not None:
+            table = self.engine.cache.run_statement(statement.command, self.engine.catalog)
+            result = self._serve_table(table)
+            result.rowcount = sum(table.column("Upserted").to_pylist())
+            return result
         raise NotSupportedError(f"Cannot execute a {statement.kind} statement.")
 
     def call(self, name: str, params: Sequence[Any] | Mapping[str, Any]) -> Result:
@@ -230,11 +237,13 @@ class Session:
         tree = self.engine.local.expand_views(tree)
         plan = self.engine.plan(tree, prefix=self.engine.next_prefix(), extra_tables=extra_tables)
         client = self.engine.client
-        shared = SharedPages(plan.scans)  # requests two scans have in common are made once
+        cache = self.engine.cache
+        cached = cache.readers(plan.scans) if cache is not None else {}  # refreshes first when stale
+        shared = SharedPages(s for s in plan.scans if s.name not in cached)  # common requests made once
         for scan in plan.scans:
             if client is None:
                 raise InterfaceError("This engine has no API client.")
-            reader = open_scan(scan, client, shared=shared)
+            reader = cached.get(scan.name) or open_scan(scan, client, shared=shared)
             guarded = pa.RecordBatchReader.from_batches(
                 reader.schema, self.errors.guard(self._count_rows(iter(reader)))
             )
@@ -257,7 +266,8 @@ class Session:
     def _explain(self, tree: exp.Expression) -> Result:
         tree = self.engine.local.expand_views(tree)
         plan = self.engine.plan(tree, prefix=self.engine.next_prefix())
-        return self._serve_table(explain_table(plan))
+        cache = self.engine.cache
+        return self._serve_table(explain_table(plan, cache.decide if cache is not None else None))
 
     def _exec(self, tree: exp.Expression) -> Result:
         if not isinstance(tree, exp.Execute):
@@ -316,7 +326,14 @@ class Session:
         return list(self.fetch("fetchall"))
 
     def _write(self, tree: exp.Expression) -> Result:
-        outcome: WriteResult = execute_write(tree, self)
+        cache = self.engine.cache
+        if cache is not None and cache.offline:
+            raise OperationalError("Offline=true: writes need the API; connect without Offline to write.")
+        try:
+            outcome: WriteResult = execute_write(tree, self)
+        finally:
+            if cache is not None and isinstance(tree.this, exp.Table):
+                cache.invalidate(tree.this.name)  # read your writes: the next query refreshes it
         result = self._serve_table(outcome.table) if outcome.table is not None else Result(False, None)
         result.rowcount = outcome.rowcount
         result.lastrowid = outcome.lastrowid

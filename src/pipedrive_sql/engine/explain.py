@@ -8,6 +8,9 @@ the rate), and the SQL DuckDB runs.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import pyarrow as pa
 
 from pipedrive_sql.engine.plan import QueryPlan, ScanPlan
@@ -27,11 +30,22 @@ _COLUMNS: tuple[tuple[str, pa.DataType], ...] = (
     ("EstimatedTokens", pa.int64()),
     ("Notes", pa.string()),
     ("EngineSQL", pa.string()),
+    ("Cache", pa.string()),
 )
 
+# scan -> what the cache does with it (``pipedrive_sql.cache.TableCache.decide``)
+CacheDecider = Callable[[ScanPlan], Any]
 
-def explain_rows(plan: QueryPlan) -> list[dict[str, object]]:
+
+def explain_rows(plan: QueryPlan, cache: CacheDecider | None = None) -> list[dict[str, object]]:
     rows = [_scan_row(scan, plan.sql) for scan in plan.scans]
+    for row, scan in zip(rows, plan.scans, strict=True):
+        decision = cache(scan) if cache is not None else None
+        row["Cache"] = "scan: caching is off" if decision is None else decision.describe()
+        if decision is not None and decision.kind in ("hit", "missing"):
+            row["EstimatedRequests"], row["EstimatedTokens"] = 0, 0  # the cache answers (or nothing runs)
+        elif decision is not None and decision.kind in ("refresh", "full"):
+            row["EstimatedRequests"], row["EstimatedTokens"] = decision.requests, None
     for ref in plan.system:
         rows.append(
             {
@@ -47,13 +61,14 @@ def explain_rows(plan: QueryPlan) -> list[dict[str, object]]:
                 "EstimatedTokens": 0,
                 "Notes": "metadata table: no API request (sys_tablecolumns reads each entity's fields once)",
                 "EngineSQL": plan.sql,
+                "Cache": "",
             }
         )
     return rows
 
 
-def explain_table(plan: QueryPlan) -> pa.Table:
-    rows = explain_rows(plan)
+def explain_table(plan: QueryPlan, cache: CacheDecider | None = None) -> pa.Table:
+    rows = explain_rows(plan, cache)
     return pa.table({name: pa.array([r[name] for r in rows], type=t) for name, t in _COLUMNS})
 
 

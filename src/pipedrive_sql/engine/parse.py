@@ -20,13 +20,14 @@ from pipedrive_sql.engine.dialect import DuckDBAsWritten, PipedriveSQL, subscrip
 from pipedrive_sql.engine.paramstyle import as_qmark
 from pipedrive_sql.errors import NotSupportedError, ProgrammingError
 
-__all__ = ["Statement", "parse", "too_deep"]
+__all__ = ["CacheCommand", "Statement", "parse", "too_deep"]
 
 QUERY = "query"
 EXPLAIN = "explain"
 EXEC = "exec"
 WRITE = "write"
 LOCAL = "local"  # CREATE TEMP TABLE/VIEW, DROP, TRUNCATE: the connection's own temp objects
+CACHE = "cache"  # CACHE and REPLICATE (docs/cache.md)
 
 _EXPLAIN = re.compile(r"^\s*EXPLAIN\b(\s+ANALYZE\b)?", re.IGNORECASE)
 _QUERY_TYPES = (exp.Select, exp.SetOperation, exp.Subquery, exp.Values)
@@ -42,9 +43,20 @@ class Statement:
     tree: exp.Expression
     sql: str
     qmarks: int = 0  # ``?`` markers, renamed to :__p0, :__p1, ... in text order
+    command: CacheCommand | None = None  # CACHE / REPLICATE
 
     def copy(self) -> Statement:
-        return Statement(self.kind, self.tree.copy(), self.sql, self.qmarks)
+        return Statement(self.kind, self.tree.copy(), self.sql, self.qmarks, self.command)
+
+
+@dataclass(frozen=True)
+class CacheCommand:
+    """``CACHE|REPLICATE [table] [WITH TRUNCATE|WITH DROP EXISTING] [SELECT * FROM table]``."""
+
+    verb: str  # CACHE or REPLICATE
+    tables: tuple[str, ...]  # empty: every table already cached (REPLICATE)
+    truncate: bool = False
+    drop_existing: bool = False
 
 
 def parse(sql: str) -> Statement:
@@ -58,6 +70,8 @@ def parse(sql: str) -> Statement:
         raise ProgrammingError(
             f"The SQL statement holds a NUL character (at offset {text.index(chr(0))}): remove it."
         )
+    if _CACHE.match(text):
+        return _parse_cache(text)
     explain = _EXPLAIN.match(text)
     body = text[explain.end() :] if explain else text
     body = as_qmark(body)
@@ -80,6 +94,62 @@ def parse(sql: str) -> Statement:
 
 
 QMARK_PREFIX = "__p"
+_CACHE = re.compile(r"^\s*(CACHE|REPLICATE)\b", re.IGNORECASE)
+_CACHE_HEAD = re.compile(
+    r"^\s*(?P<verb>CACHE|REPLICATE)"
+    r"(?:\s+(?!WITH\b|SELECT\b)(?P<table>\[[^\]]+\]|\"[^\"]+\"|[A-Za-z_][\w.]*))?"
+    r"(?:\s+WITH\s+(?P<option>TRUNCATE|DROP\s+EXISTING))?"
+    r"\s*(?P<select>SELECT\b.*)?$",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def _parse_cache(text: str) -> Statement:
+    """CACHE/REPLICATE as CData's drivers write them. The cache keeps whole tables under their own names
+    (so that later queries can be answered from it): the SELECT, when given, names the table and nothing
+    narrower."""
+    match = _CACHE_HEAD.match(text)
+    verb = text.split(None, 1)[0].upper()
+    if match is None:
+        raise ProgrammingError(
+            f"Cannot read this {verb} statement: write {verb} [Table] [WITH TRUNCATE | WITH DROP EXISTING] "
+            "[SELECT * FROM Table]."
+        )
+    name = (match.group("table") or "").strip('[]"')
+    option = re.sub(r"\s+", " ", (match.group("option") or "").upper())
+    tables: tuple[str, ...] = (name.split(".")[-1],) if name else ()
+    select_text = match.group("select")
+    tree: exp.Expression = exp.Select()
+    if select_text:
+        tree = _parse_one(select_text)
+        source = _whole_table(tree, verb)
+        if tables and tables[0].lower() != source.lower():
+            raise NotSupportedError(
+                f"{verb} {tables[0]} SELECT ... FROM {source}: the cache keeps each table under its own name; "
+                f"write {verb} {source}."
+            )
+        tables = (source,)
+    if verb == "CACHE" and not tables:
+        raise ProgrammingError("CACHE needs a table: CACHE Deals (or CACHE SELECT * FROM Deals).")
+    command = CacheCommand(verb, tables, option == "TRUNCATE", option == "DROP EXISTING")
+    return Statement(CACHE, tree, text, 0, command)
+
+
+def _whole_table(tree: exp.Expression, verb: str) -> str:
+    """The one table a CACHE/REPLICATE SELECT reads, refusing anything that reads less than all of it."""
+    if not isinstance(tree, exp.Select):
+        raise NotSupportedError(f"{verb} takes SELECT ... FROM one table.")
+    tables = list(tree.find_all(exp.Table))
+    narrowing = [
+        k for k in ("where", "joins", "group", "having", "limit", "offset", "distinct") if tree.args.get(k)
+    ]
+    if len(tables) != 1 or narrowing:
+        what = ", ".join(k.upper() for k in narrowing) or "more than one table"
+        raise NotSupportedError(
+            f"{verb} keeps whole tables (so that later queries can be answered from them), so its SELECT "
+            f"cannot have {what}: write {verb} TableName, and filter when you query."
+        )
+    return tables[0].name
 
 
 def _name_qmarks(text: str) -> tuple[str, int]:

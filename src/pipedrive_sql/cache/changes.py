@@ -1,0 +1,293 @@
+"""What changed in a table since a mark: ``changes_since(client, spec, mark) -> Changes``.
+
+The incremental machinery the cache, ``pipedrive-sql sync`` (and later a streaming Spark source) share. A
+mark is the server's clock (the ``Date`` header of the first answer of a read, less ``SAFETY``); the next
+read asks for everything updated since ``mark - OVERLAP`` (Pipedrive stamps ``update_time`` in whole
+seconds, and a write may land in the second the previous read ended), so a record is read again rather than
+missed, and upserts by id make the repeat harmless.
+
+How each table's changes are found (``feed_of``):
+
+``deal_status``  Deals and ArchivedDeals: ``/api/v2/deals`` and ``/api/v2/deals/archived`` with
+                 ``status=open,won,lost,deleted`` and ``updated_since`` list every deal changed since the
+                 mark, deleted and archived ones included, in full. A deal of the table's own list that
+                 the table shows (its ``visible`` rule) is an upsert; any other is gone from the table
+                 (deleted, or moved to the other list). Pipedrive keeps deleted deals for 30 days.
+``recents``      Persons, Organizations, Activities: ``/api/v1/recents`` names every id changed since the
+                 mark (deletions and the losing side of a merge included); it is read first, then the
+                 list with ``updated_since``. An id the feed names that the list no longer shows is gone.
+                 A merge moves the loser's deals, activities... to the winner, which updates them: they
+                 come back through their own tables' feeds.
+``recents_ids``  Products: ``/api/v1/recents`` names the changed ids, the list's ``ids`` parameter reads
+                 them (100 per request); an id the list does not return is gone.
+``""``           every other table: no change feed exists, so a refresh reads the table again (these are
+                 small: users, stages, pipelines, labels, currencies...; leads and notes can be larger).
+
+A mark older than ``HORIZON`` (what the feeds still answer for) or a table without a feed gives a full
+read: ``Changes.full`` is then true and ``upserts`` is the whole table.
+"""
+
+from __future__ import annotations
+
+import email.utils
+from collections.abc import Generator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from pipedrive_sql.api.costs import TIME_SLICEABLE
+from pipedrive_sql.api.paging import paginator_for
+from pipedrive_sql.catalog.spec import TableSpec
+
+__all__ = [
+    "HORIZON",
+    "OVERLAP",
+    "Changes",
+    "cacheable",
+    "changes_since",
+    "feed_of",
+    "full_read",
+    "record_key",
+]
+
+SAFETY = timedelta(seconds=1)  # the mark sits this far behind the server's Date (whole seconds)
+OVERLAP = timedelta(seconds=2)  # the next read starts this far before the mark
+HORIZON = timedelta(days=29)  # deleted deals and /v1/recents answer for 30 days; keep a day in hand
+IDS_BATCH = 100
+_ALL_DEAL_STATUSES = "open,won,lost,deleted"
+_DEAL_LISTS = ("/api/v2/deals", "/api/v2/deals/archived")
+_RECENT_ITEMS = {
+    "/api/v2/persons": "person",
+    "/api/v2/organizations": "organization",
+    "/api/v2/activities": "activity",
+    "/api/v2/products": "product",
+}
+_RECENTS_LIST = frozenset({"/api/v2/persons", "/api/v2/organizations", "/api/v2/activities"})
+
+Record = dict[str, Any]
+
+
+@dataclass
+class Changes:
+    """What a read found. ``full``: ``upserts`` is the whole table (anything else kept is gone)."""
+
+    table: str
+    upserts: list[Record]
+    deleted_ids: set[Any]
+    new_mark: datetime
+    full: bool = False
+    feed: str = ""
+    requests: int = 0
+    tokens: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+def record_key(value: Any) -> str:
+    """A record id as the text key the cache and the targets' state use (ids are ints or uuids)."""
+    return str(value)
+
+
+def cacheable(spec: TableSpec) -> bool:
+    """Tables kept whole in a cache or a target: a plain list endpoint with a key column."""
+    return (
+        spec.source is None
+        and "{" not in spec.endpoint
+        and spec.key_column is not None
+        and spec.kind == "TABLE"
+    )
+
+
+def feed_of(spec: TableSpec) -> str:
+    """How changes of ``spec`` are found: "deal_status", "recents", "recents_ids" or "" (re-read)."""
+    if spec.endpoint in _DEAL_LISTS and spec.visible is not None:
+        return "deal_status"
+    if spec.endpoint in _RECENTS_LIST and spec.endpoint in TIME_SLICEABLE:
+        return "recents"
+    if spec.endpoint in _RECENT_ITEMS and spec.ids_param:
+        return "recents_ids"
+    return ""
+
+
+def changes_since(
+    client: Any, spec: TableSpec, mark: datetime | None, *, now: datetime | None = None
+) -> Changes:
+    """The changes of ``spec`` since ``mark`` (None: never read), as records to upsert and ids to delete."""
+    feed = feed_of(spec)
+    current = now or datetime.now(UTC)
+    if mark is None or not feed or current - mark > HORIZON:
+        changes = full_read(client, spec)
+        if mark is not None and feed:
+            changes.notes.append("the mark is older than the change feeds answer for: read in full")
+        return changes
+    start = _counters(client)
+    reader = _Reader(client)
+    since = mark - OVERLAP
+    if feed == "deal_status":
+        upserts, deleted = _deal_status_changes(reader, spec, since)
+    elif feed == "recents":
+        upserts, deleted = _recents_changes(reader, spec, since)
+    else:
+        upserts, deleted = _recents_ids_changes(reader, spec, since)
+    new_mark = reader.mark or mark
+    requests, tokens = _spent(client, start)
+    return Changes(spec.name, upserts, deleted, max(new_mark, mark), False, feed, requests, tokens)
+
+
+def full_read(client: Any, spec: TableSpec) -> Changes:
+    """Every record of ``spec`` (what a query without conditions reads), with the mark to continue from."""
+    start = _counters(client)
+    params = dict(spec.fixed_params)
+    records: list[Record] = []
+    reader = _Reader(client, spec.max_page_size)
+    parallel = int(getattr(client, "max_concurrency", 1) or 1) > 1 and hasattr(client, "parallel_scan")
+    pages = reader.pages(spec.endpoint, params)
+    for page in pages:
+        records.extend(page)
+        if parallel and spec.endpoint in TIME_SLICEABLE and not params and reader.more:
+            # A large collection: read it again with several time-sliced cursors (api.scan), which
+            # returns it as it was when its catch-up began, after this reader's mark.
+            pages.close()
+            records = _parallel(client, spec.endpoint, params)
+            break
+    mark = reader.mark or datetime.now(UTC) - SAFETY
+    if spec.visible is not None:
+        records = [r for r in records if spec.visible(r)]
+    requests, tokens = _spent(client, start)
+    return Changes(spec.name, _newest(records), set(), mark, True, feed_of(spec), requests, tokens)
+
+
+def _parallel(client: Any, path: str, params: Mapping[str, Any]) -> list[Record]:
+    scan = client.parallel_scan(path, params)
+    try:
+        return [record for page in scan for record in page]
+    finally:
+        close = getattr(scan, "close", None)
+        if close is not None:
+            close()
+
+
+# ---- the feeds -------------------------------------------------------------------------------------------
+
+
+def _deal_status_changes(reader: _Reader, spec: TableSpec, since: datetime) -> tuple[list[Record], set[Any]]:
+    query = {**spec.fixed_params, "updated_since": _rfc3339(since), "status": _ALL_DEAL_STATUSES}
+    upserts: list[Record] = []
+    gone: set[Any] = set()
+    visible = spec.visible
+    for path in _DEAL_LISTS:
+        for page in reader.pages(path, query):
+            for record in page:
+                own = path == spec.endpoint and (visible is None or visible(record))
+                if own:
+                    upserts.append(record)
+                else:
+                    gone.add(record.get("id"))
+    upserts = _newest(upserts)
+    kept = {r.get("id") for r in upserts}
+    return upserts, gone - kept
+
+
+def _recent_ids(reader: _Reader, path: str, since: datetime) -> set[Any]:
+    item = _RECENT_ITEMS[path]
+    query = {"since_timestamp": since.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S"), "items": item}
+    changed: set[Any] = set()
+    for page in reader.pages("/api/v1/recents", query):
+        changed.update(entry.get("id") for entry in page if entry.get("item") == item)
+    return changed
+
+
+def _recents_changes(reader: _Reader, spec: TableSpec, since: datetime) -> tuple[list[Record], set[Any]]:
+    changed = _recent_ids(reader, spec.endpoint, since)  # first: a change after it shows in the list
+    query = {**spec.fixed_params, "updated_since": _rfc3339(since)}
+    upserts = [r for page in reader.pages(spec.endpoint, query) for r in page]
+    return _split_visible(spec, upserts, changed)
+
+
+def _recents_ids_changes(reader: _Reader, spec: TableSpec, since: datetime) -> tuple[list[Record], set[Any]]:
+    changed = _recent_ids(reader, spec.endpoint, since)
+    ordered = sorted(changed, key=str)
+    upserts: list[Record] = []
+    for i in range(0, len(ordered), IDS_BATCH):
+        batch = ordered[i : i + IDS_BATCH]
+        query = {**spec.fixed_params, spec.ids_param: ",".join(str(v) for v in batch)}
+        for page in reader.pages(spec.endpoint, query):
+            upserts.extend(page)
+    return _split_visible(spec, upserts, changed)
+
+
+def _split_visible(
+    spec: TableSpec, records: list[Record], changed: set[Any]
+) -> tuple[list[Record], set[Any]]:
+    visible = spec.visible
+    upserts = _newest([r for r in records if visible is None or visible(r)])
+    kept = {r.get("id") for r in upserts}
+    hidden = {r.get("id") for r in records} - kept
+    return upserts, (changed | hidden) - kept
+
+
+def _newest(records: list[Record]) -> list[Record]:
+    """One record per id, the newest by ``update_time`` (a record read twice during a read)."""
+    by_id: dict[Any, Record] = {}
+    for record in records:
+        key = record.get("id")
+        previous = by_id.get(key)
+        if previous is None or str(record.get("update_time") or "") >= str(previous.get("update_time") or ""):
+            by_id[key] = record
+    return list(by_id.values())
+
+
+# ---- reading pages while noting the server's clock -------------------------------------------------------
+
+
+class _Reader:
+    """Pages of list endpoints through ``client.get``; ``mark`` is the first answer's Date less SAFETY."""
+
+    def __init__(self, client: Any, max_page_size: int = 500) -> None:
+        self.client = client
+        self.max_page_size = max_page_size
+        self.mark: datetime | None = None
+        self.more = False  # the last page read said there is a next one
+
+    def pages(self, path: str, params: Mapping[str, Any]) -> Generator[list[Record], None, None]:
+        query = dict(params)
+        query["limit"] = min(self.max_page_size, int(getattr(self.client, "page_size", 500) or 500))
+        paginator = paginator_for(path)
+        while True:
+            paginator.update_request(query)
+            response = self.client.get(path, query)
+            if self.mark is None:
+                self.mark = _server_time(getattr(response, "headers", {})) - SAFETY
+            data = response.data
+            records = [r for r in data if isinstance(r, dict)] if isinstance(data, list) else []
+            paginator.update_state(response)
+            self.more = paginator.has_next_page
+            if records:
+                yield records
+            if not paginator.has_next_page:
+                return
+
+
+def _server_time(headers: Any) -> datetime:
+    value = headers.get("date") if headers is not None else None
+    if value:
+        try:
+            return email.utils.parsedate_to_datetime(value).astimezone(UTC)
+        except (TypeError, ValueError):
+            pass
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def _rfc3339(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _counters(client: Any) -> Any:
+    counters = getattr(client, "counters", None)
+    return counters.snapshot() if counters is not None else None
+
+
+def _spent(client: Any, start: Any) -> tuple[int, int]:
+    end = _counters(client)
+    if start is None or end is None:
+        return 0, 0
+    return end.requests - start.requests, end.tokens - start.tokens
