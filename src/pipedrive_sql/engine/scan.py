@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 import pyarrow as pa
 
+from pipedrive_sql.api.scan import IdSet
 from pipedrive_sql.catalog.arrow import RowConverter
 from pipedrive_sql.engine.plan import Call, ScanPlan
 from pipedrive_sql.errors import NotFoundError
@@ -42,7 +43,13 @@ class ApiReader(Protocol):
     ) -> Iterator[Page]: ...
 
     def parallel_scan(
-        self, path: str, params: Mapping[str, Any] | None = None, *, concurrency: int | None = None
+        self,
+        path: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        concurrency: int | None = None,
+        snapshot: bool = True,
+        seen: IdSet | None = None,
     ) -> Iterator[Page]: ...
 
 
@@ -227,12 +234,13 @@ def _adaptive(call: Call, client: ApiReader) -> Iterator[Page]:
     pays for itself on large collections."""
     page_size = int(getattr(client, "page_size", 500))
     switch_after = SEQUENTIAL_PAGES + int(getattr(client, "max_concurrency", 1) or 1)
-    seen: set[Any] = set()
+    seen = IdSet()
     first = client.pages(call.path, call.params)
     try:
         for count, page in enumerate(first, start=1):
-            seen.update(r.get("id") for r in page)
-            yield page
+            fresh = seen.fresh(page)
+            if fresh:
+                yield fresh
             if len(page) < page_size:
                 return  # the last page
             if count >= switch_after:
@@ -243,12 +251,11 @@ def _adaptive(call: Call, client: ApiReader) -> Iterator[Page]:
         close_first = getattr(first, "close", None)
         if close_first is not None:
             close_first()
-    scan = client.parallel_scan(call.path, call.params)
+    # Streaming: each page reaches DuckDB as soon as a worker has read it; ``seen`` skips what the
+    # sequential pages already handed over (and anything read twice while records change).
+    scan = client.parallel_scan(call.path, call.params, snapshot=False, seen=seen)
     try:
-        for batch in scan:
-            fresh = [r for r in batch if r.get("id") not in seen]
-            if fresh:
-                yield fresh
+        yield from scan
     finally:
         close = getattr(scan, "close", None)
         if close is not None:
