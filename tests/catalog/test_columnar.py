@@ -14,10 +14,10 @@ from typing import Any
 
 import pyarrow as pa
 import pytest
+from tests.engine.helpers import open_connection
 
 from pipedrive_sql.catalog.arrow import RecordwiseConverter, RowConverter
 from pipedrive_sql.catalog.spec import Column
-from tests.engine.helpers import open_connection
 
 TABLES = ("Deals", "Persons", "Organizations", "Activities", "Products")
 

@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 
 from pipedrive_sandbox.server import Sandbox
-
 from pipedrive_sql.engine.parse import parse
 from pipedrive_sql.engine.plan import plan_query
 from pipedrive_sql.engine.scan import SEQUENTIAL_PAGES, open_scan

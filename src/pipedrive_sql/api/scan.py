@@ -122,6 +122,7 @@ class IdSet:
         add = self.add
         return [r for r in records if add(r.get("id")) or r.get("id") is None]
 
+
 SAFETY = timedelta(seconds=1)  # T0 sits this far behind the server's clock (Date has whole seconds)
 CATCH_UP_MARGIN = timedelta(seconds=2)  # the catch-up starts this far before T0: writes in flight at T0
 MIN_SPLIT = timedelta(seconds=2)  # slice bounds are whole seconds; a split needs room for two of them

@@ -166,9 +166,7 @@ def _builder(col: Column) -> Builder:
 class _OptionLabels:
     """Option ids -> labels for enum and set fields, vectorised when the ids are plain integers (v2)."""
 
-    def __init__(
-        self, options: Mapping[str, str], transform: Callable[[Any], Any], build: Builder
-    ) -> None:
+    def __init__(self, options: Mapping[str, str], transform: Callable[[Any], Any], build: Builder) -> None:
         self._ids = pa.array(list(options), type=pa.string())
         self._labels = pa.array(list(options.values()), type=pa.string())
         self._transform = transform
