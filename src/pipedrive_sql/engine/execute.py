@@ -26,12 +26,14 @@ from sqlglot import exp
 from pipedrive_sql.catalog.catalog import Catalog
 from pipedrive_sql.catalog.system import SYSTEM_TABLES, system_table
 from pipedrive_sql.engine.explain import explain_table
+from pipedrive_sql.engine.joinkeys import push_join_keys
 from pipedrive_sql.engine.params import bind
 from pipedrive_sql.engine.parse import EXEC, EXPLAIN, QUERY, WRITE, Statement, parse
 from pipedrive_sql.engine.plan import QueryPlan, plan_query
 from pipedrive_sql.engine.predicates import NO_VALUE, literal_value
 from pipedrive_sql.engine.procedures import REGISTRY, ProcedureRegistry
 from pipedrive_sql.engine.scan import ApiReader, SharedPages, open_scan
+from pipedrive_sql.engine.search import push_searches
 from pipedrive_sql.errors import (
     DatabaseError,
     DataError,
@@ -136,7 +138,7 @@ class Engine:
         return f"__pd{next(self._serial)}"
 
     def plan(self, tree: exp.Expression, *, prefix: str = "__pd") -> QueryPlan:
-        return plan_query(
+        plan = plan_query(
             tree,
             self.catalog,
             system_tables=SYSTEM_TABLES,
@@ -145,6 +147,10 @@ class Engine:
             prefix=prefix,
             pushdown=self.pushdown,
         )
+        if self.pushdown:  # ids learnt at run time: from a search, then from the other side of a join
+            push_searches(plan)
+            push_join_keys(plan, self.catalog)
+        return plan
 
     def close(self) -> None:
         if self.closed:
