@@ -288,3 +288,26 @@ def test_closing_a_streaming_scan_stops_its_workers() -> None:
         with pytest.raises(StopIteration):
             next(scan)
     assert len(fake.requests) == requests < 100 and not scan_threads()
+
+
+@pytest.mark.parametrize(
+    ("limit", "latency", "concurrency", "workers"),
+    [(40, 0.3, 16, 7), (40, 0.01, 16, 2), (120, 0.3, 8, 8), (480, 0.1, 32, 25), (None, 0.3, 4, 4)],
+)
+def test_workers_fill_the_burst_window_and_no_more(
+    limit: int | None, latency: float, concurrency: int, workers: int
+) -> None:
+    class Governor:
+        pass
+
+    governor = Governor()
+    governor.limit = limit  # type: ignore[attr-defined]
+
+    class Client:
+        page_size = 500
+
+    client = Client()
+    client.governor = governor  # type: ignore[attr-defined]
+    scan = ParallelScan(client, "/api/v2/deals", None, concurrency)  # type: ignore[arg-type]
+    scan._latency = latency  # what the probe measured
+    assert scan.workers() == workers

@@ -50,9 +50,11 @@ from __future__ import annotations
 
 import email.utils
 import itertools
+import math
 import queue
 import tempfile
 import threading
+import time
 from collections import deque
 from collections.abc import Generator, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -123,6 +125,7 @@ class IdSet:
         return [r for r in records if add(r.get("id")) or r.get("id") is None]
 
 
+WINDOW_SECONDS = 2.0  # Pipedrive's burst window
 SAFETY = timedelta(seconds=1)  # T0 sits this far behind the server's clock (Date has whole seconds)
 CATCH_UP_MARGIN = timedelta(seconds=2)  # the catch-up starts this far before T0: writes in flight at T0
 MIN_SPLIT = timedelta(seconds=2)  # slice bounds are whole seconds; a split needs room for two of them
@@ -169,6 +172,7 @@ class ScanStats:
     changed_ids: int = 0  # ids the change feed named
     catch_up_records: int = 0  # records yielded by the catch-up pass
     sequential: bool = False  # read with one cursor (the list cannot be sliced)
+    workers: int = 0  # workers the scan ran (0: the concurrency asked for)
 
 
 @dataclass(eq=False)
@@ -340,6 +344,7 @@ class ParallelScan(Iterator[list[dict[str, Any]]]):
         self.t0: datetime | None = None
         self.spill_path: str | None = None  # the spill file while it exists (for tests and logs)
         self._closed = threading.Event()
+        self._latency: float | None = None  # seconds the probe took
         self._iterator: Generator[list[dict[str, Any]], None, None] = self._run()
 
     def __next__(self) -> list[dict[str, Any]]:
@@ -356,6 +361,18 @@ class ParallelScan(Iterator[list[dict[str, Any]]]):
             self._iterator.close()
         except ValueError:  # running in another thread: it sees ``_closed`` within _QUEUE_POLL
             pass
+
+    def workers(self) -> int:
+        """Workers that keep the burst window full, at most ``concurrency``: by Little's law, the requests
+        per second the limit allows times the seconds one request takes (the probe's), plus one so that no
+        slot waits on a worker. More would only cut the collection into more, smaller slices (each ends in
+        a partial page); fewer would leave the window idle."""
+        limit = getattr(getattr(self.client, "governor", None), "limit", None)
+        if not limit or self._latency is None:
+            return self.concurrency
+        needed = math.ceil(limit / WINDOW_SECONDS * self._latency) + 1
+        self.stats.workers = max(2, min(self.concurrency, needed))
+        return self.stats.workers
 
     def sliceable(self) -> bool:
         if self.concurrency < 2 or normalize_path(self.path) not in TIME_SLICEABLE:
@@ -439,7 +456,9 @@ class ParallelScan(Iterator[list[dict[str, Any]]]):
     def _probe(self) -> tuple[datetime, datetime] | None:
         """(oldest update_time, T0) of the matching records, or None when there are none."""
         query = {**self.params, "sort_by": "update_time", "sort_direction": "asc", "limit": 1}
+        started = time.monotonic()
         response = self.client.get(self.path, query)
+        self._latency = time.monotonic() - started
         self.t0 = t0 = _floor_second(_server_time(response.headers) - SAFETY)
         records = response.data if isinstance(response.data, list) else []
         if not records:
@@ -456,17 +475,18 @@ class ParallelScan(Iterator[list[dict[str, Any]]]):
     def _slice_pages(self, low: datetime, high: datetime) -> Generator[list[dict[str, Any]], None, None]:
         """The slices' pages, read concurrently, in the order they arrive; closing it stops the workers."""
         scheduler = _Scheduler(page_size=self.client.page_size, stats=self.stats)
-        step = (high - low) / self.concurrency
-        cuts = sorted({low, high} | {_floor_second(low + step * i) for i in range(1, self.concurrency)})
+        count = self.workers()
+        step = (high - low) / count
+        cuts = sorted({low, high} | {_floor_second(low + step * i) for i in range(1, count)})
         for start, end in itertools.pairwise(cuts):
             if start < end:
                 scheduler.pending.append(_Slice(since=start, until=end, position=start))
-        out: queue.Queue[list[dict[str, Any]] | _Done | _Failed] = queue.Queue(maxsize=2 * self.concurrency)
+        out: queue.Queue[list[dict[str, Any]] | _Done | _Failed] = queue.Queue(maxsize=2 * count)
         workers = [
             threading.Thread(
                 target=self._work, args=(scheduler, out), name=f"pipedrive-scan-{i}", daemon=True
             )
-            for i in range(self.concurrency)
+            for i in range(count)
         ]
         for worker in workers:
             worker.start()
