@@ -18,14 +18,17 @@ gives. Transforms without a vectorised form (monetary and range parts) run in Py
 
 from __future__ import annotations
 
+import itertools
 import operator
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from itertools import repeat
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from pipedrive_sql.catalog.spec import Column
+from pipedrive_sql.catalog.types import DATE, TIME, TIMESTAMP, ColumnType
 
 __all__ = ["RecordwiseConverter", "RowConverter", "schema_of"]
 
@@ -101,7 +104,8 @@ class _Keys:
                 found[present[0]] = rows  # a one-key itemgetter returns the value itself, not a 1-tuple
             else:
                 found.update(zip(present, zip(*rows, strict=True), strict=True))
-        return [found[k] if k in found else [o.get(k) for o in objects] for k in self.keys]
+        # Keys the first object lacks: dict.get over the objects, looped in C.
+        return [found[k] if k in found else list(map(dict.get, objects, repeat(k))) for k in self.keys]
 
 
 class RowConverter(_Reader):
@@ -122,27 +126,67 @@ class RowConverter(_Reader):
         self._nested = {parent: _Keys(list(keys)) for parent, keys in nested.items()}
         self._builders = [_builder(col) for col in self.columns]
         self._reference = RecordwiseConverter(self.columns)
+        # Columns parsed from text by one cast (timestamps, dates): cast together, one call per type.
+        groups: dict[pa.DataType, list[int]] = {}
+        for i, col in enumerate(self.columns):
+            if col.transform is None and col.type.fast in _TEXT_CASTS and _plain_path(col):
+                groups.setdefault(col.type.arrow, []).append(i)
+        self._cast_groups = [(arrow, members) for arrow, members in groups.items() if len(members) > 1]
 
     def batch(self, records: Records) -> pa.RecordBatch:
         top = self._top.columns(records)
         nested: dict[str, list[Sequence[Any]]] = {}
         for parent, keys in self._nested.items():
             nested[parent] = keys.columns(top[self._top.index[parent]])
-        arrays = []
-        for col, build in zip(self.columns, self._builders, strict=True):
-            if col.getter is not None or not col.path or len(col.path) > 2:
-                arrays.append(self._reference.column(col, records))
-                continue
-            if len(col.path) == 1:
-                values = top[self._top.index[col.path[0]]]
+        raw: list[Sequence[Any] | None] = []
+        for col in self.columns:
+            if not _plain_path(col):
+                raw.append(None)
+            elif len(col.path) == 1:
+                raw.append(top[self._top.index[col.path[0]]])
             else:
                 keys = self._nested[col.path[0]]
-                values = nested[col.path[0]][keys.index[col.path[1]]]
-            arrays.append(build(values))
+                raw.append(nested[col.path[0]][keys.index[col.path[1]]])
+        arrays: list[pa.Array | None] = [None] * len(self.columns)
+        for arrow, members in self._cast_groups:
+            _cast_together(arrow, members, raw, arrays)
+        for i, (col, build) in enumerate(zip(self.columns, self._builders, strict=True)):
+            if arrays[i] is not None:
+                continue
+            values = raw[i]
+            arrays[i] = self._reference.column(col, records) if values is None else build(values)
         return pa.RecordBatch.from_arrays(arrays, schema=self.schema)
 
 
 Builder = Callable[[Sequence[Any]], pa.Array]
+_TEXT_CASTS = (TIMESTAMP.fast, DATE.fast)
+
+
+def _plain_path(col: Column) -> bool:
+    return col.getter is None and 1 <= len(col.path) <= 2
+
+
+def _cast_together(
+    arrow: pa.DataType,
+    members: list[int],
+    raw: list[Sequence[Any] | None],
+    arrays: list[pa.Array | None],
+) -> None:
+    """One ``pa.array`` and one ``cast`` for several text columns of one type (a call each costs more
+    than the values); when any value does not parse, the columns are left to their own builders."""
+    parts = [raw[i] for i in members]
+    if any(part is None for part in parts):
+        return
+    try:
+        text = pa.array(list(itertools.chain.from_iterable(parts)), type=pa.string())  # type: ignore[arg-type]
+        cast = text.cast(arrow)
+    except _VECTOR_ERRORS:
+        return
+    offset = 0
+    for i, part in zip(members, parts, strict=True):
+        size = len(part)  # type: ignore[arg-type]
+        arrays[i] = cast.slice(offset, size)
+        offset += size
 
 
 def _builder(col: Column) -> Builder:
@@ -150,8 +194,14 @@ def _builder(col: Column) -> Builder:
     ctype = col.type
     transform = col.transform
     if transform is None:
+        if ctype.arrow == _INT_LIST:
+            return _IntLists(ctype.build).build
+        if ctype.fast is TIME.fast:
+            return _Times(ctype).build
         return ctype.build
     custom = col.custom
+    if custom is not None and custom.field_type == "monetary" and ctype.kind in ("float", "str"):
+        return _Money(custom.part == "currency", transform, ctype.build).build
     if custom is not None and not custom.part and custom.field_type == "enum" and ctype.kind == "str":
         return _OptionLabels(custom.options, transform, ctype.build).enum
     if custom is not None and not custom.part and custom.field_type == "set" and ctype.kind == "list":
@@ -161,6 +211,75 @@ def _builder(col: Column) -> Builder:
         return ctype.build([None if v is None else transform(v) for v in values])
 
     return transformed
+
+
+_INT_LIST = pa.list_(pa.int64())
+_MONEY = pa.struct([("value", pa.float64()), ("currency", pa.string())])
+
+
+class _IntLists:
+    """``BIGINT[]`` in one call: pyarrow refuses what the per-value path must coerce (text such as v1's
+    "1,2", bare numbers) but for the empty string, so one C-level scan for it replaces the check per value
+    (``VARCHAR[]`` keeps that check: any string would pass as a list of characters)."""
+
+    def __init__(self, build: Builder) -> None:
+        self._build = build
+
+    def build(self, values: Sequence[Any]) -> pa.Array:
+        if "" in values:  # the one string pyarrow takes for a list (an empty one); the API means no value
+            return self._build(values)
+        try:
+            return pa.array(values, type=_INT_LIST)
+        except _VECTOR_ERRORS:
+            return self._build(values)
+
+
+class _Times:
+    """TIME from ``"09:30:00"`` or v2's ``{"value": "09:30:00", "timezone_id": 3}``, without a pass per
+    value: text as a string array, objects as a struct array; anything else (mixed shapes, times without
+    seconds) takes the column type's own path."""
+
+    _OBJECT = pa.struct([("value", pa.string())])
+
+    def __init__(self, ctype: ColumnType) -> None:
+        self._ctype = ctype
+
+    def build(self, values: Sequence[Any]) -> pa.Array:
+        try:
+            try:
+                text = pa.array(values, type=pa.string())
+            except _VECTOR_ERRORS:
+                text = pc.struct_field(pa.array(values, type=self._OBJECT), "value")
+            stamps = pc.strptime(text, format="%H:%M:%S", unit="us")
+            return stamps.cast(self._ctype.arrow)
+        except _VECTOR_ERRORS:
+            return self._ctype.build(values)
+
+
+class _Money:
+    """A monetary field's amount or currency from v2's ``{"value": 12.5, "currency": "EUR"}`` objects, read
+    as one struct array; objects whose value is missing (``{"amount": ...}``) are finished per value."""
+
+    def __init__(self, currency: bool, transform: Callable[[Any], Any], build: Builder) -> None:
+        self._currency = currency
+        self._transform = transform
+        self._build = build
+
+    def _slow(self, values: Sequence[Any]) -> pa.Array:
+        transform = self._transform
+        return self._build([None if v is None else transform(v) for v in values])
+
+    def build(self, values: Sequence[Any]) -> pa.Array:
+        try:
+            money = pa.array(values, type=_MONEY)
+        except _VECTOR_ERRORS:
+            return self._slow(values)
+        if self._currency:
+            return pc.struct_field(money, "currency")
+        amounts = pc.struct_field(money, "value")
+        if amounts.null_count != money.null_count:
+            return self._slow(values)  # an object without a value: it may carry an "amount"
+        return amounts
 
 
 class _OptionLabels:
