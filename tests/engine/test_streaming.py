@@ -57,8 +57,37 @@ def test_rows_stream_from_the_first_page_while_the_parallel_scan_goes_on(big: An
         for batch in reader:
             rows += batch.num_rows
             ids.update(batch.column("Id").to_pylist())
+        total = requests_made(big)
+        pages = -(-rows // PAGE)
+        # The opening's pages are not read again: the parallel part starts at the last update_time read.
+        # Beyond one request per page: the probe, the catch-up, a partial last page per slice.
+        assert total <= pages + 12, (total, pages)
         one_cursor = {r["id"] for page in conn.engine.client.pages("/api/v2/deals") for r in page}
         assert rows == len(ids) and ids == one_cursor  # every deal once
         assert len(spec.columns) == first.num_columns
+    finally:
+        conn.close()
+
+
+@pytest.fixture(scope="module")
+def bigger() -> Iterator[Any]:
+    with Sandbox(seed=4, scale=12_000, rate_limit=False, latency_ms=0, fault_rate=0.0) as running:
+        yield running
+
+
+def test_a_cursor_gets_its_first_row_after_a_few_requests(bigger: Any) -> None:
+    """Through DuckDB: it fills one vector (2,048 rows: five pages of 500) and a 64 kB buffer ahead of
+    the cursor before the first row, and pulls no more until the cursor fetches."""
+    conn = open_connection(bigger, Pagesize=500, MaxConcurrency=WORKERS)
+    try:
+        pages = len(list(conn.engine.client.pages("/api/v2/deals")))
+        bigger.reset_stats()
+        with conn.cursor() as cur:
+            cur.execute("SELECT Id, Title FROM Deals WHERE Title <> 'no such title'")
+            assert cur.fetchone() is not None
+            first = requests_made(bigger)
+            assert first <= 12 < pages
+            rest = cur.fetchall()
+        assert len(rest) + 1 == len({r["id"] for p in conn.engine.client.pages("/api/v2/deals") for r in p})
     finally:
         conn.close()

@@ -118,7 +118,11 @@ class Engine:
         if self.closed:
             raise InterfaceError("The connection is closed.")
         with self._lock:
-            return Session(self, self.duck.cursor())
+            duck = self.duck.cursor()
+        # A small result buffer (a setting of each cursor): DuckDB stops pulling pages once it holds ~64 kB
+        # of rows the caller has not fetched (by default ~1 MB: some 40 pages before a cursor's first row).
+        duck.execute("SET streaming_buffer_size='64KB'")
+        return Session(self, duck)
 
     def statement(self, sql: str) -> Statement:
         """The parsed statement for ``sql`` (cached: executemany and repeated queries parse once)."""
