@@ -119,9 +119,13 @@ class Engine:
             raise InterfaceError("The connection is closed.")
         with self._lock:
             duck = self.duck.cursor()
-        # A small result buffer (a setting of each cursor): DuckDB stops pulling pages once it holds ~64 kB
-        # of rows the caller has not fetched (by default ~1 MB: some 40 pages before a cursor's first row).
-        duck.execute("SET streaming_buffer_size='64KB'")
+        # A small result buffer (a setting of each cursor, which DuckDB cannot set globally): DuckDB stops
+        # pulling pages once it holds ~64 kB of rows the caller has not fetched (by default ~1 MB: some 40
+        # pages before a cursor's first row). Where the configuration is locked, the default stays.
+        try:
+            duck.execute("SET streaming_buffer_size='64KB'")
+        except duckdb.Error:
+            pass
         return Session(self, duck)
 
     def statement(self, sql: str) -> Statement:
