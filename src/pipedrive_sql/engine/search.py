@@ -39,7 +39,8 @@ _SEARCH_PATHS = {
     "Products": "/api/v2/products/search",
     "Leads": "/api/v2/leads/search",
 }
-_PREFIX = re.compile(r"^[\w .@+-]{2,}%$")  # a plain prefix: no wildcard before the final %
+# A plain prefix: letters, digits and a few separators, no LIKE wildcard (% or _) before the final %.
+_PREFIX = re.compile(r"^(?:[^\W_]|[ .@+-]){2,}%$")
 _PER_ID_GETS = 10  # tables without an ids parameter read found ids one GET each, up to this many
 
 
