@@ -311,3 +311,16 @@ def test_workers_fill_the_burst_window_and_no_more(
     scan = ParallelScan(client, "/api/v2/deals", None, concurrency)  # type: ignore[arg-type]
     scan._latency = latency  # what the probe measured
     assert scan.workers() == workers
+
+
+def test_id_sets_remember_ids_in_a_bitmap_and_anything_else_in_a_set() -> None:
+    from pipedrive_sql.api.scan import IdSet
+
+    seen = IdSet()
+    assert seen.add(5) and not seen.add(5) and 5 in seen and 6 not in seen
+    assert seen.add(1_000_000) and 1_000_000 in seen and 999_999 not in seen
+    assert seen.add("855a3f8f-uuid") and not seen.add("855a3f8f-uuid")
+    assert seen.add(IdSet.BITMAP_LIMIT) and IdSet.BITMAP_LIMIT in seen and seen.add(-1) and -1 in seen
+    assert seen.count == 5
+    records = [{"id": 5}, {"id": 7}, {"id": 7}, {"name": "no id"}, {"name": "no id either"}]
+    assert seen.fresh(records) == [{"id": 7}, {"name": "no id"}, {"name": "no id either"}]
