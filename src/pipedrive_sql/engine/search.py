@@ -114,6 +114,8 @@ def _feed(scan: ScanPlan, field: str, term: str, exact: bool) -> KeyFeed | None:
     call = scan.calls[0]
     if call.single or call.max_records is not None or call.stop is not None:
         return None
+    if "deleted" in str(call.params.get("status", "")):
+        return None  # search never finds deleted records: it would not be a superset of the list
     if dict(call.params) != {
         **spec.fixed_params,
         **({"limit": call.params["limit"]} if "limit" in call.params else {}),
