@@ -7,6 +7,7 @@ used to hold every row back until its slices and catch-up were done). Requests a
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -65,6 +66,25 @@ def test_rows_stream_from_the_first_page_while_the_parallel_scan_goes_on(big: An
         one_cursor = {r["id"] for page in conn.engine.client.pages("/api/v2/deals") for r in page}
         assert rows == len(ids) and ids == one_cursor  # every deal once
         assert len(spec.columns) == first.num_columns
+    finally:
+        conn.close()
+
+
+def test_a_limit_the_api_cannot_take_stops_the_scan(big: Any) -> None:
+    """LIMIT without ORDER BY over a filter the API cannot evaluate: DuckDB stops pulling once it has the
+    rows (here well into the parallel part), and the next statement on the cursor ends the scan: its
+    workers stop with at most the pages they had queued or in flight."""
+    conn = open_connection(big, Pagesize=PAGE, MaxConcurrency=WORKERS)
+    try:
+        big.reset_stats()
+        with conn.cursor() as cur:
+            cur.execute("SELECT Id FROM Deals WHERE Title <> 'no such title' LIMIT 800")
+            assert len(cur.fetchall()) == 800
+            cur.execute("SELECT 1")
+        # 16 pages of rows, DuckDB's vector of 2,048 rows (41 pages of 50), the probe, and what the
+        # workers had queued (two pages each) or in flight (one each): below the table's 60 pages.
+        assert requests_made(big) <= 41 + 1 + 3 * WORKERS < SCALE // PAGE + 10
+        assert not [t for t in threading.enumerate() if t.name.startswith("pipedrive-scan-")]
     finally:
         conn.close()
 
