@@ -95,6 +95,7 @@ def bigger() -> Iterator[Any]:
         yield running
 
 
+@pytest.mark.slow
 def test_a_cursor_gets_its_first_row_after_a_few_requests(bigger: Any) -> None:
     """Through DuckDB: it fills one vector (2,048 rows: five pages of 500) and a 64 kB buffer ahead of
     the cursor before the first row, and pulls no more until the cursor fetches."""
