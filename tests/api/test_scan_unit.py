@@ -228,3 +228,99 @@ def test_a_failing_slice_fails_the_scan() -> None:
     with mock_client(handler, Pagesize=50, MaxConcurrency=4) as client, pytest.raises(errors.NotFoundError):
         list(client.parallel_scan("/api/v2/deals"))
     assert not scan_threads()
+
+
+@pytest.mark.parametrize("torn_reads", [False, True], ids=["atomic-pages", "torn-reads"])
+def test_a_streaming_scan_yields_every_live_record_once_while_others_write(torn_reads: bool) -> None:
+    fake = FakeCollection.spread(3000, START, timedelta(days=1000), skew=2.0)
+    fake.torn_reads = torn_reads
+    late: set[int] = set()  # ids written once the catch-up's first request had gone out
+    touched: set[int] = set()
+    catching_up = threading.Event()
+    calls = Counter[str]()
+
+    def write_while_scanning(collection: FakeCollection) -> None:
+        calls["n"] += 1
+        n = calls["n"]
+        if n < 3 or n > 60:
+            return
+        with collection.lock:
+            written = {collection.add(collection.now().strftime("%Y-%m-%dT%H:%M:%SZ"))["id"]}
+            for record_id in (n * 37 % 3000 + 1, n * 53 % 3000 + 1):
+                if record_id not in touched:
+                    collection.touch(record_id, title=f"changed {n}")
+                    written.add(record_id)
+            touched.update(written)
+            if catching_up.is_set():
+                late.update(written)
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if is_catch_up(dict(request.url.params)):
+            catching_up.set()
+        return fake(request)
+
+    fake.before_request = write_while_scanning
+    fake.between_select_and_read = write_while_scanning
+    with mock_client(handler, Pagesize=100, MaxConcurrency=4) as client:
+        scan = client.parallel_scan("/api/v2/deals", snapshot=False)
+        first = next(scan)
+        # The first page arrives after the probe and one slice's first page, with the others in flight.
+        assert first and len(fake.requests) <= 1 + 4 + 2 * 4
+        pages = [first, *scan]
+    got: dict[int, dict[str, Any]] = {}
+    for page in pages:
+        for record in page:
+            assert record["id"] not in got, f"deal {record['id']} was yielded twice"
+            got[record["id"]] = record
+    missing = set(fake.visible()) - set(got) - late
+    assert catching_up.is_set() and not missing, f"live records missing: {sorted(missing)[:10]}"
+    assert scan.stats.catch_up_records > 0 and scan.stats.records == len(got)
+    assert scan.spill_path is None  # nothing is spilled
+
+
+def test_closing_a_streaming_scan_stops_its_workers() -> None:
+    fake = FakeCollection.spread(5000, START, timedelta(days=1000))
+    with mock_client(fake, Pagesize=50, MaxConcurrency=4) as client:
+        scan = client.parallel_scan("/api/v2/deals", snapshot=False)
+        assert len(next(scan)) == 50
+        scan.close()
+        requests = len(fake.requests)
+        with pytest.raises(StopIteration):
+            next(scan)
+    assert len(fake.requests) == requests < 100 and not scan_threads()
+
+
+@pytest.mark.parametrize(
+    ("limit", "latency", "concurrency", "workers"),
+    [(40, 0.3, 16, 7), (40, 0.01, 16, 2), (120, 0.3, 8, 8), (480, 0.1, 32, 25), (None, 0.3, 4, 4)],
+)
+def test_workers_fill_the_burst_window_and_no_more(
+    limit: int | None, latency: float, concurrency: int, workers: int
+) -> None:
+    class Governor:
+        pass
+
+    governor = Governor()
+    governor.limit = limit  # type: ignore[attr-defined]
+
+    class Client:
+        page_size = 500
+
+    client = Client()
+    client.governor = governor  # type: ignore[attr-defined]
+    scan = ParallelScan(client, "/api/v2/deals", None, concurrency)  # type: ignore[arg-type]
+    scan._latency = latency  # what the probe measured
+    assert scan.workers() == workers
+
+
+def test_id_sets_remember_ids_in_a_bitmap_and_anything_else_in_a_set() -> None:
+    from pipedrive_sql.api.scan import IdSet
+
+    seen = IdSet()
+    assert seen.add(5) and not seen.add(5) and 5 in seen and 6 not in seen
+    assert seen.add(1_000_000) and 1_000_000 in seen and 999_999 not in seen
+    assert seen.add("855a3f8f-uuid") and not seen.add("855a3f8f-uuid")
+    assert seen.add(IdSet.BITMAP_LIMIT) and IdSet.BITMAP_LIMIT in seen and seen.add(-1) and -1 in seen
+    assert seen.count == 5
+    records = [{"id": 5}, {"id": 7}, {"id": 7}, {"name": "no id"}, {"name": "no id either"}]
+    assert seen.fresh(records) == [{"id": 7}, {"name": "no id"}, {"name": "no id either"}]

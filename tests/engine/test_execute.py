@@ -64,7 +64,7 @@ def test_explain_returns_the_api_plan(conn: Connection, sandbox: Any) -> None:
     assert deals["PushedPredicates"] == ["d.Id IN (1, 2, 3)"]
     assert deals["EnginePredicates"] == ["d.Title LIKE '%a%'"]
     assert (deals["EstimatedRequests"], deals["EstimatedTokens"]) == (1, 10)
-    assert persons["Requests"] == ["GET /api/v2/persons"]
+    assert persons["Requests"] == ["ids from d.PersonId; otherwise:", "GET /api/v2/persons"]
     assert persons["EstimatedRequests"] is None and "per 50 records" in persons["Notes"]
     assert '"__pd' in deals["EngineSQL"]
 

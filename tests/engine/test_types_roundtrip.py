@@ -92,6 +92,9 @@ def expected_value(column: Column, record: dict[str, Any]) -> Any:
         raw = raw.get(key) if isinstance(raw, dict) else None
     if raw is None:
         return None
+    if column.name in ("Email", "Phone") and isinstance(raw, list):  # the primary entry of the list
+        primary = [entry["value"] for entry in raw if entry.get("primary")]
+        return primary[0] if primary else (raw[0]["value"] if raw else None)
     custom = column.custom
     if custom is not None:
         options = dict(custom.options)

@@ -6,7 +6,8 @@ Public surface (the SQL engine codes against exactly this)::
     client.request(method, path, *, params=None, json=None, data=None) -> ApiResponse
     client.get(path, params=None) -> ApiResponse
     client.pages(path, params=None, *, max_records=None) -> Iterator[list[dict]]   # v2 cursor / v1 offset
-    client.parallel_scan(path, params=None, *, concurrency=None) -> Iterator[list[dict]]
+    client.parallel_scan(path, params=None, *, concurrency=None, snapshot=True, seen=None) -> ParallelScan
+                                         # snapshot=False streams each page as it arrives (api/scan.py)
     client.counters: RequestCounters     # .snapshot() -> CounterSnapshot; later - earlier = one query's cost
     client.close()  /  with ApiClient(...) as client: ...
     token_cost(method, path) -> int      # the operation's x-token-cost

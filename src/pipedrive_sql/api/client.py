@@ -29,6 +29,7 @@ from pipedrive_sql.api.models import ApiResponse, RequestCounters
 from pipedrive_sql.api.operations import Operation, operation
 from pipedrive_sql.api.paging import paginator_for
 from pipedrive_sql.api.retry import Decision, RetryPolicy, retry_after_seconds
+from pipedrive_sql.api.scan import IdSet, ParallelScan, parallel_scan
 from pipedrive_sql.api.transport import base_url_for, build_http_client
 from pipedrive_sql.errors import (
     AmbiguousWrite,
@@ -142,16 +143,29 @@ class ApiClient:
                 return
 
     def parallel_scan(
-        self, path: str, params: Mapping[str, Any] | None = None, *, concurrency: int | None = None
-    ) -> Iterator[list[dict[str, Any]]]:
+        self,
+        path: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        concurrency: int | None = None,
+        snapshot: bool = True,
+        seen: IdSet | None = None,
+    ) -> ParallelScan:
         """Every record of a v2 collection exactly once, read by several time-sliced cursors at once.
 
-        See ``pipedrive_sql.api.scan`` for the consistency it gives while others write during the scan.
-        Lists that cannot be sliced by ``update_time`` (and sorted or id-filtered reads) are read sequentially.
+        See ``pipedrive_sql.api.scan`` for the consistency it gives while others write during the scan:
+        ``snapshot=True`` holds the rows back until they are consistent as of one moment; ``False``
+        streams each page as it arrives (``seen``: ids already handed over, skipped). Lists that cannot
+        be sliced by ``update_time`` (and sorted or id-filtered reads) are read sequentially.
         """
-        from pipedrive_sql.api.scan import parallel_scan  # scan builds on this module
-
-        return parallel_scan(self, path, params, concurrency=concurrency or self.max_concurrency)
+        return parallel_scan(
+            self,
+            path,
+            params,
+            concurrency=concurrency or self.max_concurrency,
+            snapshot=snapshot,
+            seen=seen,
+        )
 
     def close(self) -> None:
         if self._closed.is_set():

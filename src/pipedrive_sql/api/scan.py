@@ -32,6 +32,14 @@ not show. Nothing is yielded until the slices and the catch-up are read (the fir
 the reading); the spill file is deleted when the scan is exhausted, fails, or is closed (``close()``, or
 the iterator being garbage-collected), and closing stops the workers.
 
+**Streaming** (``snapshot=False``, what SQL scans use): the same slices, but each page reaches the caller
+as soon as a worker has read it, while the other workers go on; the queue between them holds at most two
+pages per worker, so memory stays bounded and a consumer that stops pulling stops the workers within a
+page each. Every record is yielded once: the ids already yielded are kept in ``IdSet`` (a bitmap for the
+integer ids Pipedrive hands out, 1 bit each), and the catch-up yields only ids not yielded yet. So while
+others write, a record changed during the scan shows in the version read first, one created during it
+shows, and one deleted after its slice was read is not taken back (there is no change feed and no spill).
+
 When the caller's own ``updated_until`` ends before ``T0 - CATCH_UP_MARGIN`` there is no catch-up and no
 change feed (the window is in the past): a record that changed during the scan is returned as its slice
 read it. Lists that cannot be sliced (v1, or v2 without ``updated_since``), and reads that ask for an
@@ -42,14 +50,16 @@ from __future__ import annotations
 
 import email.utils
 import itertools
+import math
 import queue
 import tempfile
 import threading
+import time
 from collections import deque
 from collections.abc import Generator, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, Any, Protocol
 
 import orjson
 
@@ -58,11 +68,64 @@ from pipedrive_sql.api.operations import normalize_path
 from pipedrive_sql.api.paging import CursorPaginator
 from pipedrive_sql.errors import OperationalError
 
-if TYPE_CHECKING:
-    from pipedrive_sql.api.client import ApiClient
+__all__ = ["IdSet", "PageSource", "ParallelScan", "ScanStats", "format_time", "parallel_scan", "parse_time"]
 
-__all__ = ["ParallelScan", "ScanStats", "format_time", "parallel_scan", "parse_time"]
 
+class PageSource(Protocol):
+    """What a scan needs from ``pipedrive_sql.api.client.ApiClient`` (which builds on this module)."""
+
+    page_size: int
+
+    def get(self, path: str, params: Mapping[str, Any] | None = None) -> Any: ...
+
+    def pages(
+        self, path: str, params: Mapping[str, Any] | None = None, *, max_records: int | None = None
+    ) -> Iterator[list[dict[str, Any]]]: ...
+
+    def _log(self, verbosity: int, message: str, **fields: Any) -> None: ...
+
+
+class IdSet:
+    """The ids a scan has yielded: non-negative integers below ``BITMAP_LIMIT`` in a bitmap (one bit
+    each: 1M deals cost 125 kB), anything else in a set."""
+
+    BITMAP_LIMIT = 1 << 28  # 32 MB at most, and only if ids are that large
+
+    def __init__(self) -> None:
+        self._bits = bytearray()
+        self._other: set[Any] = set()
+        self.count = 0
+
+    def add(self, key: Any) -> bool:
+        """Remember ``key``; False when it was already there."""
+        if type(key) is int and 0 <= key < self.BITMAP_LIMIT:
+            byte, bit = key >> 3, 1 << (key & 7)
+            bits = self._bits
+            if byte >= len(bits):
+                bits.extend(bytes(max(byte + 1 - len(bits), len(bits))))
+            if bits[byte] & bit:
+                return False
+            bits[byte] |= bit
+        else:
+            if key in self._other:
+                return False
+            self._other.add(key)
+        self.count += 1
+        return True
+
+    def __contains__(self, key: Any) -> bool:
+        if type(key) is int and 0 <= key < self.BITMAP_LIMIT:
+            byte = key >> 3
+            return byte < len(self._bits) and bool(self._bits[byte] & (1 << (key & 7)))
+        return key in self._other
+
+    def fresh(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The records whose id was not seen yet (remembered now); records without an id pass."""
+        add = self.add
+        return [r for r in records if add(r.get("id")) or r.get("id") is None]
+
+
+WINDOW_SECONDS = 2.0  # Pipedrive's burst window
 SAFETY = timedelta(seconds=1)  # T0 sits this far behind the server's clock (Date has whole seconds)
 CATCH_UP_MARGIN = timedelta(seconds=2)  # the catch-up starts this far before T0: writes in flight at T0
 MIN_SPLIT = timedelta(seconds=2)  # slice bounds are whole seconds; a split needs room for two of them
@@ -109,6 +172,7 @@ class ScanStats:
     changed_ids: int = 0  # ids the change feed named
     catch_up_records: int = 0  # records yielded by the catch-up pass
     sequential: bool = False  # read with one cursor (the list cannot be sliced)
+    workers: int = 0  # workers the scan ran (0: the concurrency asked for)
 
 
 @dataclass(eq=False)
@@ -259,9 +323,18 @@ class ParallelScan(Iterator[list[dict[str, Any]]]):
     """The iterator ``ApiClient.parallel_scan`` returns; ``stats`` and ``t0`` describe the scan."""
 
     def __init__(
-        self, client: ApiClient, path: str, params: Mapping[str, Any] | None, concurrency: int
+        self,
+        client: PageSource,
+        path: str,
+        params: Mapping[str, Any] | None,
+        concurrency: int,
+        *,
+        snapshot: bool = True,
+        seen: IdSet | None = None,
     ) -> None:
         self.client = client
+        self.snapshot = snapshot
+        self.seen = seen if seen is not None else IdSet()  # streaming: ids yielded (or yielded before)
         self.path = path
         self.params = {
             k: v for k, v in (params or {}).items() if v is not None and k not in ("limit", "cursor")
@@ -270,8 +343,8 @@ class ParallelScan(Iterator[list[dict[str, Any]]]):
         self.stats = ScanStats()
         self.t0: datetime | None = None
         self.spill_path: str | None = None  # the spill file while it exists (for tests and logs)
-        self._seen: dict[Any, str] = {}  # sequential reads: id -> update_time of the version yielded
         self._closed = threading.Event()
+        self._latency: float | None = None  # seconds the probe took
         self._iterator: Generator[list[dict[str, Any]], None, None] = self._run()
 
     def __next__(self) -> list[dict[str, Any]]:
@@ -288,6 +361,18 @@ class ParallelScan(Iterator[list[dict[str, Any]]]):
             self._iterator.close()
         except ValueError:  # running in another thread: it sees ``_closed`` within _QUEUE_POLL
             pass
+
+    def workers(self) -> int:
+        """Workers that keep the burst window full, at most ``concurrency``: by Little's law, the requests
+        per second the limit allows times the seconds one request takes (the probe's), plus one so that no
+        slot waits on a worker. More would only cut the collection into more, smaller slices (each ends in
+        a partial page); fewer would leave the window idle."""
+        limit = getattr(getattr(self.client, "governor", None), "limit", None)
+        if not limit or self._latency is None:
+            return self.concurrency
+        needed = math.ceil(limit / WINDOW_SECONDS * self._latency) + 1
+        self.stats.workers = max(2, min(self.concurrency, needed))
+        return self.stats.workers
 
     def sliceable(self) -> bool:
         if self.concurrency < 2 or normalize_path(self.path) not in TIME_SLICEABLE:
@@ -308,6 +393,9 @@ class ParallelScan(Iterator[list[dict[str, Any]]]):
                 fresh = self._fresh(page)
                 if fresh:
                     yield fresh
+            return
+        if not self.snapshot:
+            yield from self._stream()
             return
         bounds = self._probe()
         if bounds is None:
@@ -333,13 +421,44 @@ class ParallelScan(Iterator[list[dict[str, Any]]]):
             self.spill_path = None
         self.client._log(4, "scan done", path=self.path, t0=format_time(t0), **vars(self.stats))
 
+    def _stream(self) -> Generator[list[dict[str, Any]], None, None]:
+        """Streaming: the slices' pages as they arrive, then the catch-up's records not yielded yet."""
+        bounds = self._probe()
+        if bounds is None:
+            return
+        oldest, t0 = bounds
+        since, until = self._user_bounds()
+        low, high = max(oldest, since or oldest), min(t0, until or t0)
+        if low < high:
+            for page in self._slice_pages(low, high):
+                fresh = self.seen.fresh(page)
+                self.stats.duplicates += len(page) - len(fresh)
+                if fresh:
+                    self.stats.records += len(fresh)
+                    yield fresh
+        if until is None or until > t0 - CATCH_UP_MARGIN:
+            start = t0 - CATCH_UP_MARGIN
+            query = {**self.params, "updated_since": format_time(max(start, since) if since else start)}
+            if until is not None:
+                query["updated_until"] = format_time(until)
+            for page in self.client.pages(self.path, query):
+                fresh = self.seen.fresh(page)
+                self.stats.duplicates += len(page) - len(fresh)
+                if fresh:
+                    self.stats.records += len(fresh)
+                    self.stats.catch_up_records += len(fresh)
+                    yield fresh
+        self.client._log(4, "scan done", path=self.path, t0=format_time(t0), **vars(self.stats))
+
     def _user_bounds(self) -> tuple[datetime | None, datetime | None]:
         return parse_time(self.params.get("updated_since")), parse_time(self.params.get("updated_until"))
 
     def _probe(self) -> tuple[datetime, datetime] | None:
         """(oldest update_time, T0) of the matching records, or None when there are none."""
         query = {**self.params, "sort_by": "update_time", "sort_direction": "asc", "limit": 1}
+        started = time.monotonic()
         response = self.client.get(self.path, query)
+        self._latency = time.monotonic() - started
         self.t0 = t0 = _floor_second(_server_time(response.headers) - SAFETY)
         records = response.data if isinstance(response.data, list) else []
         if not records:
@@ -349,18 +468,25 @@ class ParallelScan(Iterator[list[dict[str, Any]]]):
 
     def _scan_slices(self, low: datetime, high: datetime, spill: _Spill) -> None:
         """Phase 1: the slices, read concurrently, into the spill file."""
+        for item in self._slice_pages(low, high):
+            spill.write(item)
+            self.stats.spilled += len(item)
+
+    def _slice_pages(self, low: datetime, high: datetime) -> Generator[list[dict[str, Any]], None, None]:
+        """The slices' pages, read concurrently, in the order they arrive; closing it stops the workers."""
         scheduler = _Scheduler(page_size=self.client.page_size, stats=self.stats)
-        step = (high - low) / self.concurrency
-        cuts = sorted({low, high} | {_floor_second(low + step * i) for i in range(1, self.concurrency)})
+        count = self.workers()
+        step = (high - low) / count
+        cuts = sorted({low, high} | {_floor_second(low + step * i) for i in range(1, count)})
         for start, end in itertools.pairwise(cuts):
             if start < end:
                 scheduler.pending.append(_Slice(since=start, until=end, position=start))
-        out: queue.Queue[list[dict[str, Any]] | _Done | _Failed] = queue.Queue(maxsize=2 * self.concurrency)
+        out: queue.Queue[list[dict[str, Any]] | _Done | _Failed] = queue.Queue(maxsize=2 * count)
         workers = [
             threading.Thread(
                 target=self._work, args=(scheduler, out), name=f"pipedrive-scan-{i}", daemon=True
             )
-            for i in range(self.concurrency)
+            for i in range(count)
         ]
         for worker in workers:
             worker.start()
@@ -380,8 +506,7 @@ class ParallelScan(Iterator[list[dict[str, Any]]]):
                 elif isinstance(item, _Failed):
                     raise item.error
                 else:
-                    spill.write(item)
-                    self.stats.spilled += len(item)
+                    yield item
         finally:
             scheduler.stop()
             _drain_until_joined(out, workers)
@@ -494,18 +619,8 @@ class ParallelScan(Iterator[list[dict[str, Any]]]):
 
     def _fresh(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """The records whose id has not been yielded yet (sequential reads); remembers them."""
-        out = []
-        for record in records:
-            key = record.get("id")
-            stamp = str(record.get("update_time") or "")
-            previous = self._seen.get(key)
-            if previous is not None:
-                self.stats.duplicates += 1
-                if stamp > previous:
-                    self.stats.changed_during_scan += 1
-                continue
-            self._seen[key] = stamp
-            out.append(record)
+        out = self.seen.fresh(records)
+        self.stats.duplicates += len(records) - len(out)
         self.stats.records += len(out)
         return out
 
@@ -543,6 +658,14 @@ def _drain_until_joined(out: queue.Queue[Any], workers: list[threading.Thread]) 
 
 
 def parallel_scan(
-    client: ApiClient, path: str, params: Mapping[str, Any] | None = None, *, concurrency: int = 4
+    client: PageSource,
+    path: str,
+    params: Mapping[str, Any] | None = None,
+    *,
+    concurrency: int = 4,
+    snapshot: bool = True,
+    seen: IdSet | None = None,
 ) -> ParallelScan:
-    return ParallelScan(client, path, params, concurrency)
+    """A parallel scan: the snapshot kind (spilled, consistent as of the catch-up) or, with
+    ``snapshot=False``, the streaming kind; ``seen`` names ids already handed over (skipped)."""
+    return ParallelScan(client, path, params, concurrency, snapshot=snapshot, seen=seen)

@@ -1,31 +1,341 @@
 """API records (lists of dicts, one page at a time) to Arrow record batches, built column by column.
 
-``from_pylist`` over 30 columns manages ~100k rows/s; pulling one Python list per column and handing it to
-``pa.array`` with the column's type is several times faster (notes/engine.md). Nested paths share their
-intermediate lists within a batch, so twenty custom fields read ``record["custom_fields"]`` once per row.
+``RowConverter`` is the hot path of every scan. Per page it does a fixed, small number of C-level passes
+instead of one Python step per value:
+
+1. one ``operator.itemgetter`` over every top-level key the columns read pulls a tuple per record, and
+   ``zip(*rows)`` transposes them into one tuple per key (both in C);
+2. nested objects (``custom_fields``) are read the same way, one itemgetter over the keys the columns need;
+3. each column's values go to ``pa.array`` with the column's type in one call (timestamps and dates as
+   strings, then one vectorised ``cast``); option ids of enum and set custom fields become labels with
+   ``pc.index_in``/``pc.take`` over the field's option table.
+
+Anything the fast passes do not expect (a missing key, a record that is not an object, a value of an odd
+type) takes the per-value path of ``catalog.types`` for that column only, which gives exactly what
+``RecordwiseConverter`` (the converter this one replaced, kept as the reference the tests compare with)
+gives. Transforms without a vectorised form (monetary and range parts) run in Python per value.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+import itertools
+import operator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from itertools import repeat
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from pipedrive_sql.catalog.spec import Column
+from pipedrive_sql.catalog.types import DATE, TIME, TIMESTAMP, ColumnType
 
-__all__ = ["RowConverter", "schema_of"]
+__all__ = ["RecordwiseConverter", "RowConverter", "schema_of"]
 
 _EMPTY: Mapping[str, Any] = {}
 _ROW_PASS_MIN = 8  # top-level columns from which one pass per record beats one pass per column
+_VECTOR_ERRORS = (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, TypeError, ValueError)
+
+Records = Sequence[Mapping[str, Any]]
 
 
 def schema_of(columns: Sequence[Column]) -> pa.Schema:
     return pa.schema([pa.field(c.name, c.type.arrow, nullable=c.nullable) for c in columns])
 
 
-class RowConverter:
-    """Turns pages of API records into record batches with the given columns, in order."""
+class _Reader:
+    """Pages -> batches, shared by both converters."""
+
+    schema: pa.Schema
+
+    def batch(self, records: Records) -> pa.RecordBatch:
+        raise NotImplementedError
+
+    def batches(self, pages: Iterable[Records]) -> Iterator[pa.RecordBatch]:
+        for page in pages:
+            if page:
+                yield self.batch(page)
+
+    def reader(self, pages: Iterable[Records]) -> pa.RecordBatchReader:
+        """A lazily pulled reader: each page is converted when the consumer asks for the next batch."""
+        return pa.RecordBatchReader.from_batches(self.schema, self.batches(pages))
+
+
+# ---- the columnar converter ---------------------------------------------------------------------------
+
+
+class _Keys:
+    """Values of ``keys`` from a sequence of objects, one sequence per key, read by itemgetters in C.
+
+    The keys the first object has are read by one itemgetter (learned per key set, so records that omit
+    the same optional fields stay on the fast path); keys it lacks are read column by column. Anything
+    else (an object missing a key the first one had, a null or non-object) takes a per-object pass.
+    """
+
+    def __init__(self, keys: Sequence[str]) -> None:
+        self.keys = tuple(keys)
+        self.index = {key: i for i, key in enumerate(self.keys)}
+        self._getters: dict[tuple[str, ...], Callable[[Any], Any]] = {}
+
+    def columns(self, objects: Sequence[Any]) -> list[Sequence[Any]]:
+        """One sequence of values per key (None where an object lacks the key or is not an object)."""
+        keys = self.keys
+        if not keys or not objects:
+            return [() for _ in keys]
+        first = objects[0]
+        if isinstance(first, dict):
+            present = tuple(k for k in keys if k in first)
+            try:
+                return self._fast(objects, present)
+            except (KeyError, TypeError, IndexError, AttributeError):
+                pass
+        missing = (None,) * len(keys)
+        rows = [tuple(map(o.get, keys)) if isinstance(o, dict) else missing for o in objects]
+        return list(zip(*rows, strict=True))
+
+    def _fast(self, objects: Sequence[Any], present: tuple[str, ...]) -> list[Sequence[Any]]:
+        found: dict[str, Sequence[Any]] = {}
+        if present:
+            getter = self._getters.get(present)
+            if getter is None:
+                getter = self._getters[present] = operator.itemgetter(*present)
+            rows = list(map(getter, objects))
+            if len(present) == 1:
+                found[present[0]] = rows  # a one-key itemgetter returns the value itself, not a 1-tuple
+            else:
+                found.update(zip(present, zip(*rows, strict=True), strict=True))
+        # Keys the first object lacks: dict.get over the objects, looped in C.
+        return [found[k] if k in found else list(map(dict.get, objects, repeat(k))) for k in self.keys]
+
+
+class RowConverter(_Reader):
+    """Turns pages of API records into record batches with the given columns, in order (columnar)."""
+
+    def __init__(self, columns: Sequence[Column]) -> None:
+        self.columns = tuple(columns)
+        self.schema = schema_of(self.columns)
+        top: dict[str, None] = {}
+        nested: dict[str, dict[str, None]] = {}
+        for col in self.columns:
+            if col.getter is not None or not col.path:
+                continue
+            top[col.path[0]] = None
+            if len(col.path) == 2:
+                nested.setdefault(col.path[0], {})[col.path[1]] = None
+        self._top = _Keys(list(top))
+        self._nested = {parent: _Keys(list(keys)) for parent, keys in nested.items()}
+        self._builders = [_builder(col) for col in self.columns]
+        self._reference = RecordwiseConverter(self.columns)
+        # Columns parsed from text by one cast (timestamps, dates): cast together, one call per type.
+        groups: dict[pa.DataType, list[int]] = {}
+        for i, col in enumerate(self.columns):
+            if col.transform is None and col.type.fast in _TEXT_CASTS and _plain_path(col):
+                groups.setdefault(col.type.arrow, []).append(i)
+        self._cast_groups = [(arrow, members) for arrow, members in groups.items() if len(members) > 1]
+
+    def batch(self, records: Records) -> pa.RecordBatch:
+        top = self._top.columns(records)
+        nested: dict[str, list[Sequence[Any]]] = {}
+        for parent, keys in self._nested.items():
+            nested[parent] = keys.columns(top[self._top.index[parent]])
+        raw: list[Sequence[Any] | None] = []
+        for col in self.columns:
+            if not _plain_path(col):
+                raw.append(None)
+            elif len(col.path) == 1:
+                raw.append(top[self._top.index[col.path[0]]])
+            else:
+                keys = self._nested[col.path[0]]
+                raw.append(nested[col.path[0]][keys.index[col.path[1]]])
+        arrays: list[pa.Array | None] = [None] * len(self.columns)
+        for arrow, members in self._cast_groups:
+            _cast_together(arrow, members, raw, arrays)
+        for i, (col, build) in enumerate(zip(self.columns, self._builders, strict=True)):
+            if arrays[i] is not None:
+                continue
+            values = raw[i]
+            arrays[i] = self._reference.column(col, records) if values is None else build(values)
+        return pa.RecordBatch.from_arrays(arrays, schema=self.schema)
+
+
+Builder = Callable[[Sequence[Any]], pa.Array]
+_TEXT_CASTS = (TIMESTAMP.fast, DATE.fast)
+
+
+def _plain_path(col: Column) -> bool:
+    return col.getter is None and 1 <= len(col.path) <= 2
+
+
+def _cast_together(
+    arrow: pa.DataType,
+    members: list[int],
+    raw: list[Sequence[Any] | None],
+    arrays: list[pa.Array | None],
+) -> None:
+    """One ``pa.array`` and one ``cast`` for several text columns of one type (a call each costs more
+    than the values); when any value does not parse, the columns are left to their own builders."""
+    parts = [raw[i] for i in members]
+    if any(part is None for part in parts):
+        return
+    try:
+        text = pa.array(list(itertools.chain.from_iterable(parts)), type=pa.string())  # type: ignore[arg-type]
+        cast = text.cast(arrow)
+    except _VECTOR_ERRORS:
+        return
+    offset = 0
+    for i, part in zip(members, parts, strict=True):
+        size = len(part)  # type: ignore[arg-type]
+        arrays[i] = cast.slice(offset, size)
+        offset += size
+
+
+def _builder(col: Column) -> Builder:
+    """How a column's raw values become its array: typed in one call, transforms vectorised where known."""
+    ctype = col.type
+    transform = col.transform
+    if transform is None:
+        if ctype.arrow == _INT_LIST:
+            return _IntLists(ctype.build).build
+        if ctype.fast is TIME.fast:
+            return _Times(ctype).build
+        return ctype.build
+    custom = col.custom
+    if custom is not None and custom.field_type == "monetary" and ctype.kind in ("float", "str"):
+        return _Money(custom.part == "currency", transform, ctype.build).build
+    if custom is not None and not custom.part and custom.field_type == "enum" and ctype.kind == "str":
+        return _OptionLabels(custom.options, transform, ctype.build).enum
+    if custom is not None and not custom.part and custom.field_type == "set" and ctype.kind == "list":
+        return _OptionLabels(custom.options, transform, ctype.build).set
+
+    def transformed(values: Sequence[Any]) -> pa.Array:
+        return ctype.build([None if v is None else transform(v) for v in values])
+
+    return transformed
+
+
+_INT_LIST = pa.list_(pa.int64())
+_MONEY = pa.struct([("value", pa.float64()), ("currency", pa.string())])
+
+
+class _IntLists:
+    """``BIGINT[]`` in one call: pyarrow refuses what the per-value path must coerce (text such as v1's
+    "1,2", bare numbers) but for the empty string, so one C-level scan for it replaces the check per value
+    (``VARCHAR[]`` keeps that check: any string would pass as a list of characters)."""
+
+    def __init__(self, build: Builder) -> None:
+        self._build = build
+
+    def build(self, values: Sequence[Any]) -> pa.Array:
+        if "" in values:  # the one string pyarrow takes for a list (an empty one); the API means no value
+            return self._build(values)
+        try:
+            return pa.array(values, type=_INT_LIST)
+        except _VECTOR_ERRORS:
+            return self._build(values)
+
+
+class _Times:
+    """TIME from ``"09:30:00"`` or v2's ``{"value": "09:30:00", "timezone_id": 3}``, without a pass per
+    value: text as a string array, objects as a struct array; anything else (mixed shapes, times without
+    seconds) takes the column type's own path."""
+
+    _OBJECT = pa.struct([("value", pa.string())])
+
+    def __init__(self, ctype: ColumnType) -> None:
+        self._ctype = ctype
+
+    def build(self, values: Sequence[Any]) -> pa.Array:
+        try:
+            try:
+                text = pa.array(values, type=pa.string())
+            except _VECTOR_ERRORS:
+                text = pc.struct_field(pa.array(values, type=self._OBJECT), "value")
+            stamps = pc.strptime(text, format="%H:%M:%S", unit="us")
+            return stamps.cast(self._ctype.arrow)
+        except _VECTOR_ERRORS:
+            return self._ctype.build(values)
+
+
+class _Money:
+    """A monetary field's amount or currency from v2's ``{"value": 12.5, "currency": "EUR"}`` objects, read
+    as one struct array; objects whose value is missing (``{"amount": ...}``) are finished per value."""
+
+    def __init__(self, currency: bool, transform: Callable[[Any], Any], build: Builder) -> None:
+        self._currency = currency
+        self._transform = transform
+        self._build = build
+
+    def _slow(self, values: Sequence[Any]) -> pa.Array:
+        transform = self._transform
+        return self._build([None if v is None else transform(v) for v in values])
+
+    def build(self, values: Sequence[Any]) -> pa.Array:
+        try:
+            money = pa.array(values, type=_MONEY)
+        except _VECTOR_ERRORS:
+            return self._slow(values)
+        if self._currency:
+            return pc.struct_field(money, "currency")
+        amounts = pc.struct_field(money, "value")
+        if amounts.null_count != money.null_count:
+            return self._slow(values)  # an object without a value: it may carry an "amount"
+        return amounts
+
+
+class _OptionLabels:
+    """Option ids -> labels for enum and set fields, vectorised when the ids are plain integers (v2)."""
+
+    def __init__(self, options: Mapping[str, str], transform: Callable[[Any], Any], build: Builder) -> None:
+        self._ids = pa.array(list(options), type=pa.string())
+        self._labels = pa.array(list(options.values()), type=pa.string())
+        self._transform = transform
+        self._build = build
+
+    def _label(self, ids: pa.Array) -> pa.Array:
+        text = ids.cast(pa.string())
+        found = pc.index_in(text, value_set=self._ids)
+        return pc.if_else(found.is_null(), text, self._labels.take(found))
+
+    def _slow(self, values: Sequence[Any]) -> pa.Array:
+        transform = self._transform
+        return self._build([None if v is None else transform(v) for v in values])
+
+    def enum(self, values: Sequence[Any]) -> pa.Array:
+        ids = _plain_ints(values)
+        return self._slow(values) if ids is None else self._label(ids)
+
+    def set(self, values: Sequence[Any]) -> pa.Array:
+        try:
+            lists = pa.array(values)  # inferred: anything but lists of plain integers takes the slow path
+        except _VECTOR_ERRORS:
+            return self._slow(values)
+        if pa.types.is_null(lists.type):
+            return pa.nulls(len(values), pa.list_(pa.string()))
+        if not isinstance(lists, pa.ListArray) or lists.type.value_type not in (pa.int64(), pa.null()):
+            return self._slow(values)
+        if lists.type.value_type == pa.null():
+            lists = lists.cast(pa.list_(pa.int64()))
+        labels = self._label(lists.values)
+        return pa.ListArray.from_arrays(lists.offsets, labels, mask=lists.is_null())
+
+
+def _plain_ints(values: Sequence[Any]) -> pa.Array | None:
+    """``values`` as int64 when every one is a Python int or None (inferred, so 1.0 or "1" do not pass)."""
+    try:
+        array = pa.array(values)
+    except _VECTOR_ERRORS:
+        return None
+    if pa.types.is_null(array.type):
+        return array.cast(pa.int64())
+    return array if array.type == pa.int64() else None
+
+
+# ---- the reference: one pass per record ---------------------------------------------------------------
+
+
+class RecordwiseConverter(_Reader):
+    """The converter ``RowConverter`` replaced: per-record Python passes. Kept as the reference that
+    tests and ``bench/decode.py`` compare the columnar converter with, and for getter columns."""
 
     def __init__(self, columns: Sequence[Column]) -> None:
         self.columns = tuple(columns)
@@ -35,7 +345,7 @@ class RowConverter:
         simple = [c for c in self.columns if c.getter is None and len(c.path) == 1]
         self._top_keys = [(c.name, c.path[0]) for c in simple] if len(simple) >= _ROW_PASS_MIN else []
 
-    def batch(self, records: Sequence[Mapping[str, Any]]) -> pa.RecordBatch:
+    def batch(self, records: Records) -> pa.RecordBatch:
         cache: dict[tuple[str, ...], list[Mapping[str, Any]]] = {}
         top = _top_level_values(self._top_keys, records)
         arrays = []
@@ -45,19 +355,11 @@ class RowConverter:
             arrays.append(col.type.build(values))
         return pa.RecordBatch.from_arrays(arrays, schema=self.schema)
 
-    def batches(self, pages: Iterable[Sequence[Mapping[str, Any]]]) -> Iterator[pa.RecordBatch]:
-        for page in pages:
-            if page:
-                yield self.batch(page)
-
-    def reader(self, pages: Iterable[Sequence[Mapping[str, Any]]]) -> pa.RecordBatchReader:
-        """A lazily pulled reader: each page is converted when the consumer asks for the next batch."""
-        return pa.RecordBatchReader.from_batches(self.schema, self.batches(pages))
+    def column(self, col: Column, records: Records) -> pa.Array:
+        return col.type.build(_values(col, records, {}))
 
 
-def _top_level_values(
-    keys: Sequence[tuple[str, str]], records: Sequence[Mapping[str, Any]]
-) -> dict[str, Sequence[Any]]:
+def _top_level_values(keys: Sequence[tuple[str, str]], records: Records) -> dict[str, Sequence[Any]]:
     """{column name: values} for plain top-level fields, transposed from one tuple per record."""
     if not keys or not records:
         return {}
@@ -75,7 +377,7 @@ def _transformed(col: Column, values: Sequence[Any]) -> Sequence[Any]:
 
 def _values(
     col: Column,
-    records: Sequence[Mapping[str, Any]],
+    records: Records,
     cache: dict[tuple[str, ...], list[Mapping[str, Any]]],
 ) -> list[Any]:
     if col.getter is not None:
@@ -95,7 +397,7 @@ def _values(
 
 def _parents(
     prefix: tuple[str, ...],
-    records: Sequence[Mapping[str, Any]],
+    records: Records,
     cache: dict[tuple[str, ...], list[Mapping[str, Any]]],
 ) -> list[Mapping[str, Any]]:
     """The objects at ``prefix`` in each record ({} where absent or not an object), cached per batch."""

@@ -118,6 +118,15 @@ def _archived_deal(record: Mapping[str, Any]) -> bool:
 _EVERY_STATUS = {"status": "open,won,lost,deleted"}
 
 
+def _primary(contacts: Any) -> Any:
+    """The value of the primary entry of a list of emails or phones (else the first one)."""
+    if not isinstance(contacts, list):
+        return None
+    entries = [e for e in contacts if isinstance(e, dict)]
+    chosen = next((e for e in entries if e.get("primary")), entries[0] if entries else None)
+    return None if chosen is None else chosen.get("value")
+
+
 def _v2_writes(entity: str) -> WriteSpec:
     return WriteSpec(f"/api/v2/{entity}", f"/api/v2/{entity}/{{id}}", "PATCH", f"/api/v2/{entity}/{{id}}")
 
@@ -237,6 +246,8 @@ PERSONS = TableSpec(
         c("update_time", TIMESTAMP, "When the person was last updated."),
         c("emails", CONTACTS, "Email addresses (also the PersonEmails table)."),
         c("phones", CONTACTS, "Phone numbers (also the PersonPhones table)."),
+        c("emails", VARCHAR, "The primary email address.", name="Email", read_only=True, transform=_primary),
+        c("phones", VARCHAR, "The primary phone number.", name="Phone", read_only=True, transform=_primary),
         c("is_deleted", BOOLEAN, "Whether the person is deleted."),
         c("visible_to", BIGINT, "Visibility."),
         c("label_ids", BIGINT_LIST, "IDs of the person's labels."),

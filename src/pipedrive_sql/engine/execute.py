@@ -27,6 +27,7 @@ from pipedrive_sql.catalog.system import SYSTEM_TABLES, system_table
 from pipedrive_sql.engine.diagnostics import translate_duckdb_error
 from pipedrive_sql.engine.explain import explain_table
 from pipedrive_sql.engine.guard import seal
+from pipedrive_sql.engine.joinkeys import push_join_keys
 from pipedrive_sql.engine.local import LocalObjects, run_local, write_target
 from pipedrive_sql.engine.params import bind
 from pipedrive_sql.engine.parse import CACHE, EXEC, EXPLAIN, LOCAL, QUERY, WRITE, Statement, parse, too_deep
@@ -34,12 +35,14 @@ from pipedrive_sql.engine.plan import QueryPlan, plan_query
 from pipedrive_sql.engine.predicates import NO_VALUE, literal_value
 from pipedrive_sql.engine.procedures import REGISTRY, ProcedureRegistry, ResultSets
 from pipedrive_sql.engine.scan import ApiReader, SharedPages, open_scan
+from pipedrive_sql.engine.search import push_searches
 from pipedrive_sql.engine.write_result import WriteResult
 from pipedrive_sql.engine.writes import execute_write
 from pipedrive_sql.errors import (
     Error,
     InterfaceError,
     NotSupportedError,
+    OperationalError,
     ProgrammingError,
 )
 
@@ -120,7 +123,15 @@ class Engine:
         if self.closed:
             raise InterfaceError("The connection is closed.")
         with self._lock:
-            return Session(self, self.duck.cursor())
+            duck = self.duck.cursor()
+        # A small result buffer (a setting of each cursor, which DuckDB cannot set globally): DuckDB stops
+        # pulling pages once it holds ~64 kB of rows the caller has not fetched (by default ~1 MB: some 40
+        # pages before a cursor's first row). Where the configuration is locked, the default stays.
+        try:
+            duck.execute("SET streaming_buffer_size='64KB'")
+        except duckdb.Error:
+            pass
+        return Session(self, duck)
 
     def statement(self, sql: str) -> Statement:
         """The parsed statement for ``sql`` (cached: executemany and repeated queries parse once)."""
@@ -150,7 +161,7 @@ class Engine:
     def plan(
         self, tree: exp.Expression, *, prefix: str = "__pd", extra_tables: Sequence[str] = ()
     ) -> QueryPlan:
-        return plan_query(
+        plan = plan_query(
             tree,
             self.catalog,
             system_tables=SYSTEM_TABLES,
@@ -160,6 +171,10 @@ class Engine:
             pushdown=self.pushdown,
             local_tables=self.local.table_names() | {t.lower() for t in extra_tables},
         )
+        if self.pushdown:  # ids learnt at run time: from a search, then from the other side of a join
+            push_searches(plan)
+            push_join_keys(plan, self.catalog)
+        return plan
 
     def close(self) -> None:
         if self.closed:

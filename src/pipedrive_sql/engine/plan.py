@@ -27,9 +27,10 @@ from pipedrive_sql.catalog.spec import Column, Pushdown, TableSpec
 from pipedrive_sql.catalog.system import CATALOG_NAME, SCHEMA_NAME
 from pipedrive_sql.engine.derived import push_into_derived
 from pipedrive_sql.engine.predicates import NO_VALUE, Comparison, comparisons, conjuncts, parse_timestamp
+from pipedrive_sql.engine.ranges import RangeBounds, Stop
 from pipedrive_sql.errors import ProgrammingError, did_you_mean
 
-__all__ = ["Call", "QueryPlan", "ScanPlan", "SystemRef", "plan_query"]
+__all__ = ["Call", "KeyFeed", "QueryPlan", "ScanPlan", "SystemRef", "plan_query"]
 
 MAX_PARTS = 20  # request sequences one scan may fan out into before a filter is left to the engine
 _PASS_THROUGH_SCHEMAS = {"information_schema", "pg_catalog"}
@@ -45,10 +46,27 @@ class Call:
     max_records: int | None = None
     parent_id: Any = None  # stamped on each record as ``_parent_id`` (rows of /deals/{id}/participants)
     template: str = ""  # the path template (/api/v2/deals/{id}) for display and cost
+    stop: Stop | None = None  # paging (in the API's sort order) ends at the first record past this bound
 
     @property
     def operation(self) -> str:
         return f"GET {self.template or self.path}"
+
+
+@dataclass(frozen=True)
+class KeyFeed:
+    """Ids learnt at run time that narrow a scan to ``param`` requests (``ids``: ``batch`` a request), from
+    the other side of a join (``source``'s records, field ``source_key``) or from a search (``search``'s
+    items). The scan's own ``calls`` stay the fallback when there are more than ``max_keys``.
+    See ``engine/joinkeys.py`` and ``engine/search.py``."""
+
+    param: str
+    batch: int
+    max_keys: int
+    source: ScanPlan | None = None
+    source_key: str = ""
+    search: Call | None = None
+    note: str = ""  # for EXPLAIN: where the ids come from
 
 
 @dataclass
@@ -71,13 +89,14 @@ class ScanPlan:
     empty: bool = False  # the conditions contradict each other: no request at all
     page_size: int = 500
     visible: Callable[[Mapping[str, Any]], bool] | None = None  # re-applied to records read by GET
+    keys: KeyFeed | None = None  # ids learnt at run time (join keys, a search) that replace ``calls``
 
     @property
     def bounded(self) -> bool:
         """True when the number of requests is known before running (no unbounded paging)."""
         if self.empty:
             return True
-        if self.parent is not None:
+        if self.parent is not None or self.keys is not None:
             return False
         return all(c.single or c.max_records is not None or not self.table.paged for c in self.calls)
 
@@ -85,7 +104,7 @@ class ScanPlan:
         """Requests this scan makes at least (exact when ``bounded``); None when it depends on the data."""
         if self.empty:
             return 0
-        if self.parent is not None:
+        if self.parent is not None or self.keys is not None:
             return None
         total = 0
         for call in self.calls:
@@ -106,7 +125,13 @@ class ScanPlan:
         return len(self.calls) if self.calls else 1
 
     def describe_calls(self) -> list[str]:
-        return [f"{c.operation}{_query_text(c.params)}" for c in self.calls]
+        described = [
+            f"{c.operation}{_query_text(c.params)}{f' ({c.stop.describe()})' if c.stop else ''}"
+            for c in self.calls
+        ]
+        if self.keys is not None:
+            return [f"{self.keys.note}; otherwise:", *described]
+        return described
 
 
 @dataclass
@@ -378,6 +403,7 @@ class _ScanPlanner:
         self.parent_ids: set[Any] | None = None
         self.eq: dict[str, tuple[Pushdown, set[str]]] = {}
         self.ranges: dict[str, _Range] = {}
+        self.sorted_ranges = RangeBounds(spec)  # ranges the API can only sort by (engine/ranges.py)
         self.conjuncts: list[_Conjunct] = []
 
     # -- analysis --------------------------------------------------------------------------------------
@@ -407,8 +433,23 @@ class _ScanPlanner:
             visible=self.fetch.visible,
         )
         if not empty and self.pushdown:
+            self._stop_at_sorted_range(plan)
             self._push_order_and_limit(plan)
         return plan
+
+    def _stop_at_sorted_range(self, plan: ScanPlan) -> None:
+        """Read in the order of a bounded column and stop at the bound (engine/ranges.py)."""
+        if self.ids is not None or plan.parent is not None or plan.explode or not plan.calls:
+            return
+        if any(c.single or c.max_records is not None or "sort_by" in c.params for c in plan.calls):
+            return
+        choice = self.sorted_ranges.choose()
+        if choice is not None:
+            sort, stop = choice
+            plan.calls = tuple(
+                Call(c.path, {**c.params, **sort}, c.single, c.max_records, c.parent_id, c.template, stop)
+                for c in plan.calls
+            )
 
     def _candidate_conditions(self) -> list[tuple[exp.Expression, bool]]:
         if self.select is None or not self.pushdown:
@@ -501,8 +542,8 @@ class _ScanPlanner:
             return
         staged: list[tuple[str, Any]] = []
         exact = True
-        for comp in comps:
-            step = self._target(comp)
+        steps = [self._target(comp) for comp in comps]  # every comparison is seen (BETWEEN: both bounds)
+        for step in steps:
             if step is None:
                 return
             staged.extend(step[0])
@@ -549,6 +590,10 @@ class _ScanPlanner:
             return None
         kind = "lower" if comp.op in (">", ">=") else "upper"
         chosen = next((p for p in pushdowns if p.kind == kind), None)
+        if chosen is None and self.fetch is self.spec and self.pushdown:
+            column = self.spec.find_column(comp.column.name)
+            if column is not None:
+                self.sorted_ranges.offer(column, comp.op, comp.value)
         return None if chosen is None else self._range_target(comp, chosen)
 
     def _id_target(self, comp: Comparison, parent: bool) -> tuple[list[tuple[str, Any]], bool] | None:

@@ -12,12 +12,15 @@ from __future__ import annotations
 
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from datetime import datetime
 from typing import Any, Protocol
 
 import pyarrow as pa
 
+from pipedrive_sql.api.scan import IdSet, format_time, parse_time
 from pipedrive_sql.catalog.arrow import RowConverter
-from pipedrive_sql.engine.plan import Call, ScanPlan
+from pipedrive_sql.engine.joinkeys import MAX_DRIVER_PAGES, key_value
+from pipedrive_sql.engine.plan import Call, KeyFeed, ScanPlan
 from pipedrive_sql.errors import NotFoundError
 
 __all__ = ["ApiReader", "SharedPages", "open_scan", "scan_records"]
@@ -42,7 +45,13 @@ class ApiReader(Protocol):
     ) -> Iterator[Page]: ...
 
     def parallel_scan(
-        self, path: str, params: Mapping[str, Any] | None = None, *, concurrency: int | None = None
+        self,
+        path: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        concurrency: int | None = None,
+        snapshot: bool = True,
+        seen: IdSet | None = None,
     ) -> Iterator[Page]: ...
 
 
@@ -63,6 +72,8 @@ class SharedPages:
         self._entries: dict[tuple[Any, ...], _SharedEntry] = {}
 
     def _count(self, plan: ScanPlan) -> None:
+        if plan.keys is not None and plan.keys.source is not None:
+            self._count(plan.keys.source)  # the driving side's records are read once more, for its keys
         if plan.empty:
             return
         if plan.parent is not None:
@@ -140,6 +151,7 @@ def _call_key(call: Call, plan: ScanPlan) -> tuple[Any, ...]:
         call.single,
         call.max_records,
         call.parent_id,
+        call.stop,
         id(plan.visible) if call.single else None,
     )
 
@@ -159,7 +171,10 @@ def scan_records(
     """The plan's records, page by page (child views already exploded into their rows)."""
     if plan.empty:
         return
-    if plan.parent is not None:
+    keys = _learn_keys(plan.keys, client, shared) if plan.keys is not None else None
+    if keys is not None:
+        pages = _keyed(plan, sorted(keys, key=str), client)
+    elif plan.parent is not None:
         pages = _parent_driven(plan, client, shared)
     else:
         pages = _planned(plan, client, parallel, shared)
@@ -179,7 +194,27 @@ def _reader(call: Call, plan: ScanPlan, client: ApiReader, parallel: bool) -> Ca
         return lambda: _single(call, client, plan.visible)
     if parallel and _parallel_candidate(call, client):
         return lambda: _adaptive(call, client)
+    if call.stop is not None:
+        return lambda: _until_stop(client.pages(call.path, call.params, max_records=call.max_records), call)
     return lambda: _stamped(client.pages(call.path, call.params, max_records=call.max_records), call)
+
+
+def _until_stop(pages: Iterator[Page], call: Call) -> Iterator[Page]:
+    """Pages in the API's sort order up to the first record past the call's bound (engine/ranges.py)."""
+    stop = call.stop
+    assert stop is not None
+    try:
+        for page in pages:
+            cut = next((i for i, record in enumerate(page) if stop.passed(record)), None)
+            kept = page if cut is None else page[:cut]
+            if kept:
+                yield _stamp(kept, call)
+            if cut is not None:
+                return
+    finally:
+        close = getattr(pages, "close", None)
+        if close is not None:
+            close()
 
 
 def _single(
@@ -225,19 +260,25 @@ def _parallel_candidate(call: Call, client: ApiReader) -> bool:
 
 
 def _adaptive(call: Call, client: ApiReader) -> Iterator[Page]:
-    """Sequential pages first; after SEQUENTIAL_PAGES full pages the rest by the parallel scan, without
-    repeating records. A parallel scan costs a probe, one request per slice and a catch-up pass, which only
-    pays for itself on large collections."""
+    """Sequential pages first, in ``update_time`` order; after SEQUENTIAL_PAGES (+ one per MaxConcurrency)
+    full pages, the rest (from the last ``update_time`` read on) by the streaming parallel scan. Small
+    tables cost exactly what one cursor costs; a large one pays a probe, a partial last page per slice and
+    a catch-up, and no page is read twice (records at the switch's second, or changed meanwhile, are
+    skipped by id)."""
     page_size = int(getattr(client, "page_size", 500))
     switch_after = SEQUENTIAL_PAGES + int(getattr(client, "max_concurrency", 1) or 1)
-    seen: set[Any] = set()
-    first = client.pages(call.path, call.params)
+    seen = IdSet()
+    last: datetime | None = None
+    first = client.pages(call.path, {**call.params, "sort_by": "update_time", "sort_direction": "asc"})
     try:
         for count, page in enumerate(first, start=1):
-            seen.update(r.get("id") for r in page)
-            yield page
+            fresh = seen.fresh(page)
+            if fresh:
+                yield fresh
             if len(page) < page_size:
                 return  # the last page
+            stamp = parse_time(page[-1].get("update_time"))
+            last = stamp if stamp is not None else last
             if count >= switch_after:
                 break
         else:
@@ -246,12 +287,14 @@ def _adaptive(call: Call, client: ApiReader) -> Iterator[Page]:
         close_first = getattr(first, "close", None)
         if close_first is not None:
             close_first()
-    scan = client.parallel_scan(call.path, call.params)
+    params = dict(call.params)
+    since = parse_time(params.get("updated_since"))
+    if last is not None and (since is None or last > since):
+        params["updated_since"] = format_time(last)  # >=: the records of that second come again, skipped
+    # Streaming: each page reaches DuckDB as soon as a worker has read it.
+    scan = client.parallel_scan(call.path, params, snapshot=False, seen=seen)
     try:
-        for batch in scan:
-            fresh = [r for r in batch if r.get("id") not in seen]
-            if fresh:
-                yield fresh
+        yield from scan
     finally:
         close = getattr(scan, "close", None)
         if close is not None:
@@ -285,6 +328,75 @@ def _child_requests(plan: ScanPlan, client: ApiReader, parent_ids: list[Any]) ->
     for parent_id in parent_ids:
         call = Call(plan.table.endpoint.replace("{id}", str(parent_id)), base, parent_id=parent_id)
         yield from _stamped(client.pages(call.path, call.params), call)
+
+
+def _learn_keys(feed: KeyFeed, client: ApiReader, shared: SharedPages | None) -> set[Any] | None:
+    """The ids ``feed`` names, or None when there are more than it may use (the scan keeps its own plan)."""
+    keys: set[Any] = set()
+    if feed.search is not None:
+        found = _search_ids(feed.search, client, feed.max_keys + 1)
+        return None if len(found) > feed.max_keys else found
+    assert feed.source is not None
+    pages = scan_records(feed.source, client, parallel=True, shared=shared)
+    try:
+        for count, page in enumerate(pages, start=1):
+            for record in page:
+                key = key_value(record.get(feed.source_key))
+                if key is not None:
+                    keys.add(key)
+            if len(keys) > feed.max_keys or count >= MAX_DRIVER_PAGES:
+                return None
+    finally:
+        close = getattr(pages, "close", None)
+        if close is not None:
+            close()
+    return keys
+
+
+def _search_ids(search: Call, client: ApiReader, most: int) -> set[Any]:
+    """The ids of a v2 search's items (``data.items[].item.id``), up to ``most``, paging by cursor."""
+    found: set[Any] = set()
+    params = dict(search.params)
+    while len(found) < most:
+        response = client.get(search.path, params)
+        data = response.data if isinstance(response.data, dict) else {}
+        for entry in data.get("items") or ():
+            item = entry.get("item") if isinstance(entry, dict) else None
+            if isinstance(item, dict) and item.get("id") is not None:
+                found.add(item["id"])
+        extra = getattr(response, "additional_data", None)
+        cursor = extra.get("next_cursor") if isinstance(extra, dict) else None
+        if not cursor:
+            break
+        params["cursor"] = cursor
+    return found
+
+
+def _keyed(plan: ScanPlan, keys: list[Any], client: ApiReader) -> Iterator[Page]:
+    """The scan narrowed to ``keys``: ids batched into its list call, one request per key for an id
+    parameter that takes one value, parent ids for a child table, or one GET per id."""
+    feed = plan.keys
+    assert feed is not None
+    if plan.parent is not None:
+        source = plan.table.source
+        assert source is not None
+        batch = max(source.batch, 1)
+        for i in range(0, len(keys), batch):
+            yield from _child_requests(plan, client, keys[i : i + batch])
+        return
+    spec = plan.table
+    if not feed.param:
+        for key in keys:
+            call = Call(spec.get_path.replace("{id}", str(key)), {}, single=True, template=spec.get_path)
+            yield from _single(call, client, plan.visible)
+        return
+    base = {k: v for k, v in plan.calls[0].params.items() if k not in ("sort_by", "sort_direction")}
+    for i in range(0, len(keys), feed.batch):
+        chunk = keys[i : i + feed.batch]
+        params = {**base, feed.param: ",".join(str(k) for k in chunk)}
+        # ids are unique: a batch of n ids returns at most n records, so paging stops there
+        most = len(chunk) if feed.param == spec.ids_param else None
+        yield from client.pages(spec.endpoint, params, max_records=most)
 
 
 def _explode(pages: Iterator[Page], key: str) -> Iterator[Page]:

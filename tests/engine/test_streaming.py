@@ -1,0 +1,114 @@
+"""Scans stream: rows reach the caller while the parallel scan goes on, and nothing is read twice.
+
+Against a sandbox of 3,000 deals read 50 a page (60 pages) by 4 workers: the first batch costs one
+request, and batches past the sequential opening arrive long before the table has been read (the scan
+used to hold every row back until its slices and catch-up were done). Requests are counted, never timed.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from pipedrive_sandbox.server import Sandbox
+from pipedrive_sql.engine.parse import parse
+from pipedrive_sql.engine.plan import plan_query
+from pipedrive_sql.engine.scan import SEQUENTIAL_PAGES, open_scan
+
+from .helpers import open_connection
+
+SCALE = 3000
+PAGE = 50
+WORKERS = 4
+
+
+@pytest.fixture(scope="module")
+def big() -> Iterator[Any]:
+    with Sandbox(seed=3, scale=SCALE, rate_limit=False, latency_ms=0, fault_rate=0.0) as running:
+        yield running
+
+
+def requests_made(sandbox: Any) -> int:
+    return int(sum(sandbox.stats()["by_operation"].values()))
+
+
+def test_rows_stream_from_the_first_page_while_the_parallel_scan_goes_on(big: Any) -> None:
+    conn = open_connection(big, Pagesize=PAGE, MaxConcurrency=WORKERS)
+    try:
+        spec = conn.catalog.table("Deals")
+        plan = plan_query(parse("SELECT * FROM Deals").tree, conn.catalog, page_size=PAGE).scans[0]
+        big.reset_stats()
+        reader = open_scan(plan, conn.engine.client)
+        first = reader.read_next_batch()
+        assert first.num_rows == PAGE and requests_made(big) == 1  # the first row: one request
+        sequential = SEQUENTIAL_PAGES + WORKERS
+        rows = first.num_rows
+        ids = set(first.column("Id").to_pylist())
+        for _ in range(sequential):  # the sequential opening, then the first page of a slice
+            batch = reader.read_next_batch()
+            rows += batch.num_rows
+            ids.update(batch.column("Id").to_pylist())
+        # Past the opening: the sequential pages, the probe, what the 4 workers hold or have queued
+        # (two pages each at most) and one request in flight each; far below the table's 60 pages.
+        bound = sequential + 1 + 1 + 2 * WORKERS + 2 * WORKERS
+        assert requests_made(big) <= bound < SCALE // PAGE
+        for batch in reader:
+            rows += batch.num_rows
+            ids.update(batch.column("Id").to_pylist())
+        total = requests_made(big)
+        pages = -(-rows // PAGE)
+        # The opening's pages are not read again: the parallel part starts at the last update_time read.
+        # Beyond one request per page: the probe, the catch-up, a partial last page per slice.
+        assert total <= pages + 12, (total, pages)
+        one_cursor = {r["id"] for page in conn.engine.client.pages("/api/v2/deals") for r in page}
+        assert rows == len(ids) and ids == one_cursor  # every deal once
+        assert len(spec.columns) == first.num_columns
+    finally:
+        conn.close()
+
+
+def test_a_limit_the_api_cannot_take_stops_the_scan(big: Any) -> None:
+    """LIMIT without ORDER BY over a filter the API cannot evaluate: DuckDB stops pulling once it has the
+    rows (here well into the parallel part), and the next statement on the cursor ends the scan: its
+    workers stop with at most the pages they had queued or in flight."""
+    conn = open_connection(big, Pagesize=PAGE, MaxConcurrency=WORKERS)
+    try:
+        big.reset_stats()
+        with conn.cursor() as cur:
+            cur.execute("SELECT Id FROM Deals WHERE Title <> 'no such title' LIMIT 800")
+            assert len(cur.fetchall()) == 800
+            cur.execute("SELECT 1")
+        # 16 pages of rows, DuckDB's vector of 2,048 rows (41 pages of 50), the probe, and what the
+        # workers had queued (two pages each) or in flight (one each): below the table's 60 pages.
+        assert requests_made(big) <= 41 + 1 + 3 * WORKERS < SCALE // PAGE + 10
+        assert not [t for t in threading.enumerate() if t.name.startswith("pipedrive-scan-")]
+    finally:
+        conn.close()
+
+
+@pytest.fixture(scope="module")
+def bigger() -> Iterator[Any]:
+    with Sandbox(seed=4, scale=12_000, rate_limit=False, latency_ms=0, fault_rate=0.0) as running:
+        yield running
+
+
+@pytest.mark.slow
+def test_a_cursor_gets_its_first_row_after_a_few_requests(bigger: Any) -> None:
+    """Through DuckDB: it fills one vector (2,048 rows: five pages of 500) and a 64 kB buffer ahead of
+    the cursor before the first row, and pulls no more until the cursor fetches."""
+    conn = open_connection(bigger, Pagesize=500, MaxConcurrency=WORKERS)
+    try:
+        pages = len(list(conn.engine.client.pages("/api/v2/deals")))
+        bigger.reset_stats()
+        with conn.cursor() as cur:
+            cur.execute("SELECT Id, Title FROM Deals WHERE Title <> 'no such title'")
+            assert cur.fetchone() is not None
+            first = requests_made(bigger)
+            assert first <= 12 < pages
+            rest = cur.fetchall()
+        assert len(rest) + 1 == len({r["id"] for p in conn.engine.client.pages("/api/v2/deals") for r in p})
+    finally:
+        conn.close()
