@@ -49,6 +49,7 @@ from pipedrive_sql.errors import (
 __all__ = ["Engine", "Result", "Session", "WriteResult", "translate_duckdb_error"]
 
 _CACHE_SIZE = 256
+_STREAMING_CURSORS = 16  # DuckDB cursors made with a small result buffer before the configuration is locked
 
 
 @dataclass
@@ -110,6 +111,16 @@ class Engine:
         # literal without a zone mean the same to DuckDB as to the planner.
         self.duck.execute("SET threads=1")
         self.duck.execute("SET TimeZone='UTC'")
+        # Cursors with a small result buffer (a setting of each cursor, which DuckDB cannot set globally
+        # and which the sealed configuration no longer lets anyone change): DuckDB stops pulling pages once
+        # it holds ~64 kB of rows the caller has not fetched (by default ~1 MB: some 40 pages before a
+        # cursor's first row). Made before sealing, lent to sessions and taken back when they close.
+        self._streaming: list[duckdb.DuckDBPyConnection] = []
+        for _ in range(_STREAMING_CURSORS):
+            cursor = self.duck.cursor()
+            cursor.execute("SET streaming_buffer_size='64KB'")
+            self._streaming.append(cursor)
+        self._spare = list(self._streaming)
         # From here on SQL sees Pipedrive and nothing else (engine/guard.py): no files, network, settings.
         seal(self.duck)
         self.local = LocalObjects(reserved=self._reserved_name)
@@ -123,15 +134,22 @@ class Engine:
         if self.closed:
             raise InterfaceError("The connection is closed.")
         with self._lock:
-            duck = self.duck.cursor()
-        # A small result buffer (a setting of each cursor, which DuckDB cannot set globally): DuckDB stops
-        # pulling pages once it holds ~64 kB of rows the caller has not fetched (by default ~1 MB: some 40
-        # pages before a cursor's first row). Where the configuration is locked, the default stays.
+            # past the spare cursors, a new one streams with DuckDB's default buffer (first rows later)
+            duck = self._spare.pop() if self._spare else self.duck.cursor()
+        return Session(self, duck)
+
+    def give_back(self, duck: duckdb.DuckDBPyConnection) -> None:
+        """A closed session's DuckDB cursor: kept for the next session if it is one of the spare ones."""
+        with self._lock:
+            if any(duck is c for c in self._spare):
+                return  # given back already
+            if not self.closed and any(duck is c for c in self._streaming):
+                self._spare.append(duck)
+                return
         try:
-            duck.execute("SET streaming_buffer_size='64KB'")
+            duck.close()
         except duckdb.Error:
             pass
-        return Session(self, duck)
 
     def statement(self, sql: str) -> Statement:
         """The parsed statement for ``sql`` (cached: executemany and repeated queries parse once)."""
@@ -439,10 +457,7 @@ class Session:
 
     def close(self) -> None:
         self.release()
-        try:
-            self.duck.close()
-        except duckdb.Error:
-            pass
+        self.engine.give_back(self.duck)
 
 
 # ---- helpers ------------------------------------------------------------------------------------------
