@@ -200,7 +200,9 @@ def test_the_function_allowlist_is_duckdbs_own_minus_outside() -> None:
 
 
 def test_an_unknown_function_is_refused_with_a_suggestion(sql_conn: Connection) -> None:
-    with pytest.raises(errors.ProgrammingError, match=r"no function 'upperr'\. Did you mean upper"):
+    with pytest.raises(
+        errors.ProgrammingError, match=r"function upperr\(\) does not exist; did you mean upper\(\)\?"
+    ):
         sql_conn.cursor().execute("SELECT upperr('a')")
 
 

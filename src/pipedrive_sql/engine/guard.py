@@ -32,6 +32,7 @@ recursive parser can hit Python's recursion limit.
 
 from __future__ import annotations
 
+import difflib
 import re
 import threading
 from collections.abc import Iterable
@@ -41,7 +42,7 @@ from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 from sqlglot.tokens import Token, TokenType
 
-from pipedrive_sql.errors import ProgrammingError, did_you_mean
+from pipedrive_sql.errors import ProgrammingError
 
 __all__ = [
     "MAX_DEPTH",
@@ -290,11 +291,9 @@ def _check_function(node: exp.Func, functions: frozenset[str]) -> None:
     if name in OUTSIDE or _outside_name(name):
         raise _refused(f"the function {name}", _reason(name, table=False))
     if isinstance(node, exp.Anonymous):
-        hint = did_you_mean(name, functions)
-        raise ProgrammingError(
-            f"There is no function {name!r}.{hint} The allowed functions are DuckDB's built-in functions "
-            "that compute (see docs/security.md)."
-        )
+        close = difflib.get_close_matches(name, sorted(functions), n=1, cutoff=0.6)
+        hint = f"; did you mean {close[0]}()?" if close else ""
+        raise ProgrammingError(f"function {name}() does not exist{hint}")
 
 
 def _is_table_function(node: exp.Func) -> bool:
