@@ -109,7 +109,8 @@ def test_a_hundred_kills_during_refreshes_leave_a_working_token(rotating: Sandbo
             before = sum(counts[3 * s + REFRESHES] for s in range(len(MODES)))
             # at a random instant once the workers are refreshing again (polling their counters, not timing)
             _wait_for(
-                lambda before=before: sum(counts[3 * s + REFRESHES] for s in range(len(MODES))) > before
+                lambda before=before: sum(counts[3 * s + REFRESHES] for s in range(len(MODES))) > before,
+                tmp_path,
             )
             time.sleep(chance.uniform(0, 0.05))  # the random instant itself, not a wait for anything
             slot = chance.randrange(len(MODES))

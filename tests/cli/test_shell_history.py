@@ -26,6 +26,7 @@ SECRET = "refresh-7d1c0ffee"
         ("SELECT Title FROM Deals WHERE Value > 1000;", False),
         ("EXEC GetOAuthAuthorizationURL CallbackURL='http://localhost:33333';", False),
         ("SELECT * FROM sys_procedureparameters WHERE ParameterName = 'Verifier';", False),
+        ("SELECT * FROM Currencies WHERE Code = 'EUR';", False),
     ],
 )
 def test_holds_secret(text: str, secret: bool) -> None:

@@ -363,3 +363,24 @@ def test_a_failed_create_leaves_nothing(conn: Connection) -> None:
     cursor.execute("CREATE TEMP TABLE IF NOT EXISTS half (b INT)")
     with pytest.raises(errors.ProgrammingError):
         cursor.execute("CREATE TEMP TABLE half (a INT)")
+
+
+def test_writes_to_pipedrive_read_temp_tables_and_views(make_sandbox: Any) -> None:
+    private = make_sandbox(rate_limit=False)
+    conn = open_connection(private)
+    try:
+        cursor = conn.cursor()
+        cursor.execute("CREATE TEMP TABLE picked AS SELECT Id FROM Deals ORDER BY Id LIMIT 2")
+        cursor.execute("CREATE TEMP VIEW picked_view AS SELECT Id FROM picked")
+        cursor.execute("INSERT INTO Notes (Content, DealId) SELECT 'staged note', Id FROM picked_view")
+        assert cursor.rowcount == 2
+        cursor.execute("UPDATE Deals SET Title = 'staged title' WHERE Id IN (SELECT Id FROM picked)")
+        assert cursor.rowcount == 2
+        cursor.execute(
+            "SELECT count(*) FROM Deals d JOIN picked p ON p.Id = d.Id WHERE d.Title = 'staged title'"
+        )
+        assert cursor.fetchall() == [(2,)]
+        cursor.execute("SELECT count(*) FROM Notes WHERE Content = 'staged note'")
+        assert cursor.fetchall() == [(2,)]
+    finally:
+        conn.close()

@@ -470,7 +470,7 @@ def _script_chunks(text: str) -> Iterator[str]:
 
 _SECRET_WORDS = re.compile(
     r"(?i)\b(APIToken|OAuthClientSecret|OAuthAccessToken|OAuthRefreshToken|OAuthVerifier|Verifier|ProxyPassword"
-    r"|ClientSecret|Password|Code)\s*="
+    r"|ClientSecret)\s*="
 )
 
 
