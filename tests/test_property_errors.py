@@ -43,6 +43,8 @@ BASE = "APIToken=abcdef123456;CompanyDomain=acme"
         (f"{BASE};SSLServerCert=/no/such/ca.pem", "SSLServerCert"),
         (f"{BASE};Verbosity=9", "Verbosity"),
         (f"{BASE};Timeout=soon", "Timeout"),
+        (f"{BASE};MaxRows=99999999999999999999", "MaxRows"),
+        (f"{BASE};SandboxSeed=-99999999999999999999", "SandboxSeed"),
     ],
 )
 def test_a_bad_property_is_named_with_what_it_accepts(connection_string: str, prop: str) -> None:

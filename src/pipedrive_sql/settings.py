@@ -8,6 +8,7 @@ from ``PROPERTIES`` (``python -m pipedrive_sql.settings``), and a test keeps the
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -78,6 +79,12 @@ class Property:
             raise ConfigurationError(
                 f"{self.name}={value} is above its maximum {self.maximum}.", property=self.name
             )
+        if self.kind == "int" and not -(2**63) <= value < 2**63:
+            raise ConfigurationError(
+                f"{self.name}={value} is out of range: give a whole number below {2**63}.", property=self.name
+            )
+        if self.kind == "float" and not math.isfinite(value):
+            raise ConfigurationError(f"{self.name}={raw!r} is not a finite number.", property=self.name)
         return value
 
 
