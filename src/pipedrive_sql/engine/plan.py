@@ -714,14 +714,14 @@ class _ScanPlanner:
             )
         parent_spec = self.catalog.builtin(source.table)
         key = parent_spec.key_column or parent_spec.columns[0]
-        parents = [parent_spec, *(self.catalog.builtin(name) for name in source.also)]
+        parents = [parent_spec, *(self.catalog.builtin(name) for name in source.more_parents)]
         parent = ScanPlan(
             name=f"{self.name}_parent",
             table=parent_spec,
             alias=source.table,
             columns=(key,),
             # one stream per parent table
-            calls=tuple(Call(p.endpoint, {**p.list_params(), **source.parent_params}) for p in parents),
+            calls=tuple(Call(p.endpoint, {**p.list_params(), **source.parent_reveal}) for p in parents),
             page_size=self.page_size,
         )
         return [{}], parent
