@@ -880,7 +880,9 @@ def _render(value: Any, pushdown: Pushdown) -> str | None:
     if kind == "timestamp":
         moment = parse_timestamp(value)
         return None if moment is None else _rfc3339(moment)
-    if not isinstance(value, str):
+    if not isinstance(value, str) or not value.strip() or "," in value:
+        # ``lead_id=`` is no filter at all to the API (every record comes back, once per value of a
+        # fan-out), and a comma would split the value in two: such values stay with the engine.
         return None
     if pushdown.choices and value not in pushdown.choices:
         return None
