@@ -1696,6 +1696,9 @@ class _Gen:
                 source, target = rng.sample(alive, 2)
                 alive.remove(source)
                 _merge(tables, kind, source, target, HISTORY_END - int(rng.random() * 20 * DAY))
+        alive = [r for r in tables["deal"].values() if not r.get("is_deleted") and not r.get("is_archived")]
+        gone = rng.choice(alive)  # archived, then deleted: ArchivedDeals with Status = 'deleted'
+        gone.update(is_archived=True, archive_time=gone["update_time"], is_deleted=True)
         stage = min(tables["stage"].values(), key=lambda s: s["id"])
         owner = user_ids[0]
         sparse: list[tuple[str, Record]] = []

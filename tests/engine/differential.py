@@ -425,6 +425,50 @@ def subquery_query(draw: Any, domain: Domain) -> str:
     return f"SELECT a.{_quote(key)}, a.{_quote(column)} FROM {left} a WHERE a.{_quote(column)} {negate}IN ({inner})"
 
 
+@st.composite
+def derived_query(draw: Any, domain: Domain) -> str:
+    """Conditions outside a CTE or derived table (the planner pushes them inside), UNION ALL, DISTINCT and
+    window functions (with which a LIMIT must not be pushed)."""
+    name, focus = draw(st.sampled_from(_focuses(domain)))
+    if name == "DealParticipants":
+        name, focus = "Deals", "Status"
+    table = domain.tables[name]
+    key = table.key or table.columns[0].name
+    picked = draw(
+        st.lists(st.sampled_from(table.columns), min_size=1, max_size=3, unique_by=lambda c: c.name)
+    )
+    columns = ", ".join(_quote(c.name) for c in picked if c.name != key)
+    columns = f"{_quote(key)}, {columns}" if columns else _quote(key)
+    inner_where = _where([draw(where_clause(table, "t", depth=1))] if draw(st.booleans()) else [])
+    outer = (
+        draw(where_clause(table, "d", depth=1))
+        if focus is None
+        else draw(pushable_comparison(table, "d", focus))
+    )
+    outer_columns = {c.name for c in picked} | {key}
+    if any(f'd."{c.name}"' in outer for c in table.columns if c.name not in outer_columns):
+        outer = f'd."{key}" IS NOT NULL'
+    order = (
+        f' ORDER BY d."{key}" LIMIT {draw(st.integers(0, 12))}' if table.key and draw(st.booleans()) else ""
+    )
+    shape = draw(st.integers(0, 4))
+    inner = f"SELECT {columns} FROM {name} t{inner_where}"
+    if shape == 0:
+        return f"WITH d AS ({inner}) SELECT * FROM d WHERE {outer}{order}"
+    if shape == 1:
+        return f"SELECT * FROM ({inner}) d WHERE {outer}{order}"
+    if shape == 2:
+        return f"SELECT DISTINCT * FROM ({inner}) d WHERE {outer}"
+    if shape == 3:
+        order = order or f' ORDER BY d."{key}"'  # the rows in a known order (compare reads them in order)
+        return (
+            f'SELECT d."{key}", row_number() OVER (ORDER BY d."{key}") AS n FROM ({inner}) d WHERE {outer}'
+            f"{order}"
+        )
+    other = f"SELECT {columns} FROM {name} t{_where([draw(predicate(table, 't', depth=1))])}"
+    return f"SELECT * FROM ({inner} UNION ALL {other}) d WHERE {outer}"
+
+
 def queries(domain: Domain) -> st.SearchStrategy[str]:
     return st.one_of(
         select_query(domain),
@@ -433,6 +477,7 @@ def queries(domain: Domain) -> st.SearchStrategy[str]:
         aggregate_query(domain),
         join_query(domain),
         subquery_query(domain),
+        derived_query(domain),
     )
 
 
@@ -504,7 +549,10 @@ def grid(domain: Domain) -> list[str]:
             ref = f't."{column.name}"'
             seen = table.values.get(column.name) or []
             choices = [c for p in table.spec.pushdowns_for(column.name) for c in p.choices]
-            values = list(dict.fromkeys([*seen[:1], *seen[len(seen) // 2 : len(seen) // 2 + 1], *choices]))
+            odd = ["", "a,b"] if column.type.kind == "str" else [0] if column.type.kind == "int" else []
+            values = list(
+                dict.fromkeys([*seen[:1], *seen[len(seen) // 2 : len(seen) // 2 + 1], *choices, *odd])
+            )
             if not values:
                 continue
             texts = [_text_literal(v) for v in values]

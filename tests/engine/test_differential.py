@@ -57,7 +57,7 @@ def domain(pair: tuple[Connection, Connection]) -> Domain:
 def test_the_sandbox_has_the_odd_records(pair: tuple[Connection, Connection], odd_sandbox: Sandbox) -> None:
     store = odd_sandbox.store.tables
     assert any(d.get("is_deleted") for d in store["deal"].values())
-    assert any(d.get("is_archived") for d in store["deal"].values())
+    assert any(d.get("is_archived") and d.get("is_deleted") for d in store["deal"].values())
     assert sum(p.get("is_deleted", False) for p in store["person"].values()) >= 3  # merged away
     assert any(str(d.get("title", "")).startswith("Sparse") for d in store["deal"].values())
 

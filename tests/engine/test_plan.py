@@ -28,7 +28,7 @@ def scan(sql: str, params: Any = None, **kw: Any) -> ScanPlan:
 
 def calls(s: ScanPlan) -> list[tuple[str, dict[str, str], int | None]]:
     """Each call's path, max_records and parameters, less those every read of the table sends to reveal the
-    rows the API hides by default (Deals: status=open,won,lost,deleted; see test_every_read_reveals...)."""
+    rows the API hides by default (Deals: status=open,won,lost,deleted; see test_table_meaning.py)."""
     return [(c.path, _without_reveal(s, c.params), c.max_records) for c in s.calls]
 
 

@@ -125,7 +125,7 @@ def test_explain_says_hidden_rows_are_read(sql_conn: Connection) -> None:
         names = [d[0] for d in cur.description or []]
         row = dict(zip(names, cur.fetchone() or (), strict=True))
     assert row["Requests"] == [f"GET /api/v2/deals?status={EVERY_STATUS}"]
-    assert f"hides by default are read too (status={EVERY_STATUS})" in row["Notes"]
+    assert f"hides by default are read too (status={EVERY_STATUS};" in row["Notes"]
 
 
 def test_participants_of_a_deleted_deal_are_none(sql_conn: Connection, sandbox: Any) -> None:

@@ -102,10 +102,10 @@ class Source:
     required: bool = False  # refuse to scan every parent (one request per parent record)
     # More tables whose records are parents too, each read as a stream of its own when no condition names
     # the parents: DealProducts lists the products of archived deals as well ("ArchivedDeals").
-    also: tuple[str, ...] = ()
+    more_parents: tuple[str, ...] = ()
     # List parameters of those parent reads in place of the parents' own (DealParticipants: the API lists
     # no participants of a deleted deal, so its parents are read without them: status=open,won,lost).
-    parent_params: Mapping[str, str] = field(default_factory=dict)
+    parent_reveal: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -762,7 +762,9 @@ DEAL_PRODUCTS = TableSpec(
     ),
     description="Products attached to deals, archived and deleted deals included, read in batches of 100 deals.",
     sortable={"Id": "id"},
-    source=Source(table="Deals", column="DealId", param="deal_ids", batch=100, also=("ArchivedDeals",)),
+    source=Source(
+        table="Deals", column="DealId", param="deal_ids", batch=100, more_parents=("ArchivedDeals",)
+    ),
     writes=WriteSpec(
         "/api/v2/deals/{deal_id}/products",
         "/api/v2/deals/{deal_id}/products/{id}",
@@ -814,8 +816,8 @@ DEAL_PARTICIPANTS = TableSpec(
         "DealId",
         required=True,
         batch=1,
-        also=("ArchivedDeals",),
-        parent_params={"status": "open,won,lost"},
+        more_parents=("ArchivedDeals",),
+        parent_reveal={"status": "open,won,lost"},
     ),
     sort_style="",
     writes=WriteSpec(

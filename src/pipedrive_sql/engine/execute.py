@@ -323,8 +323,8 @@ class Session:
         procedure, rows = self.engine.procedures.call(name, arguments, self.engine.settings, context)
         sets = list(rows) if isinstance(rows, ResultSets) else [rows]
         tables = [
-            _rows_table(_columns([c.name for c in procedure.columns] if i == 0 else [], rows), rows)
-            for i, rows in enumerate(sets or [[]])
+            _rows_table(_columns([c.name for c in procedure.columns] if i == 0 else [], found), found)
+            for i, found in enumerate(sets or [[]])
         ]
         result = self._serve_table(tables[0])
         result.procedure_rows = result.rowcount = tables[0].num_rows

@@ -124,7 +124,7 @@ def _notes(scan: ScanPlan) -> str:
         notes.append(f"one row per element of {scan.explode}")
     revealed = _revealed(scan)
     if revealed:
-        notes.append(f"rows the API hides by default are read too ({revealed}): {scan.table.description}")
+        notes.append(f"rows the API hides by default are read too ({revealed}; docs/tables.md)")
     if scan.parent is not None and len(scan.parent.calls) > 1:
         notes.append(f"parents read in {len(scan.parent.calls)} streams, one per table")
     if scan.estimated_requests() is None and not scan.empty:

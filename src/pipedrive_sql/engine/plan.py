@@ -759,14 +759,14 @@ class _ScanPlanner:
             )
         parent_spec = self.catalog.builtin(source.table)
         key = parent_spec.key_column or parent_spec.columns[0]
-        parents = [parent_spec, *(self.catalog.builtin(name) for name in source.also)]
+        parents = [parent_spec, *(self.catalog.builtin(name) for name in source.more_parents)]
         parent = ScanPlan(
             name=f"{self.name}_parent",
             table=parent_spec,
             alias=source.table,
             columns=(key,),
             # one stream per parent table
-            calls=tuple(Call(p.endpoint, {**p.list_params(), **source.parent_params}) for p in parents),
+            calls=tuple(Call(p.endpoint, {**p.list_params(), **source.parent_reveal}) for p in parents),
             page_size=self.page_size,
         )
         return [{}], parent
@@ -925,7 +925,9 @@ def _render(value: Any, pushdown: Pushdown) -> str | None:
     if kind == "timestamp":
         moment = parse_timestamp(value)
         return None if moment is None else _rfc3339(moment)
-    if not isinstance(value, str):
+    if not isinstance(value, str) or not value.strip() or "," in value:
+        # ``lead_id=`` is no filter at all to the API (every record comes back, once per value of a
+        # fan-out), and a comma would split the value in two: such values stay with the engine.
         return None
     if pushdown.choices and value not in pushdown.choices:
         return None

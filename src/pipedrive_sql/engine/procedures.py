@@ -7,6 +7,7 @@ A procedure is any object with this shape (``pipedrive_sql.auth.procedures.Proce
     parameters: sequence of objects with name, type, description, required, default
     columns: sequence of objects with name, type, description       (the result set)
     call(settings, arguments: Mapping[str, Any], **context) -> list[dict]   (rows keyed by column name)
+                                    or a ResultSets (several lists of rows: cursor.nextset() walks them)
 
 How procedures get here:
 - ``register(procedure)`` adds one to the process-wide registry (modules of the engine layer and above);
