@@ -136,6 +136,8 @@ class TableSpec:
     visible: Callable[[Mapping[str, Any]], bool] | None = None  # re-applies the list's default filter to GETs
     writes: WriteSpec | None = None
     kind: str = "TABLE"  # TABLE or VIEW (sys_tables' TableType)
+    also_reads: tuple[str, ...] = ()  # other GET templates this table reads (the coverage report)
+    synonym_of: str = ""  # the commercial driver's name for one of our tables: the table it reads
 
     def column(self, name: str) -> Column:
         """The column called ``name`` (case-insensitive), or a ProgrammingError naming close matches."""
