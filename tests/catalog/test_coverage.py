@@ -7,7 +7,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
 
-import coverage_report as cr  # noqa: E402
+import coverage_report as cr
 
 
 def test_every_get_of_every_document_is_a_row() -> None:
