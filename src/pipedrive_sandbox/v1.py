@@ -24,6 +24,16 @@ from typing import Any
 from starlette.requests import Request
 from starlette.routing import BaseRoute, Route
 
+from pipedrive_sandbox import (
+    followers,
+    v1_calllogs,
+    v1_goals,
+    v1_history,
+    v1_mailbox,
+    v1_note_comments,
+    v1_org_relationships,
+    v1_roles,
+)
 from pipedrive_sandbox.v1_fields import (
     add_field_v1,
     delete_field_v1,
@@ -50,7 +60,14 @@ from pipedrive_sandbox.v1_merges import make_merge
 from pipedrive_sandbox.v1_notes import add_note, delete_note, get_note, list_notes, update_note
 from pipedrive_sandbox.v1_participants import add_participant, delete_participant, list_participants
 from pipedrive_sandbox.v1_recents import recents
-from pipedrive_sandbox.v1_users import get_me, get_user, list_activity_types, list_currencies, list_users
+from pipedrive_sandbox.v1_users import (
+    find_users,
+    get_me,
+    get_user,
+    list_activity_types,
+    list_currencies,
+    list_users,
+)
 
 # ---------------------------------------------------------------------------------------------------------
 # Routes
@@ -83,6 +100,7 @@ def routes() -> list[BaseRoute]:
         ("GET", "/noteFields", list_note_fields),
         ("GET", "/users", list_users),
         ("GET", "/users/me", get_me),
+        ("GET", "/users/find", find_users),
         ("GET", "/users/{id}", get_user),
         ("GET", "/activityTypes", list_activity_types),
         ("GET", "/currencies", list_currencies),
@@ -114,4 +132,15 @@ def routes() -> list[BaseRoute]:
     out: list[BaseRoute] = []
     for method, path, handler in table:
         out += _routes(path, handler, method)
+    for module in (
+        followers,
+        v1_calllogs,
+        v1_goals,
+        v1_history,
+        v1_mailbox,
+        v1_note_comments,
+        v1_org_relationships,
+        v1_roles,
+    ):
+        out += module.routes()
     return out

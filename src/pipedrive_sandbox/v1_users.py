@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from pipedrive_sandbox.responses import ok
-from pipedrive_sandbox.v1_base import not_found, path_id
+from pipedrive_sandbox.v1_base import bad_request, not_found, path_id, v1_flag
 from pipedrive_sandbox.v1_render import activity_type_v1, user_v1
 from pipedrive_sandbox.v2_base import (
     endpoint,
@@ -39,6 +39,25 @@ async def get_me(request: Request) -> Response:
         language={"language_code": "en", "country_code": "US"},
     )
     return ok(out)
+
+
+@endpoint
+async def find_users(request: Request) -> Response:
+    """``GET /v1/users/find?term=``: users whose name (or, with ``search_by_email=1``, email) contains the
+    term, case-insensitively; Pipedrive's official clients call it, and a route of its own keeps it from
+    being read as ``/users/{id}``."""
+    store = store_of(request)
+    term = (request.query_params.get("term") or "").strip().lower()
+    if not term:
+        raise bad_request("term is required")
+    by_email = v1_flag(request, "search_by_email")
+    me = user_of(request)
+    found = [
+        user_v1(store, user, me)
+        for user in store.users.values()
+        if term in (user["email"] if by_email else user["name"]).lower()
+    ]
+    return ok(found)
 
 
 @endpoint

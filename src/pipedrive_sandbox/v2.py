@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute, Route
 
+from pipedrive_sandbox import v2_projects
 from pipedrive_sandbox.v2_deal_products import (
     add_deal_product,
     delete_deal_product,
@@ -84,4 +85,5 @@ def routes() -> list[BaseRoute]:
                 Route(f"{prefix}/{path}/{{field_code}}", update_field, methods=["PATCH"]),
                 Route(f"{prefix}/{path}/{{field_code}}", delete_field, methods=["DELETE"]),
             ]
+    out += v2_projects.routes()
     return out

@@ -37,6 +37,8 @@ FIELD_ENTITIES = {
     "productFields": "product",
     "activityFields": "activity",
 }
+# Read-only field lists (no v2 writes in the document): routed by their resource's module (v2_projects).
+READ_ONLY_FIELD_ENTITIES = {"projectFields": "project"}
 FIELD_INCLUDES = ("ui_visibility", "important_fields", "required_fields")
 CREATABLE_TYPES = (
     "varchar",
@@ -107,7 +109,8 @@ def field_v2(definition: Record, include: Iterable[str] = ()) -> Record:
 
 
 def _field_entity(request: Request) -> str:
-    return FIELD_ENTITIES[request.url.path.rstrip("/").split("/")[3]]
+    segment = request.url.path.rstrip("/").split("/")[3]
+    return FIELD_ENTITIES.get(segment) or READ_ONLY_FIELD_ENTITIES[segment]
 
 
 def _field_include(request: Request) -> list[str]:
