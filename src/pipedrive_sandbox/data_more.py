@@ -169,6 +169,12 @@ def _mail(tables: dict[str, dict[Any, Record]], users: dict[int, Record], rng: r
             }
             them = {"email_address": address, "name": person.get("name", ""), "person_id": person.get("id")}
             cc = [me] if rng.random() < 0.2 else []
+            # the deal's owner keeps a copy of some outgoing mail in the CRM's dropbox address
+            bcc = (
+                [{"email_address": f"deal{deal['id']}@bcc.example", "name": ""}]
+                if not inbound and rng.random() < 0.5
+                else []
+            )
             messages[mid] = {
                 "id": mid,
                 "thread_id": tid,
@@ -181,7 +187,7 @@ def _mail(tables: dict[str, dict[Any, Record]], users: dict[int, Record], rng: r
                 "from": [them if inbound else me],
                 "to": [me if inbound else them],
                 "cc": cc,
-                "bcc": [],
+                "bcc": bcc,
                 "sent": not inbound,
                 "read": rng.random() < 0.8,
                 "message_time": at,
@@ -399,9 +405,18 @@ def project_fields(first_id: int) -> list[Record]:
         ("add_time", "Created", "date"),
         ("update_time", "Last update", "date"),
     )
+    statuses = [
+        {"id": n, "label": label} for n, label in enumerate(("Open", "Completed", "Canceled"), start=1)
+    ]
     return [
         field_definition(
-            first_id + n, code, code, label, ftype, editable=code not in ("id", "add_time", "update_time")
+            first_id + n,
+            code,
+            code,
+            label,
+            ftype,
+            editable=code not in ("id", "add_time", "update_time"),
+            options=statuses if code == "status" else None,
         )
         for n, (code, label, ftype) in enumerate(names)
     ]

@@ -27,6 +27,7 @@ from starlette.routing import BaseRoute, Route
 from pipedrive_sandbox import (
     followers,
     v1_calllogs,
+    v1_deal_views,
     v1_goals,
     v1_history,
     v1_mailbox,
@@ -135,6 +136,7 @@ def routes() -> list[BaseRoute]:
     for module in (
         followers,
         v1_calllogs,
+        v1_deal_views,
         v1_goals,
         v1_history,
         v1_mailbox,

@@ -100,6 +100,9 @@ class Source:
     batch: int = 100
     explode: str = ""  # list key inside the parent record whose elements are the child rows
     required: bool = False  # refuse to scan every parent (one request per parent record)
+    # Pushed parameters that belong on the parent scan, not the child's requests: a stage change at or
+    # after T implies the deal was updated at or after T (DealStageHistory: updated_since on Deals).
+    parent_params: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -137,6 +140,10 @@ class TableSpec:
     writes: WriteSpec | None = None
     kind: str = "TABLE"  # TABLE or VIEW (sys_tables' TableType)
     also_reads: tuple[str, ...] = ()  # other GET templates this table reads (the coverage report)
+    unwrap: str = ""  # the records are the list under this key of the answer's data ({goals: [...]})
+    # The rows of one parent from all the records read for it (stage intervals from a deal's change
+    # log, a participant's emails): called once per parent, in order; the parent id is kept.
+    reshape: Callable[[list[dict[str, Any]]], list[dict[str, Any]]] | None = None
     synonym_of: str = ""  # the commercial driver's name for one of our tables: the table it reads
 
     def column(self, name: str) -> Column:

@@ -13,6 +13,7 @@ The plan is data (ScanPlan, Call): tests read it without HTTP, EXPLAIN prints it
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import itertools
 import math
@@ -392,7 +393,7 @@ class _ScanPlanner:
             columns=self.columns,
             calls=tuple(calls),
             parent=parent,
-            explode=self.spec.source.explode if self.spec.source is not None else "",
+            explode=self.spec.source.explode if self.spec.source is not None else self.spec.unwrap,
             pushed=pushed,
             residual=residual,
             exact=exact or empty,
@@ -611,6 +612,7 @@ class _ScanPlanner:
             return {"ids"}, single, None, False
         groups = self._eq_groups(used)
         id_groups, parent = self._id_groups(used)
+        self._move_to_parent(base, parent)
         calls: list[Call] = []
         for combo in itertools.product(*groups, id_groups):
             params = dict(base)
@@ -628,6 +630,21 @@ class _ScanPlanner:
                     params.update(part)
             calls.append(Call(path, params, parent_id=parent_id, template=template, max_records=most))
         return used, calls, parent, False
+
+    def _move_to_parent(self, base: dict[str, str], parent: ScanPlan | None) -> None:
+        """Parameters the source declares as the parent's (``Source.parent_params``) leave the child's
+        requests; when the parents are scanned, they narrow that scan (a superset: the engine re-checks)."""
+        source = self.spec.source
+        if source is None or not source.parent_params:
+            return
+        for param in source.parent_params:
+            if param not in base:
+                continue
+            value = base.pop(param)
+            self._mark_inexact(f"param:{param}")
+            if parent is not None and parent.calls:
+                first = parent.calls[0]
+                parent.calls = (dataclasses.replace(first, params={**first.params, param: value}),)
 
     def _mark_inexact(self, key: str) -> None:
         for conjunct in self.conjuncts:

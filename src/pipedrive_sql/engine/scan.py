@@ -165,6 +165,8 @@ def scan_records(
         pages = _planned(plan, client, parallel, shared)
     if plan.explode:
         pages = _explode(pages, plan.explode)
+    if plan.table.reshape is not None:
+        pages = _reshaped(pages, plan.table.reshape)
     yield from pages
 
 
@@ -206,6 +208,8 @@ def _stamped(pages: Iterator[Page], call: Call) -> Iterator[Page]:
 
 
 def _stamp(records: Page, call: Call) -> Page:
+    # Some child lists are plain values (a deal's permitted users: user ids): one {"value": v} row each.
+    records = [r if isinstance(r, dict) else {"value": r} for r in records]
     if call.parent_id is None:
         return records
     for record in records:
@@ -282,6 +286,28 @@ def _child_requests(plan: ScanPlan, client: ApiReader, parent_ids: list[Any]) ->
     for parent_id in parent_ids:
         call = Call(plan.table.endpoint.replace("{id}", str(parent_id)), base, parent_id=parent_id)
         yield from _stamped(client.pages(call.path, call.params), call)
+
+
+def _reshaped(pages: Iterator[Page], reshape: Callable[[Page], Page]) -> Iterator[Page]:
+    """``reshape`` applied to all the records of each parent (consecutive records with one ``_parent_id``)."""
+    group: Page = []
+    for page in pages:
+        for record in page:
+            if group and record.get("_parent_id") != group[0].get("_parent_id"):
+                yield from _reshape_group(group, reshape)
+                group = []
+            group.append(record)
+    if group:
+        yield from _reshape_group(group, reshape)
+
+
+def _reshape_group(group: Page, reshape: Callable[[Page], Page]) -> Iterator[Page]:
+    parent_id = group[0].get("_parent_id")
+    rows = reshape(group)
+    for row in rows:
+        row["_parent_id"] = parent_id
+    if rows:
+        yield rows
 
 
 def _explode(pages: Iterator[Page], key: str) -> Iterator[Page]:
