@@ -5,7 +5,7 @@ the commercial driver's Projects, Tasks, Roles, RolesAssignments, RolesSetting, 
 from __future__ import annotations
 
 from pipedrive_sql.catalog.declare import c, id_pushdowns, v1_writes, v2_writes
-from pipedrive_sql.catalog.spec import Column, Pushdown, Source, TableSpec
+from pipedrive_sql.catalog.spec import Column, Pushdown, Source, TableSpec, WriteSpec
 from pipedrive_sql.catalog.tables_collab import parent
 from pipedrive_sql.catalog.types import BIGINT, BIGINT_LIST, BOOLEAN, DATE, TIMESTAMP, VARCHAR
 
@@ -214,6 +214,7 @@ ROLES_ASSIGNMENTS = TableSpec(
     ),
     description="Which user has which role: one request per role; a RoleId condition reads only those.",
     source=Source(table="Roles", column="RoleId", batch=1),
+    writes=WriteSpec("/api/v1/roles/{role_id}/assignments", "", "", ""),
     sort_style="",
 )
 
