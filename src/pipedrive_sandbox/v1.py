@@ -26,6 +26,7 @@ from starlette.routing import BaseRoute, Route
 
 from pipedrive_sandbox import (
     followers,
+    v1_admin,
     v1_calllogs,
     v1_deal_views,
     v1_goals,
@@ -135,6 +136,7 @@ def routes() -> list[BaseRoute]:
         out += _routes(path, handler, method)
     for module in (
         followers,
+        v1_admin,
         v1_calllogs,
         v1_deal_views,
         v1_goals,

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute, Route
 
-from pipedrive_sandbox import v2_projects
+from pipedrive_sandbox import v2_deal_extras, v2_projects
 from pipedrive_sandbox.v2_deal_products import (
     add_deal_product,
     delete_deal_product,
@@ -43,6 +43,7 @@ from pipedrive_sandbox.v2_search import item_search, make_search
 def routes() -> list[BaseRoute]:
     prefix = "/api/v2"
     out: list[BaseRoute] = [
+        *v2_deal_extras.routes(),  # /deals/installments too must not be read as /deals/{id}
         # Fixed paths first: /deals/archived must not be read as /deals/{id}.
         Route(f"{prefix}/deals/archived", make_list(ENTITIES["deals"], archived=True), methods=["GET"]),
         Route(f"{prefix}/deals/search", make_search("deal"), methods=["GET"]),

@@ -175,3 +175,17 @@ def test_writes_through_the_driver_are_history(make_sandbox: Callable[..., Sandb
         assert all(c["ActorUserId"] == sandbox.store.main_user_id for c in changes[-2:])
     finally:
         conn.close()
+
+
+def test_recents_push_the_time_bound_as_a_v1_timestamp(conn: Connection, history_sandbox: Sandbox) -> None:
+    plan = _rows(
+        conn, "EXPLAIN SELECT Item, ItemId FROM Recents WHERE UpdateTime >= '2025-12-01' AND Item = 'deal'"
+    )
+    assert plan[0]["Requests"] == ["GET /api/v1/recents?since_timestamp=2025-12-01 00:00:00&items=deal"]
+    rows = _rows(
+        conn,
+        "SELECT Item, ItemId, UpdateTime FROM Recents WHERE UpdateTime >= '2025-12-01' AND Item = 'deal'",
+    )
+    since = datetime(2025, 12, 1, tzinfo=UTC).timestamp()
+    expected = sorted(d["id"] for d in history_sandbox.store.scan("deal") if d["update_time"] >= since)
+    assert sorted(r["ItemId"] for r in rows) == expected and expected

@@ -1037,6 +1037,7 @@ LIST_SOURCES: dict[str, tuple[str, ListParams, str]] = {
     "/mailbox/mailThreads": ("/mailbox/mailThreads", {"folder": "inbox"}, ""),
     "/mailbox/mailMessages": ("/mailbox/mailThreads/1/mailMessages", {}, ""),
     "/phases": ("/phases", {"board_id": 1}, ""),
+    "/legacyTeams/user": ("/users", {}, ""),
 }
 # Collections whose POST answers the new record inside ``data`` under a key (``{goal: {...}}``).
 CREATED_UNDER = {"/goals": "goal"}

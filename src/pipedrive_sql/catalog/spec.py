@@ -73,7 +73,8 @@ class Pushdown:
                per value, up to ``max_fanout``.
       "lower"  ``>=`` exactly, ``>`` as a superset (the engine re-checks).
       "upper"  ``<`` exactly, ``<=`` as a superset (bound + 1 second; the engine re-checks).
-    value: how the literal is written: "int", "str", "bool", "bit" (0/1), "timestamp" (RFC 3339, Z).
+    value: how the literal is written: "int", "str", "bool", "bit" (0/1), "timestamp" (RFC 3339, Z),
+           "v1time" (a range bound as ``YYYY-MM-DD HH:MM:SS`` UTC, as v1's ``since_timestamp``).
     """
 
     column: str

@@ -27,6 +27,7 @@ from pipedrive_sql.catalog.declare import (
 from pipedrive_sql.catalog.naming import pascal_case
 from pipedrive_sql.catalog.spec import Column, Pushdown, Source, TableSpec, WriteSpec
 from pipedrive_sql.catalog.tables_collab import COLLAB_TABLES
+from pipedrive_sql.catalog.tables_company import COMPANY_TABLES
 from pipedrive_sql.catalog.tables_history import HISTORY_TABLES
 from pipedrive_sql.catalog.tables_projects import PROJECT_TABLES
 from pipedrive_sql.catalog.tables_views import view_tables
@@ -831,6 +832,7 @@ BUILTIN_TABLES: tuple[TableSpec, ...] = (
     *COLLAB_TABLES,
     *PROJECT_TABLES,
     *HISTORY_TABLES,
+    *COMPANY_TABLES,
     *view_tables({t.name: t for t in CORE_TABLES}),
 )
 

@@ -892,16 +892,22 @@ def _range_value(rng: _Range) -> tuple[str, bool]:
     The API compares whole seconds: ``updated_since`` is ``>=``, ``updated_until`` is ``<``. A bound that
     does not map onto those exactly (``>``, ``<=``, fractions of a second) is widened to a superset.
     """
+    text = _v1_time if rng.pushdown.value == "v1time" else _rfc3339
     if rng.pushdown.kind == "lower":
         sent = max(_floor_second(v) for _, v in rng.bounds)
         exact = all((op == ">=" and v <= sent) or (op == ">" and v < sent) for op, v in rng.bounds)
-        return _rfc3339(sent), exact
+        return text(sent), exact
     candidates = [
         _ceil_second(v) if op == "<" else _floor_second(v) + dt.timedelta(seconds=1) for op, v in rng.bounds
     ]
     sent = min(candidates)
     exact = all(v >= sent for _, v in rng.bounds)
-    return _rfc3339(sent), exact
+    return text(sent), exact
+
+
+def _v1_time(moment: dt.datetime) -> str:
+    """``YYYY-MM-DD HH:MM:SS`` in UTC: how v1 parameters such as ``since_timestamp`` spell a time."""
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def _floor_second(value: dt.datetime) -> dt.datetime:
