@@ -84,9 +84,6 @@ NOT_TABULAR: dict[str, str] = {
     "/api/v1/pipelines/{}/movement_statistics": "deal movements of one pipeline over a period the caller "
     "chooses (start_date and end_date required): a report with parameters; DealStageHistory answers the "
     "same questions in SQL (not yet a procedure)",
-    "/api/v1/deals/timeline": "open and won deals grouped into periods by an interval, a count of periods "
-    "and a date field the caller chooses (start_date, interval, amount, field_key required): a report "
-    "with parameters; DealsTimeline is not built yet",
     "/api/v1/deals/timeline/archived": "the archived deals' timeline (deprecated), a report with parameters "
     "as /v1/deals/timeline",
     "/api/v1/projects/{}/plan": "the plan of one project (its phases and groups with their tasks and "

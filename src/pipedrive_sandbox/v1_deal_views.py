@@ -1,11 +1,13 @@
 """Summaries and permissions around deals (API v1): ``GET /v1/deals/summary`` (totals by currency of the
-deals matching ``status``, ``user_id``, ``pipeline_id``, ``stage_id``) and ``GET /v1/{deals,persons,
+deals matching ``status``, ``user_id``, ``pipeline_id``, ``stage_id``), ``GET /v1/deals/timeline`` (open
+and won deals by period of a date field) and ``GET /v1/{deals,persons,
 organizations,products}/{id}/permittedUsers`` and ``/v1/leads/{id}/permittedUsers`` (the ids of the users
 who may see the record: its owner, its followers and the admins, or everyone when it is visible to the
 entire company)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -17,7 +19,7 @@ from pipedrive_sandbox.data import EUR_RATE
 from pipedrive_sandbox.responses import ok
 from pipedrive_sandbox.store import Store
 from pipedrive_sandbox.v1_base import bad_request, v1_int
-from pipedrive_sandbox.v1_render import formatted
+from pipedrive_sandbox.v1_render import deal_v1, formatted
 from pipedrive_sandbox.v2_base import ApiError, endpoint, store_of
 
 Record = dict[str, Any]
@@ -123,10 +125,120 @@ async def deals_summary(request: Request) -> Response:
     )
 
 
+INTERVALS = ("day", "week", "month", "quarter")
+TIMELINE_FIELDS = (
+    "add_time",
+    "update_time",
+    "close_time",
+    "won_time",
+    "expected_close_date",
+    "stage_change_time",
+)
+
+
+def _period_end(start: dt.date, interval: str) -> dt.date:
+    """The first day after the period that starts on ``start``."""
+    if interval == "day":
+        return start + dt.timedelta(days=1)
+    if interval == "week":
+        return start + dt.timedelta(days=7)
+    months = 1 if interval == "month" else 3
+    month = start.month - 1 + months
+    return start.replace(year=start.year + month // 12, month=month % 12 + 1)
+
+
+def _deal_day(deal: Record, field_key: str) -> dt.date | None:
+    value = deal.get(field_key)
+    if value is None:
+        return None
+    try:
+        if isinstance(value, str):
+            return dt.date.fromisoformat(value[:10])
+        if isinstance(value, int) and not isinstance(value, bool):
+            return dt.datetime.fromtimestamp(value, dt.UTC).date()
+    except ValueError:
+        pass
+    return None  # not a date field
+
+
+@endpoint
+async def deals_timeline(request: Request) -> Response:
+    """Open and won deals in ``amount`` periods of ``interval`` from ``start_date``, by the date in
+    ``field_key``: one object per period (the document draws one; the live API answers a list)."""
+    store = store_of(request)
+    params = request.query_params
+    for name in ("start_date", "interval", "amount", "field_key"):
+        if not params.get(name):
+            raise bad_request(f"{name} is required")
+    try:
+        start = dt.date.fromisoformat(params["start_date"])
+    except ValueError as exc:
+        raise bad_request("start_date must be a date (YYYY-MM-DD)") from exc
+    interval = params["interval"]
+    if interval not in INTERVALS:
+        raise bad_request(f"interval must be one of {', '.join(INTERVALS)}")
+    amount = v1_int(request, "amount")
+    if amount is None or not 1 <= amount <= 100:
+        raise bad_request("amount must be between 1 and 100")
+    field_key = params[
+        "field_key"
+    ]  # a date field's key (custom date fields by their hash); others match nothing
+    user_id = v1_int(request, "user_id")
+    pipeline_id = v1_int(request, "pipeline_id")
+    exclude = params.get("exclude_deals") == "1"
+    deals = [
+        d
+        for d in store.scan("deal")
+        if not d.get("is_deleted")
+        and d.get("status") in ("open", "won")
+        and (user_id is None or d.get("owner_id") == user_id)
+        and (pipeline_id is None or d.get("pipeline_id") == pipeline_id)
+    ]
+    periods = []
+    begin = start
+    for _ in range(amount):
+        end = _period_end(begin, interval)
+        inside = [d for d in deals if (day := _deal_day(d, field_key)) is not None and begin <= day < end]
+        periods.append(
+            {
+                "period_start": f"{begin.isoformat()} 00:00:00",
+                "period_end": f"{(end - dt.timedelta(days=1)).isoformat()} 23:59:59",
+                "deals": [] if exclude else [deal_v1(store, d) for d in inside],
+                "totals": _timeline_totals(inside),
+            }
+        )
+        begin = end
+    return ok(periods)
+
+
+def _timeline_totals(deals: list[Record]) -> Record:
+    def by_currency(rows: list[Record], weighted: bool = False) -> Record:
+        out: dict[str, float] = {}
+        for d in rows:
+            share = (d.get("probability") or 100) / 100 if weighted else 1
+            currency = d.get("currency") or "EUR"
+            out[currency] = round(out.get(currency, 0.0) + float(d.get("value") or 0) * share, 2)
+        return out
+
+    opened = [d for d in deals if d.get("status") == "open"]
+    won = [d for d in deals if d.get("status") == "won"]
+    return {
+        "count": len(deals),
+        "values": by_currency(deals),
+        "weighted_values": by_currency(deals, True),
+        "open_count": len(opened),
+        "open_values": by_currency(opened),
+        "weighted_open_values": by_currency(opened, True),
+        "won_count": len(won),
+        "won_values": by_currency(won),
+    }
+
+
 def routes() -> list[BaseRoute]:
     out: list[BaseRoute] = []
     for prefix in ("/api/v1", "/v1"):
         out.append(Route(f"{prefix}/deals/summary", deals_summary, methods=["GET"]))
+        out.append(Route(f"{prefix}/deals/timeline", deals_timeline, methods=["GET"]))
         out += [
             Route(f"{prefix}/{segment}/{{id}}/permittedUsers", make_permitted(segment), methods=["GET"])
             for segment in ITEMS

@@ -38,7 +38,28 @@ V1_ALL_FIELD_TYPES = [
     "picture", "price_list", "projects_board", "projects_phase", "status", "visible_to",
 ]  # fmt: skip
 
+
+def _timeline_period() -> Any:
+    """The v1 document's schema of one /deals/timeline period (its ``data``)."""
+    from pipedrive_sandbox import spec
+
+    operation = spec.document("v1")["paths"]["/deals/timeline"]["get"]
+    return operation["responses"]["200"]["content"]["application/json"]["schema"]["properties"]["data"]
+
+
 ALLOWANCES: tuple[oc.AnyAllowance, ...] = (
+    oc.Allowance(
+        document="v1",
+        operation="GET /deals/timeline",
+        status="200",
+        pointer="/properties/data",
+        replace={"anyOf": [_timeline_period(), {"type": "array", "items": _timeline_period()}]},
+        reason=(
+            "GET /deals/timeline takes `amount`, 'the number of given intervals, starting from start_date, "
+            "to fetch', yet draws `data` as one period object (its example shows one period): with "
+            "amount periods, data is a list of those objects, one per period; both are accepted."
+        ),
+    ),
     oc.FormatAllowance(
         document="v1",
         format="date-time",

@@ -12,12 +12,23 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime
 from typing import Any
 
 from pipedrive_sql.catalog.declare import c
 from pipedrive_sql.catalog.spec import Column, Source, TableSpec
 from pipedrive_sql.catalog.tables_collab import parent
-from pipedrive_sql.catalog.types import BIGINT, BOOLEAN, DOUBLE, JSON, VARCHAR, list_of, struct_of
+from pipedrive_sql.catalog.types import (
+    BIGINT,
+    BIGINT_LIST,
+    BOOLEAN,
+    DOUBLE,
+    JSON,
+    TIMESTAMP,
+    VARCHAR,
+    list_of,
+    struct_of,
+)
 
 __all__ = ["view_tables"]
 
@@ -141,6 +152,47 @@ DEALS_SUMMARY = TableSpec(
 )
 
 
+def _timeline_start() -> str:
+    today = datetime.date.today()
+    return datetime.date(today.year - 1, 1, 1).isoformat()
+
+
+DEALS_TIMELINE = TableSpec(
+    name="DealsTimeline",
+    endpoint="/api/v1/deals/timeline",
+    columns=(
+        c("period_start", TIMESTAMP, "First moment of the month."),
+        c("period_end", TIMESTAMP, "Last moment of the month."),
+        Column(
+            "Count", BIGINT, ("totals", "count"), description="Open and won deals expected to close in it."
+        ),
+        Column("OpenCount", BIGINT, ("totals", "open_count"), description="Of which open."),
+        Column("WonCount", BIGINT, ("totals", "won_count"), description="Of which won."),
+        Column("Values", JSON, ("totals", "values"), description="Their value by currency, as JSON."),
+        Column("WeightedValues", JSON, ("totals", "weighted_values"), description="Weighted by probability."),
+        Column("WonValues", JSON, ("totals", "won_values"), description="Won value by currency."),
+        Column(
+            "DealIds",
+            BIGINT_LIST,
+            getter=lambda r: [d.get("id") for d in r.get("deals") or [] if isinstance(d, dict)],
+            description="The deals in the month.",
+        ),
+    ),
+    description="Open and won deals by month of their expected close date, from January of last year for "
+    "24 months (GET /v1/deals/timeline, interval=month).",
+    fixed_params={
+        "start_date": _timeline_start(),
+        "interval": "month",
+        "amount": "24",
+        "field_key": "expected_close_date",
+    },
+    paged=False,
+    limit_pushable=False,
+    sort_style="",
+    kind="VIEW",
+)
+
+
 def _v1_fields_table(name: str, segment: str, entity: str) -> TableSpec:
     return TableSpec(
         name=name,
@@ -239,6 +291,7 @@ def view_tables(core: dict[str, TableSpec]) -> tuple[TableSpec, ...]:
         _permitted("ProductsPermittedUsers", "products", "Products", "ProductId", "product"),
         _permitted("LeadsPermittedUsers", "leads", "Leads", "LeadId", "lead", VARCHAR),
         DEALS_SUMMARY,
+        DEALS_TIMELINE,
         LEAD_FIELDS,
         NOTE_FIELDS,
         *(options_view(t) for t in field_tables),
