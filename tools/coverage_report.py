@@ -86,10 +86,6 @@ NOT_TABULAR: dict[str, str] = {
     "same questions in SQL (not yet a procedure)",
     "/api/v1/deals/timeline/archived": "the archived deals' timeline (deprecated), a report with parameters "
     "as /v1/deals/timeline",
-    "/api/v1/projects/{}/plan": "the plan of one project (its phases and groups with their tasks and "
-    "activities); not yet a table, and the sandbox does not emulate it yet",
-    "/api/v1/projects/{}/groups": "the task groups of one project; not yet a table, and the sandbox does "
-    "not emulate it yet",
 }
 
 # Deprecated v1 operations and their v2 successors (other than the same path under /api/v2).

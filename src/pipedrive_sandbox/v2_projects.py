@@ -3,7 +3,8 @@ beta).
 
 - ``/api/v2/projects`` (filters ``status``, ``phase_id``, ``deal_id``, ``person_id``, ``org_id``),
   ``/projects/archived``, ``/projects/{id}``, ``/projects/{id}/permittedUsers``, ``/projects/{id}/changelog``;
-  ``POST``, ``PATCH``, ``DELETE``, ``POST /projects/{id}/archive``;
+  ``POST``, ``PATCH``, ``DELETE``, ``POST /projects/{id}/archive``; and v1's ``/v1/projects/{id}/groups``
+  and ``/v1/projects/{id}/plan`` (task groups, and the group and phase of each task and activity);
 - ``/api/v2/tasks`` (filters ``project_id``, ``assignee_id``, ``is_done``, ``is_milestone``,
   ``parent_task_id``), ``/tasks/{id}``, with ``POST``, ``PATCH``, ``DELETE``;
 - ``/api/v2/boards`` and ``/api/v2/phases?board_id=`` (``board_id`` required), each with ``/{id}`` and
@@ -538,6 +539,52 @@ async def get_template(request: Request) -> Response:
     return ok(template_v2(_or_404(store, "project_template", request.path_params["id"])))
 
 
+# ---- the v1 plan of a project: task groups, and where each task and activity sits -----------------------
+
+GROUPS = ("Preparation", "Delivery", "Wrap-up")
+
+
+def _groups(project: Record) -> list[Record]:
+    return [{"id": project["id"] * 10 + n, "name": name, "order_nr": n} for n, name in enumerate(GROUPS, 1)]
+
+
+@endpoint
+async def project_groups(request: Request) -> Response:
+    store = store_of(request)
+    project = _or_404(store, "project", request.path_params["id"])
+    return ok(_groups(project), {})
+
+
+@endpoint
+async def project_plan(request: Request) -> Response:
+    """Each task of the project in a group (by its position: the first third preparation, ...), on the
+    project's phase; and the project's activities, in the last group."""
+    store = store_of(request)
+    project = _or_404(store, "project", request.path_params["id"])
+    groups = _groups(project)
+    tasks = [t for t in store.scan("task") if t["project_id"] == project["id"] and not t.get("is_deleted")]
+    plan = [
+        {
+            "item_id": t["id"],
+            "item_type": "task",
+            "phase_id": project.get("phase_id"),
+            "group_id": groups[min(n * len(groups) // max(len(tasks), 1), len(groups) - 1)]["id"],
+        }
+        for n, t in enumerate(tasks)
+    ]
+    plan += [
+        {
+            "item_id": a["id"],
+            "item_type": "activity",
+            "phase_id": project.get("phase_id"),
+            "group_id": groups[-1]["id"],
+        }
+        for a in store.scan("activity")
+        if a.get("project_id") == project["id"] and not a.get("is_deleted")
+    ]
+    return ok(plan, {})
+
+
 def routes() -> list[BaseRoute]:
     p = "/api/v2"
     return [
@@ -569,4 +616,9 @@ def routes() -> list[BaseRoute]:
         Route(f"{p}/projectTemplates/{{id}}", get_template, methods=["GET"]),
         Route(f"{p}/projectFields", list_fields, methods=["GET"]),
         Route(f"{p}/projectFields/{{field_code}}", get_field, methods=["GET"]),
+        *(
+            Route(f"{prefix}/projects/{{id}}/{name}", handler, methods=["GET"])
+            for prefix in ("/api/v1", "/v1")
+            for name, handler in (("groups", project_groups), ("plan", project_plan))
+        ),
     ]

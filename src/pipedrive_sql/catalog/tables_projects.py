@@ -172,6 +172,41 @@ PROJECT_PERMITTED_USERS = TableSpec(
     kind="VIEW",
 )
 
+PROJECT_GROUPS = TableSpec(
+    name="ProjectGroups",
+    endpoint="/api/v1/projects/{id}/groups",
+    columns=(
+        parent("ProjectId", "Projects", "The project."),
+        c("id", BIGINT, "The group's ID."),
+        c("name", VARCHAR, "Name."),
+        c("order_nr", BIGINT, "Position."),
+    ),
+    description="Task groups of each project: one request per project.",
+    source=Source(table="Projects", column="ProjectId", batch=1),
+    paged=False,
+    limit_pushable=False,
+    sort_style="",
+    kind="VIEW",
+)
+
+PROJECT_PLAN = TableSpec(
+    name="ProjectPlan",
+    endpoint="/api/v1/projects/{id}/plan",
+    columns=(
+        parent("ProjectId", "Projects", "The project."),
+        c("item_id", BIGINT, "The task's or activity's ID."),
+        c("item_type", VARCHAR, "task or activity."),
+        c("phase_id", BIGINT, "The phase it is in.", references=("ProjectPhases", "Id")),
+        c("group_id", BIGINT, "The group it is in."),
+    ),
+    description="Where each task and activity of each project sits (phase and group): one request per project.",
+    source=Source(table="Projects", column="ProjectId", batch=1),
+    paged=False,
+    limit_pushable=False,
+    sort_style="",
+    kind="VIEW",
+)
+
 # ---- roles ---------------------------------------------------------------------------------------------
 
 ROLES = TableSpec(
@@ -340,6 +375,8 @@ PROJECT_TABLES: tuple[TableSpec, ...] = (
     PROJECT_PHASES,
     PROJECT_TEMPLATES,
     PROJECT_PERMITTED_USERS,
+    PROJECT_GROUPS,
+    PROJECT_PLAN,
     ROLE_PIPELINES,
     CURRENT_USERS,
     USER_PERMISSIONS,
