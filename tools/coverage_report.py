@@ -78,12 +78,6 @@ NOT_TABULAR: dict[str, str] = {
     "/api/v1/users/find": SEARCH + " (users by name or email; Users lists them all)",
     "/api/v1/goals/{}/results": "one goal's progress over a period the caller chooses (period.start and "
     "period.end required): a report with parameters, not a collection (not yet a procedure)",
-    "/api/v1/pipelines/{}/conversion_statistics": "stage-to-stage conversion rates of one pipeline over a "
-    "period the caller chooses (start_date and end_date required): a report with parameters; "
-    "DealStageHistory answers the same questions in SQL (not yet a procedure)",
-    "/api/v1/pipelines/{}/movement_statistics": "deal movements of one pipeline over a period the caller "
-    "chooses (start_date and end_date required): a report with parameters; DealStageHistory answers the "
-    "same questions in SQL (not yet a procedure)",
     "/api/v1/deals/timeline/archived": "the archived deals' timeline (deprecated), a report with parameters "
     "as /v1/deals/timeline",
 }

@@ -34,6 +34,7 @@ from pipedrive_sandbox import (
     v1_mailbox,
     v1_note_comments,
     v1_org_relationships,
+    v1_pipeline_stats,
     v1_roles,
 )
 from pipedrive_sandbox.v1_fields import (
@@ -144,6 +145,7 @@ def routes() -> list[BaseRoute]:
         v1_mailbox,
         v1_note_comments,
         v1_org_relationships,
+        v1_pipeline_stats,
         v1_roles,
     ):
         out += module.routes()

@@ -186,6 +186,7 @@ def _issue16_operations() -> set[str]:
         v1_mailbox,
         v1_note_comments,
         v1_org_relationships,
+        v1_pipeline_stats,
         v1_roles,
         v2_deal_extras,
         v2_projects,
@@ -193,7 +194,7 @@ def _issue16_operations() -> set[str]:
     from pipedrive_sandbox.app import route_operations
 
     modules = (followers, v1_admin, v1_calllogs, v1_deal_views, v1_goals, v1_history, v1_mailbox,
-               v1_note_comments, v1_org_relationships, v1_roles, v2_deal_extras, v2_projects)  # fmt: skip
+               v1_note_comments, v1_org_relationships, v1_pipeline_stats, v1_roles, v2_deal_extras, v2_projects)  # fmt: skip
     return {
         f"{method} {template}" for module in modules for method, template in route_operations(module.routes())
     }

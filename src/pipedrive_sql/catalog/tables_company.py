@@ -6,6 +6,7 @@ persons and organizations)."""
 from __future__ import annotations
 
 import dataclasses
+import datetime
 from collections.abc import Mapping
 from typing import Any
 
@@ -346,6 +347,78 @@ RECENTS = TableSpec(
 )
 
 
+def _two_years() -> dict[str, str]:
+    """January 1st of last year to December 31st of this year: the period the statistics tables cover."""
+    today = datetime.date.today()
+    return {"start_date": f"{today.year - 1}-01-01", "end_date": f"{today.year}-12-31"}
+
+
+PIPELINE_CONVERSION_STATISTICS = TableSpec(
+    name="PipelineConversionStatistics",
+    endpoint="/api/v1/pipelines/{id}/conversion_statistics",
+    columns=(
+        parent("PipelineId", "Pipelines", "The pipeline."),
+        c(
+            "stage_conversions",
+            list_of(struct_of(from_stage_id=BIGINT, to_stage_id=BIGINT, conversion_rate=BIGINT)),
+            "Percent of the deals that went on from each stage to the next.",
+        ),
+        c("won_conversion", BIGINT, "Percent of the deals won."),
+        c("lost_conversion", BIGINT, "Percent of the deals lost."),
+    ),
+    description="Conversion of each pipeline's deals added from January of last year to the end of this "
+    "year (one row per pipeline; DealStageHistory answers such questions for any period).",
+    source=Source(table="Pipelines", column="PipelineId", batch=1),
+    fixed_params=_two_years(),
+    paged=False,
+    limit_pushable=False,
+    sort_style="",
+    kind="VIEW",
+)
+
+_GROUP = struct_of(count=BIGINT, deals_ids=BIGINT_LIST)
+
+PIPELINE_MOVEMENT_STATISTICS = TableSpec(
+    name="PipelineMovementStatistics",
+    endpoint="/api/v1/pipelines/{id}/movement_statistics",
+    columns=(
+        parent("PipelineId", "Pipelines", "The pipeline."),
+        Column(
+            "MovementsBetweenStages",
+            BIGINT,
+            ("movements_between_stages", "count"),
+            description="Stage moves.",
+        ),
+        Column("NewDeals", BIGINT, ("new_deals", "count"), description="Deals added."),
+        Column("DealsLeftOpen", BIGINT, ("deals_left_open", "count"), description="Of those, still open."),
+        Column("WonDeals", BIGINT, ("won_deals", "count"), description="Deals won."),
+        Column("LostDeals", BIGINT, ("lost_deals", "count"), description="Deals lost."),
+        Column("NewDealsValues", JSON, ("new_deals", "values"), description="Value added, by currency."),
+        Column("WonDealsValues", JSON, ("won_deals", "values"), description="Value won, by currency."),
+        Column(
+            "AverageAgeInDays",
+            BIGINT,
+            ("average_age_in_days", "across_all_stages"),
+            description="Average age of the deals added.",
+        ),
+        Column(
+            "AverageDaysByStage",
+            list_of(struct_of(stage_id=BIGINT, value=BIGINT)),
+            ("average_age_in_days", "by_stages"),
+            description="Average days the deals stayed in each stage.",
+        ),
+    ),
+    description="Movements in each pipeline from January of last year to the end of this year (one row per "
+    "pipeline; DealStageHistory answers such questions for any period).",
+    source=Source(table="Pipelines", column="PipelineId", batch=1),
+    fixed_params=_two_years(),
+    paged=False,
+    limit_pushable=False,
+    sort_style="",
+    kind="VIEW",
+)
+
+
 def _mail_of(name: str, segment: str, table: str, column: str, what: str) -> TableSpec:
     return dataclasses.replace(
         DEALS_MAIL_MESSAGES,
@@ -373,6 +446,8 @@ COMPANY_TABLES: tuple[TableSpec, ...] = (
     DEAL_PARTICIPANTS_CHANGELOG,
     PROJECT_CHANGES,
     RECENTS,
+    PIPELINE_CONVERSION_STATISTICS,
+    PIPELINE_MOVEMENT_STATISTICS,
     _mail_of("PersonsMailMessages", "persons", "Persons", "PersonId", "person"),
     _mail_of("OrganizationsMailMessages", "organizations", "Organizations", "OrganizationId", "organization"),
 )
