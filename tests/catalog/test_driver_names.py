@@ -55,6 +55,9 @@ DRIVER_TABLES = [
     "Users",
 ]
 DRIVER_VIEWS = [
+    "ActivitiesParticipants",
+    "DealsParticipantsPersonEmail",
+    "DealsParticipantsPersonPhone",
     "ActivityFields",
     "ActivityFieldsOptions",
     "Currencies",

@@ -354,7 +354,7 @@ def _two_years() -> dict[str, str]:
 
 
 PIPELINE_CONVERSION_STATISTICS = TableSpec(
-    name="PipelineConversionStatistics",
+    name="ConversionStatisticsByPipeline",
     endpoint="/api/v1/pipelines/{id}/conversion_statistics",
     columns=(
         parent("PipelineId", "Pipelines", "The pipeline."),
@@ -379,7 +379,7 @@ PIPELINE_CONVERSION_STATISTICS = TableSpec(
 _GROUP = struct_of(count=BIGINT, deals_ids=BIGINT_LIST)
 
 PIPELINE_MOVEMENT_STATISTICS = TableSpec(
-    name="PipelineMovementStatistics",
+    name="MovementStatisticsByPipeline",
     endpoint="/api/v1/pipelines/{id}/movement_statistics",
     columns=(
         parent("PipelineId", "Pipelines", "The pipeline."),

@@ -265,6 +265,41 @@ def options_view(fields: TableSpec) -> TableSpec:
     )
 
 
+def _activity_list_view(name: str, key: str, columns: tuple[Column, ...], what: str) -> TableSpec:
+    return TableSpec(
+        name=name,
+        endpoint="/api/v2/activities",
+        columns=(
+            Column(
+                "ActivityId",
+                BIGINT,
+                ("_parent_id",),
+                description="The activity.",
+                references=("Activities", "Id"),
+            ),
+            *columns,
+        ),
+        description=f"One row per {what} of each activity (from Activities.{key.capitalize()}).",
+        source=Source(table="Activities", column="ActivityId", explode=key),
+        limit_pushable=False,
+        sort_style="",
+        kind="VIEW",
+    )
+
+
+ACTIVITIES_PARTICIPANTS = _activity_list_view(
+    "ActivitiesParticipants",
+    "participants",
+    (
+        Column("PersonId", BIGINT, ("person_id",), description="The person.", references=("Persons", "Id")),
+        Column(
+            "Primary", BOOLEAN, ("primary",), description="Whether the person is the primary participant."
+        ),
+    ),
+    "participant",
+)
+
+
 def view_tables(core: dict[str, TableSpec]) -> tuple[TableSpec, ...]:
     """The views, some built from the core tables (``core`` by name)."""
     field_tables = [
@@ -278,11 +313,16 @@ def view_tables(core: dict[str, TableSpec]) -> tuple[TableSpec, ...]:
             "ProjectFields",
         )
     ]
+    participant_emails = _participants_contact_view("DealsParticipantsEmail", "email", "email address")
+    participant_phones = _participants_contact_view("DealsParticipantsPhone", "phone", "phone number")
     return (
         synonym(core["DealParticipants"], "DealsParticipants"),
         synonym(core["DealProducts"], "DealsProducts"),
-        _participants_contact_view("DealsParticipantsEmail", "email", "email address"),
-        _participants_contact_view("DealsParticipantsPhone", "phone", "phone number"),
+        participant_emails,
+        participant_phones,
+        synonym(participant_emails, "DealsParticipantsPersonEmail"),
+        synonym(participant_phones, "DealsParticipantsPersonPhone"),
+        ACTIVITIES_PARTICIPANTS,
         _permitted("DealsPermittedUsers", "deals", "Deals", "DealId", "deal"),
         _permitted("PersonsPermittedUsers", "persons", "Persons", "PersonId", "person"),
         _permitted(
