@@ -39,7 +39,7 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any, Protocol, TypeVar
 
-from pipedrive_sandbox import data
+from pipedrive_sandbox import data, data_more
 from pipedrive_sandbox.config import SandboxConfig
 
 Record = dict[str, Any]
@@ -68,6 +68,13 @@ RECENT_ITEMS = {
 }
 STRING_SORT_KEYS = frozenset({"name", "due_date", "title", "expected_close_date"})
 ENTITIES = ("deal", "person", "organization", "product", "activity")
+# Kinds whose ids are hex strings of this many digits (call logs, goals) or uuids (note comments).
+HEX_ID_KINDS = {"call_log": 24, "goal": 32}
+TEXT_ID_KINDS = frozenset({*HEX_ID_KINDS, "note_comment"})
+# Kinds whose writes go to their change log (/v1/{deals,persons,organizations}/{id}/changelog).
+LOGGED_KINDS = frozenset({"deal", "person", "organization"})
+UNLOGGED_KEYS = frozenset({"update_time", "id"})
+CREATION_LOGGED = ("pipeline_id", "stage_id", "status", "owner_id")
 
 
 class NowSource(Protocol):
@@ -97,13 +104,18 @@ class Store:
         self.users: dict[int, Record] = dataset.users
         self.tables: dict[str, dict[Any, Record]] = dataset.tables
         self.tables["user"] = self.users
+        data_more.generate(self.tables, self.users, config.seed)
         self._fields: dict[str, list[Record]] = dataset.fields
+        self._fields.setdefault("project", data_more.project_fields(9_000))
+        # (kind, id) -> change-log entries, oldest first; a deal's generated history is made on first use
+        self._changelog: dict[tuple[str, Any], list[Record]] = {}
+        self.follower_log: list[Record] = []  # follows and unfollows made through the sandbox
         self.timezones = dict(dataset.timezones)
         self._order: dict[str, list[Any]] = {kind: list(table) for kind, table in self.tables.items()}
         self._next_id: dict[str, int] = {
             kind: (max(table) if table else 0) + 1
             for kind, table in self.tables.items()
-            if kind not in UUID_KINDS
+            if kind not in UUID_KINDS and kind not in TEXT_ID_KINDS
         }
         self._version: Counter[str] = Counter()
         self._cache: dict[Any, tuple[tuple[int, ...], Any]] = {}
@@ -269,8 +281,11 @@ class Store:
     # -- writing --------------------------------------------------------------------------------------
 
     def new_id(self, kind: str) -> Any:
-        if kind in UUID_KINDS:
+        if kind in UUID_KINDS or kind == "note_comment":
             return str(uuid.UUID(int=self._uuid_rng.getrandbits(128), version=4))
+        if kind in HEX_ID_KINDS:
+            digits = HEX_ID_KINDS[kind]
+            return f"{self._uuid_rng.getrandbits(4 * digits):0{digits}x}"
         next_id = self._next_id.get(kind, 1)
         self._next_id[kind] = next_id + 1
         return next_id
@@ -285,6 +300,9 @@ class Store:
         if kind in INACTIVE_DELETE:
             record.setdefault("active_flag", True)
         self._apply_rules(kind, None, record, user_id, now)
+        if kind in LOGGED_KINDS:
+            first = {key: record[key] for key in CREATION_LOGGED if key in record}
+            self._log_changes(kind, record["id"], {}, first, user_id, now)
         self.tables[kind][record["id"]] = record
         self._order[kind].append(record["id"])
         self._touched(kind, record)
@@ -295,6 +313,8 @@ class Store:
         now = self.now_ts()
         changes = dict(changes)
         self._apply_rules(kind, record, changes, user_id, now)
+        if kind in LOGGED_KINDS:
+            self._log_changes(kind, record["id"], record, changes, user_id, now)
         for key, value in changes.items():
             if value is None:
                 record.pop(key, None)
@@ -579,6 +599,41 @@ class Store:
         result = [(kind, record_id, ts) for ts, kind, record_id in rows]
         self._recent = ((since, chosen, stamp), result)
         return result
+
+    # -- change logs ----------------------------------------------------------------------------------
+
+    def changelog(self, kind: str, record_id: Any) -> list[Record]:
+        """The change log of one deal, person or organization, oldest first: ``{field_key, old_value,
+        new_value, actor_user_id, time, change_source}``. A generated deal's log starts with the stages it
+        went through before the sandbox started; every write made through the sandbox adds to it."""
+        key = (kind, record_id)
+        found = self._changelog.get(key)
+        if found is None:
+            record = self.tables[kind].get(record_id)
+            found = data_more.generated_changelog(kind, record, self) if record is not None else []
+            self._changelog[key] = found
+        return found
+
+    def _log_changes(
+        self, kind: str, record_id: Any, old: Record, changes: Record, user_id: int | None, now: int
+    ) -> None:
+        log = self.changelog(kind, record_id) if old else self._changelog.setdefault((kind, record_id), [])
+        for field_key, value in changes.items():
+            if field_key in UNLOGGED_KEYS or field_key.startswith("_"):
+                continue
+            before = old.get(field_key)
+            if before == value:
+                continue
+            log.append(
+                {
+                    "field_key": field_key,
+                    "old_value": before,
+                    "new_value": value,
+                    "actor_user_id": user_id or self.main_user_id,
+                    "time": now,
+                    "change_source": "api",
+                }
+            )
 
     # -- files ----------------------------------------------------------------------------------------
 

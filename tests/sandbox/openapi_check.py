@@ -1024,6 +1024,28 @@ REFERENCES: dict[str, tuple[str, str]] = {
     "project_id": ("v2", "/projects"),
     "board_id": ("v2", "/boards"),
 }
+# Collections whose records are not listed by a plain GET of their own path: where to list them
+# (path, query parameters, the key of the list inside ``data``); a pattern's "*" is any one segment.
+ListParams = dict[str, Any] | Callable[["Prober"], dict[str, Any]]
+LIST_SOURCES: dict[str, tuple[str, ListParams, str]] = {
+    "/organizationRelationships": (
+        "/organizationRelationships",
+        lambda prober: {"org_id": prober.reference("org_id")},
+        "",
+    ),
+    "/goals": ("/goals/find", {}, "goals"),
+    "/mailbox/mailThreads": ("/mailbox/mailThreads", {"folder": "inbox"}, ""),
+    "/mailbox/mailMessages": ("/mailbox/mailThreads/1/mailMessages", {}, ""),
+    "/phases": ("/phases", {"board_id": 1}, ""),
+    "/legacyTeams/user": ("/users", {}, ""),
+}
+# Collections whose POST answers the new record inside ``data`` under a key (``{goal: {...}}``).
+CREATED_UNDER = {"/goals": "goal"}
+# Path parameters naming a record by another key than ``id`` (v2 followers are named by user id).
+PARAM_KEYS: dict[tuple[str, str], str] = {
+    ("v1", "commentId"): "uuid",
+    ("v2", "follower_id"): "user_id",
+}
 _WRITE_FIELDS = ("title", "name", "subject", "content", "description", "note")
 UNKNOWN_INT = 987654321
 UNKNOWN_UUID = "00000000-0000-4000-8000-00000000dead"
@@ -1146,6 +1168,10 @@ class Prober:
 
     def list_items(self, document: str, path: str, params: Mapping[str, Any] | None = None) -> list[Any]:
         """The records a GET on a collection returns (its first page), cached; [] when not served."""
+        inner = ""
+        if path in LIST_SOURCES:
+            path, extra, inner = LIST_SOURCES[path]
+            params = {**(extra(self) if callable(extra) else extra), **(params or {})}
         op = self.find_any("GET", document, path)
         if op is None:
             return []
@@ -1154,6 +1180,8 @@ class Prober:
         if cache_key not in self._lists:
             response = self.client.get(url, params=dict(params or {}), headers={"x-api-token": self.token})
             data = response.json().get("data") if response.status_code == 200 else None
+            if inner and isinstance(data, dict):
+                data = data.get(inner)
             self._lists[cache_key] = data if isinstance(data, list) else []
         return self._lists[cache_key]
 
@@ -1259,6 +1287,8 @@ class Prober:
             )
         data = response.json().get("data")
         self.forget()
+        if isinstance(data, dict) and path in CREATED_UNDER:
+            data = data.get(CREATED_UNDER[path])
         if isinstance(data, dict) and key in data:
             return data[key]
         raise SetupError(f"{request.describe()} answered no {key}")
@@ -1285,7 +1315,7 @@ class Prober:
                 return descend(rest, [*filled, segment], used)
             name = match.group(1)
             collection = "/".join(filled)
-            key = "field_code" if name == "field_code" else "id"
+            key = "field_code" if name == "field_code" else PARAM_KEYS.get((document, name), "id")
             if fresh and name == names[-1]:
                 value = self.create(document, collection, key)
                 return descend(rest, [*filled, str(value)], {**used, name: value})

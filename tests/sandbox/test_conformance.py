@@ -38,7 +38,28 @@ V1_ALL_FIELD_TYPES = [
     "picture", "price_list", "projects_board", "projects_phase", "status", "visible_to",
 ]  # fmt: skip
 
+
+def _timeline_period() -> Any:
+    """The v1 document's schema of one /deals/timeline period (its ``data``)."""
+    from pipedrive_sandbox import spec
+
+    operation = spec.document("v1")["paths"]["/deals/timeline"]["get"]
+    return operation["responses"]["200"]["content"]["application/json"]["schema"]["properties"]["data"]
+
+
 ALLOWANCES: tuple[oc.AnyAllowance, ...] = (
+    oc.Allowance(
+        document="v1",
+        operation="GET /deals/timeline",
+        status="200",
+        pointer="/properties/data",
+        replace={"anyOf": [_timeline_period(), {"type": "array", "items": _timeline_period()}]},
+        reason=(
+            "GET /deals/timeline takes `amount`, 'the number of given intervals, starting from start_date, "
+            "to fetch', yet draws `data` as one period object (its example shows one period): with "
+            "amount periods, data is a list of those objects, one per period; both are accepted."
+        ),
+    ),
     oc.FormatAllowance(
         document="v1",
         format="date-time",
@@ -122,6 +143,34 @@ def _null(
 
 
 NULL_IN_PRACTICE: tuple[oc.NullInPractice, ...] = (
+    # ---- resources added for the catalog's coverage (issue 16)
+    _null(
+        "v1",
+        ("GET /callLogs", "POST /callLogs", "GET /callLogs/{id}"),
+        "data",
+        "activity_id lead_id person_id org_id deal_id",
+        "A call log need not belong to an activity, lead, person, organization or deal (all optional in POST).",
+    ),
+    _null(
+        "v1",
+        ("GET /deals/{id}/changelog", "GET /persons/{id}/changelog", "GET /organizations/{id}/changelog"),
+        "additional_data",
+        "next_cursor",
+        "The last page of a change log has no next cursor (as v2's next_cursor, which v2 documents).",
+    ),
+    _null(
+        "v2",
+        (
+            "GET /projects",
+            "POST /projects",
+            "GET /projects/{id}",
+            "PATCH /projects/{id}",
+            "GET /projects/archived",
+        ),
+        "data",
+        "start_date end_date",
+        "A project's start and end dates are optional in POST /projects.",
+    ),
     # ---- API v2
     _null(
         "v2",
@@ -276,6 +325,10 @@ def _ref(name: str) -> Any:
     return lambda prober: prober.reference(name)
 
 
+def _second_org(prober: oc.Prober) -> Any:
+    return prober.list_items("v2", "/organizations")[1]["id"]
+
+
 def _field_definition(prober: oc.Prober) -> str:
     return prober.unique("Conformance field")
 
@@ -315,6 +368,28 @@ BODY_OVERRIDES: dict[str, oc.BodyOverride] = {
     # A filter's conditions: the two-level glue structure the v1 document's description lays out.
     "POST /api/v1/filters": _with(type="deals", conditions=_FILTER_CONDITIONS),
     "PUT /api/v1/filters/{id}": _with(conditions=_FILTER_CONDITIONS),
+    # Times as the v1 document's examples write them; an outcome from the document's enum.
+    "POST /api/v1/callLogs": _with(
+        to_phone_number="+1 555 0123",
+        outcome="connected",
+        start_time="2025-06-01 10:00:00",
+        end_time="2025-06-01 10:05:00",
+    ),
+    # The document types these objects only in prose: {name, params}, {id, type}, {target, tracking_metric}.
+    "POST /api/v1/goals": _with(
+        title=lambda prober: prober.unique("Conformance goal"),
+        type={"name": "deals_won", "params": {"pipeline_id": [1]}},
+        assignee={"id": 1, "type": "company"},
+        expected_outcome={"target": 10, "tracking_metric": "quantity"},
+        duration={"start": "2025-01-01", "end": "2025-12-31"},
+        interval="quarterly",
+    ),
+    "PUT /api/v1/goals/{id}": _with(title=lambda prober: prober.unique("Conformance goal")),
+    # Two different live organizations (an organization cannot be related to itself).
+    "POST /api/v1/organizationRelationships": _with(
+        type="related", rel_owner_org_id=_ref("org_id"), rel_linked_org_id=lambda prober: _second_org(prober)
+    ),
+    "PUT /api/v1/organizationRelationships/{id}": _with(type="related"),
 }
 
 

@@ -90,6 +90,9 @@ def test_writable_columns_are_fields_of_the_documented_request_bodies(writes: Ta
 def test_delete_is_a_documented_operation(writes: TableWrites) -> None:
     spec_writes = SPECS[writes.table].writes
     assert spec_writes is not None
+    if not writes.delete:  # RolesAssignments: the API's removal takes a body, which DELETE does not send
+        assert not spec_writes.delete
+        return
     assert openapi.operation("DELETE", spec_writes.delete) is not None
 
 
@@ -99,6 +102,10 @@ def test_tables_without_a_declaration_cannot_be_written() -> None:
         "Deals", "Persons", "Organizations", "Activities", "Products", "Pipelines", "Stages", "Leads",
         "LeadLabels", "Notes", "Filters", "DealProducts", "DealParticipants", "DealFields", "PersonFields",
         "OrganizationFields", "ProductFields",
+        # issue 16
+        "DealsFollowers", "PersonFollowers", "OrganizationsFollowers", "ProductsFollowers", "NoteComments",
+        "CallLogs", "Goals", "Projects", "Tasks", "ProjectBoards", "ProjectPhases", "OrganizationRelationships",
+        "Roles", "RolesAssignments",
     }  # fmt: skip
 
 

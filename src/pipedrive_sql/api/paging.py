@@ -73,5 +73,7 @@ class OffsetPaginator(Paginator):
 
 
 def paginator_for(path: str) -> Paginator:
-    """Cursor paging for ``/api/v2/...``, offset paging for everything else (v1)."""
-    return CursorPaginator() if "/v2/" in path.split("?", 1)[0] else OffsetPaginator()
+    """Cursor paging for ``/api/v2/...`` and v1's change logs (``/v1/deals/{id}/changelog``: ``cursor`` in,
+    ``additional_data.next_cursor`` out), offset paging for everything else (v1)."""
+    bare = path.split("?", 1)[0]
+    return CursorPaginator() if "/v2/" in bare or bare.endswith("/changelog") else OffsetPaginator()

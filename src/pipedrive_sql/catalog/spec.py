@@ -73,7 +73,8 @@ class Pushdown:
                per value, up to ``max_fanout``.
       "lower"  ``>=`` exactly, ``>`` as a superset (the engine re-checks).
       "upper"  ``<`` exactly, ``<=`` as a superset (bound + 1 second; the engine re-checks).
-    value: how the literal is written: "int", "str", "bool", "bit" (0/1), "timestamp" (RFC 3339, Z).
+    value: how the literal is written: "int", "str", "bool", "bit" (0/1), "timestamp" (RFC 3339, Z),
+           "v1time" (a range bound as ``YYYY-MM-DD HH:MM:SS`` UTC, as v1's ``since_timestamp``).
     """
 
     column: str
@@ -106,6 +107,9 @@ class Source:
     # List parameters of those parent reads in place of the parents' own (DealParticipants: the API lists
     # no participants of a deleted deal, so its parents are read without them: status=open,won,lost).
     parent_reveal: Mapping[str, str] = field(default_factory=dict)
+    # Pushed parameters that belong on the parent scan, not the child's requests: a stage change at or
+    # after T implies the deal was updated at or after T (DealStageHistory: updated_since on Deals).
+    parent_params: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -148,6 +152,12 @@ class TableSpec:
     visible: Callable[[Mapping[str, Any]], bool] | None = None
     writes: WriteSpec | None = None
     kind: str = "TABLE"  # TABLE or VIEW (sys_tables' TableType)
+    also_reads: tuple[str, ...] = ()  # other GET templates this table reads (the coverage report)
+    unwrap: str = ""  # the records are the list under this key of the answer's data ({goals: [...]})
+    # The rows of one parent from all the records read for it (stage intervals from a deal's change
+    # log, a participant's emails): called once per parent, in order; the parent id is kept.
+    reshape: Callable[[list[dict[str, Any]]], list[dict[str, Any]]] | None = None
+    synonym_of: str = ""  # the commercial driver's name for one of our tables: the table it reads
 
     def column(self, name: str) -> Column:
         """The column called ``name`` (case-insensitive), or a ProgrammingError naming close matches."""

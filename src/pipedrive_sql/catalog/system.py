@@ -1,5 +1,6 @@
-"""The metadata tables, as the commercial drivers name them: sys_tables, sys_tablecolumns, sys_procedures,
-sys_procedureparameters, sys_keycolumns, sys_foreignkeys, sys_connection_props, sys_sqlinfo.
+"""The metadata tables, as the commercial drivers name them: sys_catalogs, sys_schemas, sys_tables,
+sys_tablecolumns, sys_procedures, sys_procedureparameters, sys_keycolumns, sys_primarykeys, sys_foreignkeys,
+sys_indexes, sys_identity, sys_connection_props, sys_sqlinfo, sys_information.
 
 Each is an Arrow table built on demand from the catalog (sys_tablecolumns reads the custom fields, so it
 costs the field-definition requests once per connection), the procedures and the connection's settings.
@@ -24,7 +25,12 @@ CATALOG_NAME = "Pipedrive"
 SCHEMA_NAME = "Pipedrive"
 
 
-def _table(columns: Sequence[tuple[str, pa.DataType]], rows: Iterable[Sequence[Any]]) -> pa.Table:
+def _table(
+    columns: Sequence[tuple[str, pa.DataType]], rows: Iterable[Sequence[Any]], *, prefix: bool = False
+) -> pa.Table:
+    """``prefix``: the rows start with the catalog and schema names, which the columns do not list."""
+    if prefix:
+        columns = [("CatalogName", S), ("SchemaName", S), *columns]
     data = list(rows)
     arrays = [pa.array([row[i] for row in data], type=t) for i, (_, t) in enumerate(columns)]
     return pa.Table.from_arrays(arrays, names=[name for name, _ in columns])
@@ -277,15 +283,128 @@ def sys_sqlinfo(**_: Any) -> pa.Table:
     return _table([("Name", S), ("Value", S)], SQL_INFO)
 
 
+def sys_catalogs(**_: Any) -> pa.Table:
+    return _table([("CatalogName", S)], [(CATALOG_NAME,)])
+
+
+def sys_schemas(**_: Any) -> pa.Table:
+    return _table([("CatalogName", S), ("SchemaName", S)], [(CATALOG_NAME, SCHEMA_NAME)])
+
+
+def _declared(catalog: Catalog) -> list[TableSpec]:
+    """Every table as declared (built-in columns only: keys and pushdowns never come from custom fields)."""
+    return [catalog.builtin(name) for name in catalog.table_names()]
+
+
+def sys_primarykeys(catalog: Catalog, **_: Any) -> pa.Table:
+    rows = [
+        (CATALOG_NAME, SCHEMA_NAME, t.name, col.name, 1, f"PK_{t.name}")
+        for t in _declared(catalog)
+        for col in t.columns
+        if col.key
+    ]
+    columns = [
+        ("CatalogName", S),
+        ("SchemaName", S),
+        ("TableName", S),
+        ("ColumnName", S),
+        ("KeySeq", INT),
+        ("KeyName", S),
+    ]
+    return _table(columns, rows)
+
+
+def sys_indexes(catalog: Catalog, **_: Any) -> pa.Table:
+    """What makes a lookup cheap: the key (a GET by id, or ids= batches) and the columns whose conditions the
+    API evaluates (its filters), which is what an index means to a planner over an API."""
+    rows = []
+    for table in _declared(catalog):
+        key = table.key_column
+        if key is not None and (table.get_path or table.ids_param):
+            rows.append((table.name, f"PK_{table.name}", key.name, True, True, "GET by id", 1))
+        filters = dict.fromkeys(p.column for p in table.pushdowns)
+        if table.source is not None and not table.source.explode:
+            filters = {table.source.column: None, **filters}
+        for column in filters:
+            kind = "parent id" if table.source is not None and column == table.source.column else "API filter"
+            rows.append((table.name, f"IX_{table.name}_{column}", column, False, False, kind, 1))
+    columns = [
+        ("TableName", S),
+        ("IndexName", S),
+        ("ColumnName", S),
+        ("IsUnique", B),
+        ("IsPrimary", B),
+        ("Type", S),
+        ("OrdinalPosition", INT),
+    ]
+    return _table(columns, [(CATALOG_NAME, SCHEMA_NAME, *r) for r in rows], prefix=True)
+
+
+def sys_identity(catalog: Catalog, **_: Any) -> pa.Table:
+    """Columns whose values Pipedrive assigns on INSERT (ids): what INSERT ... RETURNING reports back."""
+    rows = [
+        (CATALOG_NAME, SCHEMA_NAME, t.name, col.name, col.type.sql)
+        for t in _declared(catalog)
+        if table_writes(t.name) is not None and t.writes is not None and t.writes.create
+        for col in t.columns
+        if col.key
+    ]
+    columns = [
+        ("CatalogName", S),
+        ("SchemaName", S),
+        ("TableName", S),
+        ("ColumnName", S),
+        ("DataTypeName", S),
+    ]
+    return _table(columns, rows)
+
+
+def _version() -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version("pipedrive-sql")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def sys_information(**_: Any) -> pa.Table:
+    rows = [
+        (
+            "pipedrive-sql",
+            _version(),
+            "Pipedrive",
+            "https://developers.pipedrive.com/docs/api/v1",
+            "MIT",
+            "API v2 where Pipedrive has it, v1 otherwise",
+        )
+    ]
+    columns = [
+        ("Product", S),
+        ("Version", S),
+        ("Datasource", S),
+        ("HelpURL", S),
+        ("License", S),
+        ("ApiVersions", S),
+    ]
+    return _table(columns, rows)
+
+
 SYSTEM_TABLES: dict[str, Callable[..., pa.Table]] = {
+    "sys_catalogs": sys_catalogs,
+    "sys_schemas": sys_schemas,
     "sys_tables": sys_tables,
     "sys_tablecolumns": sys_tablecolumns,
     "sys_procedures": sys_procedures,
     "sys_procedureparameters": sys_procedureparameters,
     "sys_keycolumns": sys_keycolumns,
+    "sys_primarykeys": sys_primarykeys,
     "sys_foreignkeys": sys_foreignkeys,
+    "sys_indexes": sys_indexes,
+    "sys_identity": sys_identity,
     "sys_connection_props": sys_connection_props,
     "sys_sqlinfo": sys_sqlinfo,
+    "sys_information": sys_information,
 }
 
 

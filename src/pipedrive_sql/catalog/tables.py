@@ -7,11 +7,32 @@ read from v2; the rest from v1. Custom-field columns are added per connection by
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
+from pipedrive_sql.catalog.declare import (
+    ADDRESS,
+    CONTACTS,
+    EVERY_STATUS,
+    V2_SORT,
+    active_deal,
+    archived_deal,
+    c,
+    id_pushdowns,
+    not_deleted,
+    primary,
+    updated_pushdowns,
+    v1_writes,
+    v2_writes,
+)
 from pipedrive_sql.catalog.naming import pascal_case
 from pipedrive_sql.catalog.spec import Column, Pushdown, Source, TableSpec, WriteSpec
+from pipedrive_sql.catalog.tables_collab import COLLAB_TABLES
+from pipedrive_sql.catalog.tables_company import COMPANY_TABLES
+from pipedrive_sql.catalog.tables_history import HISTORY_TABLES
+from pipedrive_sql.catalog.tables_projects import PROJECT_TABLES
+from pipedrive_sql.catalog.tables_views import view_tables
 from pipedrive_sql.catalog.types import (
     BIGINT,
     BIGINT_LIST,
@@ -22,135 +43,12 @@ from pipedrive_sql.catalog.types import (
     TIMESTAMP,
     VARCHAR,
     VARCHAR_LIST,
-    ColumnType,
     list_of,
     struct_of,
 )
 
 __all__ = ["BUILTIN_TABLES", "builtin_table_names"]
 
-# Fields the API sets itself: writes refuse them.
-_READ_ONLY = {
-    "id",
-    "add_time",
-    "update_time",
-    "creator_user_id",
-    "creator_id",
-    "is_deleted",
-    "stage_change_time",
-    "won_time",
-    "lost_time",
-    "close_time",
-    "archive_time",
-    "marked_as_done_time",
-    "last_update_user_id",
-    "arr",
-    "mrr",
-    "acv",
-}
-
-_REFERENCES = {
-    "owner_id": ("Users", "Id"),
-    "user_id": ("Users", "Id"),
-    "creator_user_id": ("Users", "Id"),
-    "creator_id": ("Users", "Id"),
-    "last_update_user_id": ("Users", "Id"),
-    "person_id": ("Persons", "Id"),
-    "org_id": ("Organizations", "Id"),
-    "organization_id": ("Organizations", "Id"),
-    "pipeline_id": ("Pipelines", "Id"),
-    "stage_id": ("Stages", "Id"),
-    "deal_id": ("Deals", "Id"),
-    "product_id": ("Products", "Id"),
-    "lead_id": ("Leads", "Id"),
-    "activity_id": ("Activities", "Id"),
-}
-
-
-def c(
-    api: str,
-    ctype: ColumnType,
-    description: str = "",
-    *,
-    name: str | None = None,
-    path: tuple[str, ...] | None = None,
-    references: tuple[str, str] | None = None,
-    read_only: bool | None = None,
-    **kw: Any,
-) -> Column:
-    """A column read from field ``api`` (or ``path``), named in PascalCase."""
-    return Column(
-        name=name or pascal_case(api),
-        type=ctype,
-        path=path or (api,),
-        description=description,
-        key=api == "id",
-        nullable=api != "id",
-        read_only=api in _READ_ONLY if read_only is None else read_only,
-        references=references if references is not None else _REFERENCES.get(api),
-        **kw,
-    )
-
-
-def _ids(*names: str) -> tuple[Pushdown, ...]:
-    return tuple(Pushdown(pascal_case(n), n) for n in names)
-
-
-def _updated(*, until: bool = True) -> tuple[Pushdown, ...]:
-    lower = Pushdown("UpdateTime", "updated_since", "lower", "timestamp")
-    upper = Pushdown("UpdateTime", "updated_until", "upper", "timestamp")
-    return (lower, upper) if until else (lower,)
-
-
-def _not_deleted(record: Mapping[str, Any]) -> bool:
-    return not record.get("is_deleted")
-
-
-def _active_deal(record: Mapping[str, Any]) -> bool:
-    return not record.get("is_archived")  # deleted deals included, as the list with every status reads them
-
-
-def _archived_deal(record: Mapping[str, Any]) -> bool:
-    return bool(record.get("is_archived"))
-
-
-# Every status, deleted included: Deals and ArchivedDeals hold deals of every status (docs/tables.md).
-_EVERY_STATUS = {"status": "open,won,lost,deleted"}
-
-
-def _primary(contacts: Any) -> Any:
-    """The value of the primary entry of a list of emails or phones (else the first one)."""
-    if not isinstance(contacts, list):
-        return None
-    entries = [e for e in contacts if isinstance(e, dict)]
-    chosen = next((e for e in entries if e.get("primary")), entries[0] if entries else None)
-    return None if chosen is None else chosen.get("value")
-
-
-def _v2_writes(entity: str) -> WriteSpec:
-    return WriteSpec(f"/api/v2/{entity}", f"/api/v2/{entity}/{{id}}", "PATCH", f"/api/v2/{entity}/{{id}}")
-
-
-def _v1_writes(entity: str, method: str = "PUT") -> WriteSpec:
-    return WriteSpec(f"/api/v1/{entity}", f"/api/v1/{entity}/{{id}}", method, f"/api/v1/{entity}/{{id}}")
-
-
-_V2_SORT = {"Id": "id", "AddTime": "add_time", "UpdateTime": "update_time"}
-
-ADDRESS = struct_of(
-    value=VARCHAR,
-    country=VARCHAR,
-    admin_area_level_1=VARCHAR,
-    admin_area_level_2=VARCHAR,
-    locality=VARCHAR,
-    sublocality=VARCHAR,
-    route=VARCHAR,
-    street_number=VARCHAR,
-    subpremise=VARCHAR,
-    postal_code=VARCHAR,
-)
-CONTACT = struct_of(value=VARCHAR, primary=BOOLEAN, label=VARCHAR)
-CONTACTS = list_of(CONTACT)
 
 # ---- deals -----------------------------------------------------------------------------------------
 
@@ -194,9 +92,9 @@ _DEAL_COLUMNS = (
 )
 
 _DEAL_PUSHDOWNS = (
-    *_ids("owner_id", "person_id", "org_id", "pipeline_id", "stage_id"),
+    *id_pushdowns("owner_id", "person_id", "org_id", "pipeline_id", "stage_id"),
     Pushdown("Status", "status", "eq", "str", batch=4, choices=("open", "won", "lost", "deleted")),
-    *_updated(),
+    *updated_pushdowns(),
 )
 
 DEALS = TableSpec(
@@ -208,11 +106,11 @@ DEALS = TableSpec(
     get_path="/api/v2/deals/{id}",
     ids_param="ids",
     pushdowns=_DEAL_PUSHDOWNS,
-    sortable=_V2_SORT,
+    sortable=V2_SORT,
     custom_entity="deal",
-    reveal=_EVERY_STATUS,
-    visible=_active_deal,
-    writes=_v2_writes("deals"),
+    reveal=EVERY_STATUS,
+    visible=active_deal,
+    writes=v2_writes("deals"),
 )
 
 ARCHIVED_DEALS = TableSpec(
@@ -223,10 +121,10 @@ ARCHIVED_DEALS = TableSpec(
     get_path="/api/v2/deals/{id}",
     ids_param="ids",
     pushdowns=_DEAL_PUSHDOWNS,
-    sortable=_V2_SORT,
+    sortable=V2_SORT,
     custom_entity="deal",
-    reveal=_EVERY_STATUS,
-    visible=_archived_deal,
+    reveal=EVERY_STATUS,
+    visible=archived_deal,
 )
 
 # ---- persons and organizations -----------------------------------------------------------------------
@@ -234,7 +132,8 @@ ARCHIVED_DEALS = TableSpec(
 PERSONS = TableSpec(
     name="Persons",
     endpoint="/api/v2/persons",
-    description="Persons that are not deleted (the API lists no deleted person; a merged person is deleted).",
+    description="Persons (contacts) that are not deleted (the API lists no deleted person; a merged person is "
+    "deleted), custom fields as columns.",
     columns=(
         c("id", BIGINT, "The person's ID."),
         c("name", VARCHAR, "Full name."),
@@ -246,8 +145,8 @@ PERSONS = TableSpec(
         c("update_time", TIMESTAMP, "When the person was last updated."),
         c("emails", CONTACTS, "Email addresses (also the PersonEmails table)."),
         c("phones", CONTACTS, "Phone numbers (also the PersonPhones table)."),
-        c("emails", VARCHAR, "The primary email address.", name="Email", read_only=True, transform=_primary),
-        c("phones", VARCHAR, "The primary phone number.", name="Phone", read_only=True, transform=_primary),
+        c("emails", VARCHAR, "The primary email address.", name="Email", read_only=True, transform=primary),
+        c("phones", VARCHAR, "The primary phone number.", name="Phone", read_only=True, transform=primary),
         c("is_deleted", BOOLEAN, "Whether the person is deleted."),
         c("visible_to", BIGINT, "Visibility."),
         c("label_ids", BIGINT_LIST, "IDs of the person's labels."),
@@ -260,17 +159,17 @@ PERSONS = TableSpec(
     ),
     get_path="/api/v2/persons/{id}",
     ids_param="ids",
-    pushdowns=(*_ids("owner_id", "org_id"), *_updated()),
-    sortable=_V2_SORT,
+    pushdowns=(*id_pushdowns("owner_id", "org_id"), *updated_pushdowns()),
+    sortable=V2_SORT,
     custom_entity="person",
-    visible=_not_deleted,
-    writes=_v2_writes("persons"),
+    visible=not_deleted,
+    writes=v2_writes("persons"),
 )
 
 ORGANIZATIONS = TableSpec(
     name="Organizations",
     endpoint="/api/v2/organizations",
-    description="Organizations that are not deleted (the API lists no deleted organization; merged ones are deleted).",
+    description="Organizations that are not deleted, custom fields as columns.",
     columns=(
         c("id", BIGINT, "The organization's ID."),
         c("name", VARCHAR, "Name."),
@@ -289,11 +188,11 @@ ORGANIZATIONS = TableSpec(
     ),
     get_path="/api/v2/organizations/{id}",
     ids_param="ids",
-    pushdowns=(*_ids("owner_id"), *_updated()),
-    sortable=_V2_SORT,
+    pushdowns=(*id_pushdowns("owner_id"), *updated_pushdowns()),
+    sortable=V2_SORT,
     custom_entity="organization",
-    visible=_not_deleted,
-    writes=_v2_writes("organizations"),
+    visible=not_deleted,
+    writes=v2_writes("organizations"),
 )
 
 # ---- activities, products, pipelines, stages --------------------------------------------------------------
@@ -301,7 +200,7 @@ ORGANIZATIONS = TableSpec(
 ACTIVITIES = TableSpec(
     name="Activities",
     endpoint="/api/v2/activities",
-    description="Activities that are not deleted, done and not done alike (Done).",
+    description="Activities (calls, meetings, tasks, ...) that are not deleted, done and not done alike (Done).",
     columns=(
         c("id", BIGINT, "The activity's ID."),
         c("subject", VARCHAR, "Subject."),
@@ -353,21 +252,21 @@ ACTIVITIES = TableSpec(
     get_path="/api/v2/activities/{id}",
     ids_param="ids",
     pushdowns=(
-        *_ids("owner_id", "deal_id", "person_id", "org_id"),
+        *id_pushdowns("owner_id", "deal_id", "person_id", "org_id"),
         Pushdown("LeadId", "lead_id", "eq", "str"),
         Pushdown("Done", "done", "eq", "bool"),
-        *_updated(),
+        *updated_pushdowns(),
     ),
-    sortable=_V2_SORT,
+    sortable=V2_SORT,
     custom_entity="activity",
-    visible=_not_deleted,
-    writes=_v2_writes("activities"),
+    visible=not_deleted,
+    writes=v2_writes("activities"),
 )
 
 PRODUCTS = TableSpec(
     name="Products",
     endpoint="/api/v2/products",
-    description="Products that are not deleted (the API lists no deleted product).",
+    description="Products of the catalog that are not deleted, with their prices per currency.",
     columns=(
         c("id", BIGINT, "The product's ID."),
         c("name", VARCHAR, "Name."),
@@ -401,17 +300,17 @@ PRODUCTS = TableSpec(
     ),
     get_path="/api/v2/products/{id}",
     ids_param="ids",
-    pushdowns=(*_ids("owner_id"), *_updated(until=False)),
-    sortable=_V2_SORT,
+    pushdowns=(*id_pushdowns("owner_id"), *updated_pushdowns(until=False)),
+    sortable=V2_SORT,
     custom_entity="product",
-    visible=_not_deleted,
-    writes=_v2_writes("products"),
+    visible=not_deleted,
+    writes=v2_writes("products"),
 )
 
 PIPELINES = TableSpec(
     name="Pipelines",
     endpoint="/api/v2/pipelines",
-    description="Pipelines that are not deleted.",
+    description="Sales pipelines.",
     columns=(
         c("id", BIGINT, "The pipeline's ID."),
         c("name", VARCHAR, "Name."),
@@ -422,15 +321,15 @@ PIPELINES = TableSpec(
         c("update_time", TIMESTAMP, "When the pipeline was last updated."),
     ),
     get_path="/api/v2/pipelines/{id}",
-    sortable=_V2_SORT,
-    visible=_not_deleted,
-    writes=_v2_writes("pipelines"),
+    sortable=V2_SORT,
+    visible=not_deleted,
+    writes=v2_writes("pipelines"),
 )
 
 STAGES = TableSpec(
     name="Stages",
     endpoint="/api/v2/stages",
-    description="Stages that are not deleted.",
+    description="Stages of the pipelines.",
     columns=(
         c("id", BIGINT, "The stage's ID."),
         c("order_nr", BIGINT, "Position in the pipeline."),
@@ -444,10 +343,10 @@ STAGES = TableSpec(
         c("update_time", TIMESTAMP, "When the stage was last updated."),
     ),
     get_path="/api/v2/stages/{id}",
-    pushdowns=_ids("pipeline_id"),
-    sortable=_V2_SORT,
-    visible=_not_deleted,
-    writes=_v2_writes("stages"),
+    pushdowns=id_pushdowns("pipeline_id"),
+    sortable=V2_SORT,
+    visible=not_deleted,
+    writes=v2_writes("stages"),
 )
 
 # ---- leads (v1) ---------------------------------------------------------------------------------------
@@ -486,13 +385,13 @@ LEADS = TableSpec(
     get_path="/api/v1/leads/{id}",
     get_by_id_max=10,
     pushdowns=(
-        *_ids("owner_id", "person_id", "organization_id"),
+        *id_pushdowns("owner_id", "person_id", "organization_id"),
         Pushdown("UpdateTime", "updated_since", "lower", "timestamp"),
     ),
     sortable={"AddTime": "add_time", "UpdateTime": "update_time"},
     sort_style="v1",
     visible=lambda r: not r.get("is_archived"),
-    writes=_v1_writes("leads", "PATCH"),
+    writes=v1_writes("leads", "PATCH"),
 )
 
 ARCHIVED_LEADS = TableSpec(
@@ -502,7 +401,7 @@ ARCHIVED_LEADS = TableSpec(
     description="Archived leads (Leads holds the others).",
     get_path="/api/v1/leads/{id}",
     get_by_id_max=10,
-    pushdowns=_ids("owner_id", "person_id", "organization_id"),
+    pushdowns=id_pushdowns("owner_id", "person_id", "organization_id"),
     sortable={"AddTime": "add_time", "UpdateTime": "update_time"},
     sort_style="v1",
     visible=lambda r: bool(r.get("is_archived")),
@@ -511,7 +410,7 @@ ARCHIVED_LEADS = TableSpec(
 LEAD_LABELS = TableSpec(
     name="LeadLabels",
     endpoint="/api/v1/leadLabels",
-    description="Lead labels.",
+    description="Labels that can be put on leads.",
     columns=(
         c("id", VARCHAR, "The label's ID (a UUID)."),
         c("name", VARCHAR, "Name."),
@@ -522,13 +421,13 @@ LEAD_LABELS = TableSpec(
     paged=False,
     limit_pushable=False,
     sort_style="",
-    writes=_v1_writes("leadLabels", "PATCH"),
+    writes=v1_writes("leadLabels", "PATCH"),
 )
 
 LEAD_SOURCES = TableSpec(
     name="LeadSources",
     endpoint="/api/v1/leadSources",
-    description="The sources leads can come from (Leads.SourceName).",
+    description="Where leads come from (API, import, web forms, ...).",
     columns=(Column("Name", VARCHAR, ("name",), description="The source's name.", key=True, read_only=True),),
     paged=False,
     limit_pushable=False,
@@ -540,7 +439,7 @@ LEAD_SOURCES = TableSpec(
 NOTES = TableSpec(
     name="Notes",
     endpoint="/api/v1/notes",
-    description="Notes that are not deleted (ActiveFlag is always true).",
+    description="Notes on deals, persons, organizations, leads and projects.",
     columns=(
         c("id", BIGINT, "The note's ID."),
         c("content", VARCHAR, "Content (HTML)."),
@@ -574,13 +473,13 @@ NOTES = TableSpec(
     get_path="/api/v1/notes/{id}",
     get_by_id_max=10,
     pushdowns=(
-        *_ids("user_id", "deal_id", "person_id", "org_id"),
+        *id_pushdowns("user_id", "deal_id", "person_id", "org_id"),
         Pushdown("LeadId", "lead_id", "eq", "str"),
         Pushdown("UpdateTime", "updated_since", "lower", "timestamp"),
     ),
     sortable={"Id": "id", "AddTime": "add_time", "UpdateTime": "update_time"},
     sort_style="v1",
-    writes=_v1_writes("notes"),
+    writes=v1_writes("notes"),
 )
 
 USERS = TableSpec(
@@ -619,7 +518,7 @@ USERS = TableSpec(
 FILES = TableSpec(
     name="Files",
     endpoint="/api/v1/files",
-    description="Files that are not deleted (ActiveFlag is always true).",
+    description="Files attached to deals, persons, organizations, products, activities, leads and projects.",
     columns=(
         c("id", BIGINT, "The file's ID."),
         c("name", VARCHAR, "Name."),
@@ -660,7 +559,7 @@ FILES = TableSpec(
 FILTERS = TableSpec(
     name="Filters",
     endpoint="/api/v1/filters",
-    description="Filters that are not deleted (ActiveFlag is always true).",
+    description="Saved filters of deals, leads, persons, organizations, products and activities.",
     columns=(
         c("id", BIGINT, "The filter's ID."),
         c("name", VARCHAR, "Name."),
@@ -690,13 +589,13 @@ FILTERS = TableSpec(
     paged=False,
     limit_pushable=False,
     sort_style="",
-    writes=_v1_writes("filters"),
+    writes=v1_writes("filters"),
 )
 
 ACTIVITY_TYPES = TableSpec(
     name="ActivityTypes",
     endpoint="/api/v1/activityTypes",
-    description="Activity types that are active (the API lists no deactivated type).",
+    description="Types of activities (call, meeting, ...); Activities.Type is their KeyString.",
     columns=(
         c("id", BIGINT, "The activity type's ID."),
         c("name", VARCHAR, "Name."),
@@ -717,7 +616,7 @@ ACTIVITY_TYPES = TableSpec(
 CURRENCIES = TableSpec(
     name="Currencies",
     endpoint="/api/v1/currencies",
-    description="Every currency the company can use.",
+    description="Currencies the company can use.",
     columns=(
         c("id", BIGINT, "The currency's ID."),
         c("code", VARCHAR, "ISO 4217 code."),
@@ -809,12 +708,11 @@ DEAL_PARTICIPANTS = TableSpec(
         c("active_flag", BOOLEAN, "Whether the participant is active."),
         c("added_by_user_id", BIGINT, "The user who added the participant.", references=("Users", "Id")),
     ),
-    description="Participants of deals that are not deleted (archived ones included): one request per deal, "
-    "so a DealId condition is required.",
+    description="Participants of deals that are not deleted (archived ones included): one request per deal; "
+    "a DealId condition reads only those deals.",
     source=Source(
         "Deals",
         "DealId",
-        required=True,
         batch=1,
         more_parents=("ArchivedDeals",),
         parent_reveal={"status": "open,won,lost"},
@@ -904,7 +802,7 @@ def _fields_table(name: str, entity: str) -> TableSpec:
         description=f"Definitions of {entity} fields, custom fields included.",
         get_path=f"/api/v2/{entity}Fields/{{id}}",
         sort_style="",
-        writes=_v2_writes(f"{entity}Fields"),
+        writes=v2_writes(f"{entity}Fields"),
     )
 
 
@@ -913,8 +811,9 @@ PERSON_FIELDS = _fields_table("PersonFields", "person")
 ORGANIZATION_FIELDS = _fields_table("OrganizationFields", "organization")
 PRODUCT_FIELDS = _fields_table("ProductFields", "product")
 ACTIVITY_FIELDS = _fields_table("ActivityFields", "activity")
+PROJECT_FIELDS = dataclasses.replace(_fields_table("ProjectFields", "project"), writes=None)
 
-BUILTIN_TABLES: tuple[TableSpec, ...] = (
+CORE_TABLES: tuple[TableSpec, ...] = (
     DEALS,
     ARCHIVED_DEALS,
     PERSONS,
@@ -942,6 +841,16 @@ BUILTIN_TABLES: tuple[TableSpec, ...] = (
     ACTIVITY_FIELDS,
     PERSON_EMAILS,
     PERSON_PHONES,
+    PROJECT_FIELDS,
+)
+
+BUILTIN_TABLES: tuple[TableSpec, ...] = (
+    *CORE_TABLES,
+    *COLLAB_TABLES,
+    *PROJECT_TABLES,
+    *HISTORY_TABLES,
+    *COMPANY_TABLES,
+    *view_tables({t.name: t for t in CORE_TABLES}),
 )
 
 

@@ -67,6 +67,7 @@ class TableWrites:
     resend: tuple[str, ...] = ()  # API fields an update must carry: read from the record first
     key: str = "Id"  # the column naming a record in the paths ({id})
     fields_entity: str = ""  # field definitions of this entity change: the catalog re-reads them
+    answer_key: str = ""  # the written record is under this key of the answer's data ({goal: {...}})
     notes: str = ""  # one line for docs/writes.md
 
     def writable(self, operation: str) -> tuple[str, ...]:
@@ -217,6 +218,70 @@ _DEAL_PRODUCT = (
     "BillingStartDate",
 )
 
+CALL_OUTCOMES = ("connected", "no_answer", "left_message", "left_voicemail", "wrong_number", "busy")
+GOAL_TYPES = (
+    "deals_won",
+    "deals_progressed",
+    "activities_completed",
+    "activities_added",
+    "deals_started",
+    "revenue_forecast",
+)
+_CALL_LOG = (
+    "UserId",
+    "ActivityId",
+    "Subject",
+    "Duration",
+    "Outcome",
+    "FromPhoneNumber",
+    "ToPhoneNumber",
+    "StartTime",
+    "EndTime",
+    "PersonId",
+    "OrgId",
+    "DealId",
+    "LeadId",
+    "Note",
+)
+_GOAL = (
+    "Title",
+    "TypeName",
+    "AssigneeId",
+    "AssigneeType",
+    "ExpectedOutcomeTarget",
+    "ExpectedOutcomeTrackingMetric",
+    "DurationStart",
+    "DurationEnd",
+    "Interval",
+)
+_PROJECT = (
+    "Title",
+    "Description",
+    "Status",
+    "BoardId",
+    "PhaseId",
+    "OwnerId",
+    "StartDate",
+    "EndDate",
+    "DealIds",
+    "PersonIds",
+    "OrgIds",
+    "LabelIds",
+    "HealthStatus",
+)
+_TASK = (
+    "Title",
+    "ProjectId",
+    "ParentTaskId",
+    "Description",
+    "IsDone",
+    "IsMilestone",
+    "DueDate",
+    "StartDate",
+    "AssigneeIds",
+    "Priority",
+)
+
 _CONDITIONS = Column(
     "Conditions",
     JSON,
@@ -352,6 +417,118 @@ _DECLARATIONS: tuple[TableWrites, ...] = (
         api_names={"PersonId": "person_id"},
         path_params={"deal_id": "DealId"},
         notes="No UPDATE: the API only adds and removes participants. Reading needs a DealId condition.",
+    ),
+    *(
+        TableWrites(
+            name,
+            insert=(column, "UserId"),
+            required=(column, "UserId"),
+            path_params={placeholder: column},
+            key="UserId",
+            notes="Follow (INSERT) or unfollow (DELETE); no UPDATE. Following twice changes nothing.",
+        )
+        for name, column, placeholder in (
+            ("DealsFollowers", "DealId", "deal_id"),
+            ("PersonFollowers", "PersonId", "person_id"),
+            ("OrganizationsFollowers", "OrganizationId", "organization_id"),
+            ("ProductsFollowers", "ProductId", "product_id"),
+        )
+    ),
+    TableWrites(
+        "NoteComments",
+        insert=("NoteId", "Content"),
+        update=("Content",),
+        required=("NoteId", "Content"),
+        path_params={"note_id": "NoteId"},
+        notes="A comment on a note; NoteId cannot change.",
+    ),
+    TableWrites(
+        "CallLogs",
+        insert=_CALL_LOG,
+        required=("ToPhoneNumber", "Outcome", "StartTime", "EndTime"),
+        choices={"Outcome": CALL_OUTCOMES},
+        notes="No UPDATE: the API only adds and deletes call logs.",
+    ),
+    TableWrites(
+        "Goals",
+        insert=_GOAL,
+        update=_GOAL,
+        required=(
+            "TypeName",
+            "AssigneeId",
+            "AssigneeType",
+            "ExpectedOutcomeTarget",
+            "ExpectedOutcomeTrackingMetric",
+            "DurationStart",
+            "Interval",
+        ),
+        composites=(
+            Composite(("type",), (("TypeName", "name"),), ("name",)),
+            Composite(("assignee",), (("AssigneeId", "id"), ("AssigneeType", "type")), ("id", "type")),
+            Composite(
+                ("expected_outcome",),
+                (("ExpectedOutcomeTarget", "target"), ("ExpectedOutcomeTrackingMetric", "tracking_metric")),
+                ("target", "tracking_metric"),
+            ),
+            Composite(("duration",), (("DurationStart", "start"), ("DurationEnd", "end")), ("start",)),
+        ),
+        choices={
+            "TypeName": GOAL_TYPES,
+            "AssigneeType": ("person", "company", "team"),
+            "ExpectedOutcomeTrackingMetric": ("quantity", "sum"),
+            "Interval": ("weekly", "monthly", "quarterly", "yearly"),
+        },
+        answer_key="goal",
+        notes="Type, assignee, expected outcome and duration are API objects: an UPDATE of one part keeps "
+        "the others. DELETE deactivates the goal.",
+    ),
+    TableWrites(
+        "Projects",
+        insert=_PROJECT,
+        update=_PROJECT,
+        required=("Title",),
+        choices={"Status": ("open", "completed", "canceled")},
+        notes="A new project starts on the first board's first phase unless BoardId/PhaseId say otherwise.",
+    ),
+    TableWrites(
+        "Tasks",
+        insert=_TASK,
+        update=_TASK,
+        required=("Title", "ProjectId"),
+        api_names={"IsDone": "done", "IsMilestone": "milestone"},
+    ),
+    TableWrites("ProjectBoards", insert=("Name", "OrderNr"), update=("Name", "OrderNr"), required=("Name",)),
+    TableWrites(
+        "ProjectPhases",
+        insert=("Name", "BoardId", "OrderNr"),
+        update=("Name", "BoardId", "OrderNr"),
+        required=("Name", "BoardId"),
+    ),
+    TableWrites(
+        "OrganizationRelationships",
+        insert=("Type", "RelOwnerOrgId", "RelLinkedOrgId"),
+        update=("Type", "RelOwnerOrgId", "RelLinkedOrgId"),
+        required=("Type", "RelOwnerOrgId", "RelLinkedOrgId"),
+        api_names={"RelOwnerOrgId": "rel_owner_org_id", "RelLinkedOrgId": "rel_linked_org_id"},
+        choices={"Type": ("parent", "related")},
+        notes="parent: RelOwnerOrgId is the parent of RelLinkedOrgId; an organization cannot relate to itself.",
+    ),
+    TableWrites(
+        "Roles",
+        insert=("Name", "ParentRoleId"),
+        update=("Name", "ParentRoleId"),
+        required=("Name",),
+        notes="A role with users assigned cannot be deleted.",
+    ),
+    TableWrites(
+        "RolesAssignments",
+        insert=("RoleId", "UserId"),
+        delete=False,
+        required=("RoleId", "UserId"),
+        path_params={"role_id": "RoleId"},
+        key="UserId",
+        notes="Assigning a role replaces the user's previous one; no UPDATE or DELETE (the API's removal "
+        "takes a body).",
     ),
     _fields("DealFields", "deal", description=True),
     _fields("PersonFields", "person"),

@@ -13,6 +13,7 @@ The plan is data (ScanPlan, Call): tests read it without HTTP, EXPLAIN prints it
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import itertools
 import math
@@ -424,7 +425,7 @@ class _ScanPlanner:
             columns=self.columns,
             calls=tuple(calls),
             parent=parent,
-            explode=self.spec.source.explode if self.spec.source is not None else "",
+            explode=self.spec.source.explode if self.spec.source is not None else self.spec.unwrap,
             pushed=pushed,
             residual=residual,
             exact=exact or empty,
@@ -667,6 +668,7 @@ class _ScanPlanner:
             return {"ids"}, single, None, False
         groups = self._eq_groups(used)
         id_groups, parent = self._id_groups(used)
+        self._move_to_parent(base, parent)
         calls: list[Call] = []
         for combo in itertools.product(*groups, id_groups):
             params = dict(base)
@@ -684,6 +686,21 @@ class _ScanPlanner:
                     params.update(part)
             calls.append(Call(path, params, parent_id=parent_id, template=template, max_records=most))
         return used, calls, parent, False
+
+    def _move_to_parent(self, base: dict[str, str], parent: ScanPlan | None) -> None:
+        """Parameters the source declares as the parent's (``Source.parent_params``) leave the child's
+        requests; when the parents are scanned, they narrow that scan (a superset: the engine re-checks)."""
+        source = self.spec.source
+        if source is None or not source.parent_params:
+            return
+        for param in source.parent_params:
+            if param not in base:
+                continue
+            value = base.pop(param)
+            self._mark_inexact(f"param:{param}")
+            if parent is not None and parent.calls:
+                first = parent.calls[0]
+                parent.calls = (dataclasses.replace(first, params={**first.params, param: value}),)
 
     def _mark_inexact(self, key: str) -> None:
         for conjunct in self.conjuncts:
@@ -940,16 +957,22 @@ def _range_value(rng: _Range) -> tuple[str, bool]:
     The API compares whole seconds: ``updated_since`` is ``>=``, ``updated_until`` is ``<``. A bound that
     does not map onto those exactly (``>``, ``<=``, fractions of a second) is widened to a superset.
     """
+    text = _v1_time if rng.pushdown.value == "v1time" else _rfc3339
     if rng.pushdown.kind == "lower":
         sent = max(_floor_second(v) for _, v in rng.bounds)
         exact = all((op == ">=" and v <= sent) or (op == ">" and v < sent) for op, v in rng.bounds)
-        return _rfc3339(sent), exact
+        return text(sent), exact
     candidates = [
         _ceil_second(v) if op == "<" else _floor_second(v) + dt.timedelta(seconds=1) for op, v in rng.bounds
     ]
     sent = min(candidates)
     exact = all(v >= sent for _, v in rng.bounds)
-    return _rfc3339(sent), exact
+    return text(sent), exact
+
+
+def _v1_time(moment: dt.datetime) -> str:
+    """``YYYY-MM-DD HH:MM:SS`` in UTC: how v1 parameters such as ``since_timestamp`` spell a time."""
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def _floor_second(value: dt.datetime) -> dt.datetime:

@@ -180,6 +180,8 @@ def scan_records(
         pages = _planned(plan, client, parallel, shared)
     if plan.explode:
         pages = _explode(pages, plan.explode)
+    if plan.table.reshape is not None:
+        pages = _reshaped(pages, plan.table.reshape)
     yield from pages
 
 
@@ -244,6 +246,8 @@ def _stamped(pages: Iterator[Page], call: Call) -> Iterator[Page]:
 
 
 def _stamp(records: Page, call: Call) -> Page:
+    # Some child lists are plain values (a deal's permitted users: user ids): one {"value": v} row each.
+    records = [r if isinstance(r, dict) else {"value": r} for r in records]
     if call.parent_id is None:
         return records
     for record in records:
@@ -252,7 +256,8 @@ def _stamp(records: Page, call: Call) -> Page:
 
 
 def _parallel_candidate(call: Call, client: ApiReader) -> bool:
-    if call.max_records is not None or "/api/v2/" not in call.path:
+    # A child list of one parent (/api/v2/deals/5/followers) is small and its rows need the parent's id.
+    if call.max_records is not None or "/api/v2/" not in call.path or call.parent_id is not None:
         return False
     if any(k in call.params for k in ("sort_by", "ids", "filter_id", "cursor")):
         return False
@@ -397,6 +402,28 @@ def _keyed(plan: ScanPlan, keys: list[Any], client: ApiReader) -> Iterator[Page]
         # ids are unique: a batch of n ids returns at most n records, so paging stops there
         most = len(chunk) if feed.param == spec.ids_param else None
         yield from client.pages(spec.endpoint, params, max_records=most)
+
+
+def _reshaped(pages: Iterator[Page], reshape: Callable[[Page], Page]) -> Iterator[Page]:
+    """``reshape`` applied to all the records of each parent (consecutive records with one ``_parent_id``)."""
+    group: Page = []
+    for page in pages:
+        for record in page:
+            if group and record.get("_parent_id") != group[0].get("_parent_id"):
+                yield from _reshape_group(group, reshape)
+                group = []
+            group.append(record)
+    if group:
+        yield from _reshape_group(group, reshape)
+
+
+def _reshape_group(group: Page, reshape: Callable[[Page], Page]) -> Iterator[Page]:
+    parent_id = group[0].get("_parent_id")
+    rows = reshape(group)
+    for row in rows:
+        row["_parent_id"] = parent_id
+    if rows:
+        yield rows
 
 
 def _explode(pages: Iterator[Page], key: str) -> Iterator[Page]:

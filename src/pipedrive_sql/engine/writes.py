@@ -424,22 +424,25 @@ def _send(
     if not requests:
         return []
 
+    answer_key = target.writes.answer_key
+
     def written_id(request: WriteRequest, response: ApiResponse) -> Any:
-        return _record_id(target, _record(response)) if created else request.label
+        return _record_id(target, _record(response, answer_key)) if created else request.label
 
     try:
         responses = send_all(_client(session), requests, statement=statement, written_id=written_id)
     finally:
         if target.writes.fields_entity:
             session.engine.catalog.refresh(target.writes.fields_entity)
-    records = [_record(r) for r in responses]
+    records = [_record(r, answer_key) for r in responses]
     for request, record in zip(requests, records, strict=True):
         _stamp_parent(target, request, record)
     return records
 
 
-def _record(response: ApiResponse) -> dict[str, Any]:
-    return response.data if isinstance(response.data, dict) else {}
+def _record(response: ApiResponse, answer_key: str = "") -> dict[str, Any]:
+    data = response.data.get(answer_key) if answer_key and isinstance(response.data, dict) else response.data
+    return data if isinstance(data, dict) else {}
 
 
 def _record_id(target: Target, record: Mapping[str, Any]) -> Any:
