@@ -41,16 +41,21 @@ def test_a_stream_picks_up_a_changed_deal(spark: Any, make_sandbox: Any, tmp_pat
     with pipedrive_sql.connect(BaseURL=sandbox.url, APIToken=sandbox.api_token) as connection:
         cursor = connection.cursor()
         everything = cursor.execute("SELECT Id FROM Deals WHERE UpdateTime IS NOT NULL").fetchall()
+        live = cursor.execute(
+            "SELECT Id FROM Deals WHERE UpdateTime IS NOT NULL AND NOT IsDeleted"
+        ).fetchall()
         first = _run(spark, sandbox, tmp_path / "checkpoint")
         assert sorted(row.Id for row in first) == sorted(row[0] for row in everything)
 
         assert _run(spark, sandbox, tmp_path / "checkpoint") == []  # nothing changed: nothing delivered
 
-        cursor.execute("UPDATE Deals SET Title = 'Changed while streaming' WHERE Id = ?", [everything[0][0]])
+        cursor.execute("UPDATE Deals SET Title = 'Changed while streaming' WHERE Id = ?", [live[0][0]])
+        cursor.execute("DELETE FROM Deals WHERE Id = ?", [live[1][0]])
         changes = _run(spark, sandbox, tmp_path / "checkpoint")
     by_id = {row.Id: row for row in changes}
-    assert by_id[everything[0][0]].Title == "Changed while streaming"
-    assert len(changes) == 1
+    assert by_id[live[0][0]].Title == "Changed while streaming"
+    assert by_id[live[1][0]].Status == "deleted"  # Deals holds deleted deals: a deletion is a change
+    assert len(changes) == 2
 
 
 def test_a_stream_can_start_at_the_latest_change(spark: Any, make_sandbox: Any, tmp_path: Path) -> None:
