@@ -338,7 +338,17 @@ CREATE MACRO pgx_current_setting(_a) AS (SELECT max(_s.setting) FROM pgc.pg_sett
   (_a, _b) AS (SELECT max(_s.setting) FROM pgc.pg_settings _s WHERE lower(_s.name) = lower(_a));
 CREATE MACRO pgx_to_regclass(_a) AS (SELECT max(_c.oid) FROM pgc.pg_class _c
   WHERE _c.relname = trim(regexp_replace(_a, '^.*[.]', ''), '"'));
-CREATE MACRO pgx_shobj_description(_a, _b) AS NULL::VARCHAR;
+CREATE MACRO pgx_to_regtype(_a) AS (SELECT min(_n.oid) FROM pgc.type_names _n
+  WHERE _n.name = lower(regexp_replace(trim(_a), '^(pg_catalog[.])?"?([^"]*)"?$', '\\2')));
+CREATE MACRO pgx_to_regnamespace(_a) AS (SELECT min(_n.oid) FROM pgc.pg_namespace _n WHERE _n.nspname = trim(_a, '"'));
+CREATE MACRO pgx_to_regproc(_a) AS (SELECT min(_p.oid) FROM pgc.pg_proc _p WHERE _p.proname = regexp_replace(_a, '^.*[.]', ''));
+CREATE MACRO pgx_to_regprocedure(_a) AS (SELECT min(_p.oid) FROM pgc.pg_proc _p WHERE _p.proname = regexp_replace(regexp_replace(_a, '[(].*$', ''), '^.*[.]', ''));
+CREATE MACRO pgx_to_regrole(_a) AS (SELECT min(_r.oid) FROM pgc.pg_roles _r WHERE _r.rolname = _a);
+CREATE MACRO pgx_quote_literal(_a) AS '''' || replace(_a::VARCHAR, '''', '''''') || '''';
+CREATE MACRO pgx_quote_nullable(_a) AS CASE WHEN _a IS NULL THEN 'NULL' ELSE '''' || replace(_a::VARCHAR, '''', '''''') || '''' END;
+CREATE MACRO pgx_parse_ident(_a) AS list_transform(regexp_extract_all(_a, '"(?:[^"]|"")*"|[^."]+'),
+  lambda _x: CASE WHEN _x[1] = '"' THEN replace(_x[2:-2], '""', '"') ELSE lower(trim(_x)) END);
+CREATE MACRO pgx_shobj_description(_a, _b) AS (SELECT max(_d.description) FROM pgc.pg_shdescription _d WHERE _d.objoid = _a);
 CREATE MACRO pgx_obj_description(_a) AS (SELECT max(_d.description) FROM pgc.pg_description _d WHERE _d.objoid = _a AND _d.objsubid = 0),
   (_a, _b) AS (SELECT max(_d.description) FROM pgc.pg_description _d WHERE _d.objoid = _a AND _d.objsubid = 0);
 CREATE MACRO pgx_col_description(_a, _b) AS (SELECT max(_d.description) FROM pgc.pg_description _d WHERE _d.objoid = _a AND _d.objsubid = _b);
@@ -444,6 +454,41 @@ def _type_rows() -> tuple[dict[str, list[Any]], dict[str, int]]:
     return cols, procs
 
 
+_TYPE_ALIASES = {
+    "int": "int4",
+    "integer": "int4",
+    "smallint": "int2",
+    "bigint": "int8",
+    "float": "float8",
+    "double precision": "float8",
+    "real": "float4",
+    "decimal": "numeric",
+    "boolean": "bool",
+    "character varying": "varchar",
+    "character": "bpchar",
+    "char": "bpchar",
+    "timestamp without time zone": "timestamp",
+    "timestamp with time zone": "timestamptz",
+    "time without time zone": "time",
+    "time with time zone": "timetz",
+}
+
+
+def _type_names() -> dict[str, int]:
+    """Every spelling `to_regtype` and `'x'::regtype` accept: type names, SQL names, aliases, arrays."""
+    names: dict[str, int] = {}
+    for t in pgt.ALL_TYPES:
+        names.setdefault(t.name, t.oid)
+        names.setdefault(t.sql_name.strip('"'), t.oid)
+    for alias, target in _TYPE_ALIASES.items():
+        names.setdefault(alias, pgt.BY_NAME[target].oid)
+    for name, oid in list(names.items()):
+        array = pgt.BY_OID[oid].array_oid
+        if array:
+            names.setdefault(name + "[]", array)
+    return names
+
+
 class CatalogDatabase:
     """The emulated catalog of one served database: an in-memory DuckDB, rebuilt when tables change."""
 
@@ -480,6 +525,9 @@ class CatalogDatabase:
                 "format_name": [t.sql_name for t in pgt.ALL_TYPES if t.sql_name != t.name],
             },
         )
+        con.execute("CREATE TABLE pgc.type_names (name VARCHAR, oid UINTEGER)")
+        names = _type_names()
+        self._insert("pgc.type_names", {"name": list(names), "oid": list(names.values())})
         for statement in _MACROS.replace("__VERSION__", VERSION_STRING).split(";"):
             if statement.strip():
                 con.execute(statement)
