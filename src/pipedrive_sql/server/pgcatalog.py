@@ -489,6 +489,16 @@ def _type_names() -> dict[str, int]:
     return names
 
 
+_TYPE_NAMES = _type_names()
+
+
+def type_oid(name: str) -> int:
+    """The oid of a type as SQL names it (`integer`, `text[]`, `pg_catalog.int8`); 0 (unknown) if none."""
+    key = " ".join(name.split(".")[-1].strip().strip('"').lower().split())
+    key = key.split("(")[0].strip() if "(" in key and not key.endswith("[]") else key
+    return _TYPE_NAMES.get(key, 0)
+
+
 class CatalogDatabase:
     """The emulated catalog of one served database: an in-memory DuckDB, rebuilt when tables change."""
 
@@ -526,8 +536,7 @@ class CatalogDatabase:
             },
         )
         con.execute("CREATE TABLE pgc.type_names (name VARCHAR, oid UINTEGER)")
-        names = _type_names()
-        self._insert("pgc.type_names", {"name": list(names), "oid": list(names.values())})
+        self._insert("pgc.type_names", {"name": list(_TYPE_NAMES), "oid": list(_TYPE_NAMES.values())})
         for statement in _MACROS.replace("__VERSION__", VERSION_STRING).split(";"):
             if statement.strip():
                 con.execute(statement)

@@ -16,6 +16,7 @@ driver accepts as written); `name_outputs` is shared with the catalog translator
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import sqlglot
 from sqlglot import expressions as exp
@@ -29,6 +30,26 @@ _KEYWORD_FUNCTIONS = {
     exp.CurrentTimestamp: "get_current_timestamp",
     exp.CurrentDate: "today",
 }
+
+
+@dataclass(frozen=True)
+class Rewritten:
+    sql: str
+    #: `$n` numbers used as `= ANY($n)`: an untyped `{a,b}` bound there is an array, not a string
+    array_parameters: frozenset[int] = frozenset()
+
+
+def _array_parameters(tree: exp.Expr) -> frozenset[int]:
+    numbers: set[int] = set()
+    for node in tree.find_all(exp.Any, exp.All):
+        inner = node.this
+        while isinstance(inner, (exp.Paren, exp.Cast)):
+            inner = inner.this
+        if isinstance(inner, (exp.Parameter, exp.Placeholder)):
+            text = inner.sql(dialect="postgres").lstrip("$")
+            if text.isdigit():
+                numbers.add(int(text))
+    return frozenset(numbers)
 
 
 class DataQueryRewriter:
@@ -45,7 +66,7 @@ class DataQueryRewriter:
             self.folded.setdefault(name.lower(), []).append(name)
             self.schemas.add(schema)
 
-    def rewrite(self, sql: str) -> str | None:
+    def rewrite(self, sql: str) -> Rewritten | None:
         """The driver's SQL for a client's query, or None when the text is not PostgreSQL that sqlglot reads
         (the driver then reads it as written: T-SQL brackets, `TOP n`, `EXEC`)."""
         try:
@@ -59,7 +80,7 @@ class DataQueryRewriter:
         self.resolve_tables(tree)
         for node in list(tree.find_all(*_KEYWORD_FUNCTIONS)):
             node.replace(exp.Anonymous(this=_KEYWORD_FUNCTIONS[type(node)], expressions=[]))
-        return tree.sql(dialect="duckdb")
+        return Rewritten(tree.sql(dialect="duckdb"), _array_parameters(tree))
 
     def resolve_tables(self, tree: exp.Expr) -> None:
         ctes = {cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE)}

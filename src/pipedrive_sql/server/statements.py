@@ -10,11 +10,12 @@ the driver's paramstyle.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import re
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from . import errors as pgerr
@@ -22,7 +23,7 @@ from . import protocol, sqltext
 from . import types as pgt
 from .errors import PgError
 from .pgcatalog import SERVER_VERSION, SERVER_VERSION_NUM, CatalogDatabase
-from .pgnames import DataQueryRewriter
+from .pgnames import DataQueryRewriter, Rewritten
 from .results import BATCH_ROWS, CommandResult, CursorResult, OutColumn, Result, StaticResult
 from .translate import TranslationError, Translator, has_no_tables, looks_like_catalog_query
 
@@ -58,6 +59,8 @@ _DECLARE = re.compile(
     r"CURSOR\s+(?:(WITH\s+HOLD)\s+|WITHOUT\s+HOLD\s+)?FOR\s+(.*)$",
     re.I | re.S,
 )
+_PREPARE = re.compile(r"^PREPARE\s+(\"(?:[^\"]|\"\")+\"|[\w$]+)\s*(?:\((.*?)\))?\s+AS\s+(.*)$", re.I | re.S)
+_EXECUTE = re.compile(r"^EXECUTE\s+(\"(?:[^\"]|\"\")+\"|[\w$]+)\s*(?:\((.*)\))?$", re.I | re.S)
 FETCH = re.compile(
     r"^(?:FETCH|MOVE)\s+(?:(NEXT|FORWARD\s+ALL|FORWARD\s+\d+|FORWARD|ALL|\d+)\s+)?(?:FROM\s+|IN\s+)?(\"(?:[^\"]|\"\")+\"|[\w$]+)$",
     re.I,
@@ -103,6 +106,8 @@ def default_settings(user: str, database: str) -> dict[str, str]:
 class Prepared:
     sql: str
     param_oids: list[int]
+    #: the types PREPARE name(type, ...) named, as written
+    sql_types: list[str] = field(default_factory=list)
     columns: list[OutColumn] | None = None
     described: bool = False
 
@@ -215,21 +220,88 @@ class Statements:
         if head == "SET":
             return self._set(sql, second)
         if head == "RESET":
+            target = sqltext.strip_comments(sql).rstrip(";").split(None, 1)[-1].strip().strip('"').lower()
+            self._reset(None if target == "all" else target)
             return CommandResult("RESET")
         if head == "SHOW":
             return self._show(sql)
         if head == "DISCARD":
-            return CommandResult("DISCARD ALL")
+            if second == "ALL":
+                for result, _hold in self.cursors.values():
+                    result.close()
+                self.cursors.clear()
+                self.statements = {k: v for k, v in self.statements.items() if not k}
+                self._reset(None)
+            return CommandResult(f"DISCARD {second}".strip())
         if head == "DEALLOCATE":
-            target = sql.split()[-1].strip('";')
+            target = sqltext.strip_comments(sql).rstrip(";").split()[-1]
             if target.upper() == "ALL":
                 self.statements = {k: v for k, v in self.statements.items() if not k}
-            else:
-                self.statements.pop(target, None)
+                return CommandResult("DEALLOCATE ALL")
+            # lenient where PostgreSQL is strict: psqlODBC deallocates plans it never prepared here
+            self.statements.pop(cursor_name(target), None)
             return CommandResult("DEALLOCATE")
+        if head == "PREPARE":
+            return self._prepare(sql)
+        if head == "EXECUTE":
+            m = _EXECUTE.match(sqltext.strip_comments(sql).rstrip(";").strip())
+            if m and cursor_name(m.group(1)) in self.statements:
+                return self._execute_prepared(cursor_name(m.group(1)), m.group(2) or "")
+            if m and m.group(2) is not None:
+                name = cursor_name(m.group(1))
+                raise PgError(
+                    pgerr.UNDEFINED_PREPARED,
+                    f'prepared statement "{name}" does not exist',
+                    hint="PREPARE it first; stored procedures run as EXEC Name Param='value'",
+                )
+            return None  # EXECUTE Procedure Param='x': the driver's stored procedures
         if head in ("LISTEN", "UNLISTEN", "NOTIFY"):
             return CommandResult(head)
         return None
+
+    def _reset(self, name: str | None) -> None:
+        """RESET name / RESET ALL: back to the server's defaults, reported as PostgreSQL reports them."""
+        defaults = default_settings(self.user, self.database)
+        names = [name] if name is not None else [n for n in defaults if n != "session_authorization"]
+        for key in names:
+            if key in ("transaction isolation level",):
+                key = "transaction_isolation"
+            value = defaults.get(key, "")
+            changed = self.settings.get(key) != value
+            self.settings[key] = value
+            if changed and key in REPORTED:
+                self.send(protocol.parameter_status(REPORTED[key], value))
+
+    def _prepare(self, sql: str) -> Result:
+        """PREPARE name [(type, ...)] AS statement: the same namespace as protocol-level statements."""
+        m = _PREPARE.match(sqltext.strip_comments(sql).rstrip(";").strip())
+        if not m:
+            raise PgError(
+                pgerr.SYNTAX_ERROR, "cannot read this PREPARE: write PREPARE name [(types)] AS statement"
+            )
+        name = cursor_name(m.group(1))
+        if name in self.statements:
+            raise PgError("42P05", f'prepared statement "{name}" already exists')
+        types = [part.strip() for part in _split_top_level(m.group(2) or "") if part.strip()]
+        oids = [_type_oid_of(type_name) for type_name in types]
+        self.statements[name] = Prepared(m.group(3), oids, sql_types=types)
+        return CommandResult("PREPARE")
+
+    def _execute_prepared(self, name: str, arguments: str) -> Result:
+        """EXECUTE name (value, ...): the values are SQL expressions put in place of $1, $2, ..."""
+        statement = self.statements[name]
+        values = [part.strip() for part in _split_top_level(arguments) if part.strip()]
+        if len(values) != statement.param_count:
+            raise PgError(
+                "42601",
+                f'wrong number of parameters for prepared statement "{name}"',
+                detail=f"Expected {statement.param_count} parameters but got {len(values)}.",
+            )
+        typed = [
+            f"CAST(({value}) AS {statement.sql_types[i]})" if i < len(statement.sql_types) else f"({value})"
+            for i, value in enumerate(values)
+        ]
+        return self.run_statement(sqltext.substitute_placeholders(statement.sql, typed), [])
 
     def _transaction_end(self, *, commit: bool) -> None:
         for name, (result, hold) in list(self.cursors.items()):
@@ -302,11 +374,11 @@ class Statements:
             self._rewriter = DataQueryRewriter(self.database, ((t.schema, t.name) for t in catalog.tables))
         return catalog
 
-    def driver_sql(self, sql: str) -> str:
+    def driver_sql(self, sql: str) -> Rewritten:
         """A client's data query as the driver reads it: tables resolved, result columns named (pgnames)."""
         self.catalog()
         assert self._rewriter is not None
-        return self._rewriter.rewrite(sql) or sql
+        return self._rewriter.rewrite(sql) or Rewritten(sql)
 
     def _catalog_query(self, sql: str, params: Sequence[Any]) -> Result:
         catalog = self.catalog()
@@ -335,7 +407,11 @@ class Statements:
 
     def _backend_query(self, sql: str, params: Sequence[Any]) -> Result:
         backend = self.server.backend
-        converted, order = sqltext.replace_placeholders(self.driver_sql(sql), backend.paramstyle)
+        rewritten = self.driver_sql(sql)
+        converted, order = sqltext.replace_placeholders(rewritten.sql, backend.paramstyle)
+        params = [
+            _driver_value(value, n in rewritten.array_parameters) for n, value in enumerate(params, start=1)
+        ]
         if order and max(order) > len(params):
             raise PgError(
                 pgerr.PROTOCOL_VIOLATION,
@@ -407,3 +483,39 @@ class _FetchResult(Result):
 
     def tag(self, rows_sent: int) -> str:
         return f"FETCH {rows_sent}"
+
+
+def _driver_value(value: Any, array: bool) -> Any:
+    """A parameter as the driver takes it: intervals as PostgreSQL text (the engine casts them), an untyped
+    `{a,b}` bound to `= ANY($n)` as a list."""
+    if isinstance(value, dt.timedelta):
+        return f"{value.days} days {value.seconds} seconds {value.microseconds} microseconds"
+    if array and isinstance(value, str) and value.startswith("{"):
+        return pgt.parse_array_text(value, 0)
+    return value
+
+
+def _split_top_level(text: str) -> list[str]:
+    """Split on commas outside parentheses, quotes and comments: `'a,b', (1, 2)` is two items."""
+    parts: list[str] = []
+    depth = 0
+    start = 0
+    for kind, s, _e in sqltext.tokens(text):
+        if kind != "char":
+            continue
+        ch = text[s]
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            parts.append(text[start:s])
+            start = s + 1
+    parts.append(text[start:])
+    return parts
+
+
+def _type_oid_of(name: str) -> int:
+    from .pgcatalog import type_oid
+
+    return type_oid(name)
