@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from . import auth, protocol, sqltext
 from . import errors as pgerr
 from . import types as pgt
+from .copyout import CopyEncoder, CopyOut
 from .errors import PgError
 from .pgcatalog import CatalogDatabase
 from .pgnames import DataQueryRewriter
@@ -309,7 +310,9 @@ class Session(Statements):
         for statement in statements:
             result = self.run_statement(statement, [])
             try:
-                if result.columns is not None:
+                if isinstance(result, CopyOut):
+                    rows = self._copy_out(result)
+                elif result.columns is not None:
                     self.send(protocol.row_description([c.field(0) for c in result.columns]))
                     rows = self._stream(result, RowEncoder(result.columns, []), 0)
                 else:
@@ -335,6 +338,42 @@ class Session(Statements):
             if len(self.wire.out) >= protocol.FLUSH_THRESHOLD:
                 self.wire.flush()
             sent += len(batch)
+        return sent
+
+    def _copy_out(self, result: CopyOut) -> int:
+        """CopyOutResponse, the rows as CopyData (batch by batch, cancellable), CopyDone; the row count."""
+        columns = result.source_columns
+        binary = result.binary
+        self.send(
+            (
+                b"H",
+                bytes([1 if binary else 0])
+                + protocol.int16(len(columns))
+                + b"".join(protocol.int16(1 if binary else 0) for _ in columns),
+            )
+        )
+        encoder = CopyEncoder(result.spec, columns)
+        # one CopyData per row, as PostgreSQL sends them (psycopg parses binary rows per message); the
+        # binary signature travels with the first row, a CSV header as a row of its own
+        pending = encoder.preamble()
+        if pending and not binary:
+            self.send((b"d", pending))
+            pending = b""
+        sent = 0
+        while True:
+            batch: list[Sequence[Any]] = self._guarded(partial(result.fetch, BATCH_ROWS), result.source)
+            if not batch:
+                break
+            for row in batch:
+                self.send((b"d", pending + encoder.encode(row)))
+                pending = b""
+            if len(self.wire.out) >= protocol.FLUSH_THRESHOLD:
+                self.wire.flush()
+            sent += len(batch)
+        trailer = encoder.trailer()
+        if pending or trailer:
+            self.send((b"d", pending + trailer))
+        self.send((b"c", b""))
         return sent
 
     # ---- extended query ------------------------------------------------------------------------------
@@ -423,6 +462,11 @@ class Session(Statements):
         self._start(portal)
         result = portal.result
         assert result is not None
+        if isinstance(result, CopyOut) and not portal.done:
+            portal.rows_sent = self._copy_out(result)
+            portal.done = True
+            self.send(protocol.command_complete(result.tag(portal.rows_sent)))
+            return
         if result.columns is None or portal.done:
             self.send(protocol.command_complete(result.tag(portal.rows_sent)))
             portal.done = True

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from . import errors as pgerr
 from . import protocol, sqltext
 from . import types as pgt
+from .copyout import CopyOut, parse_copy
 from .errors import PgError
 from .pgcatalog import SERVER_VERSION, SERVER_VERSION_NUM, CatalogDatabase
 from .pgnames import DataQueryRewriter, Rewritten
@@ -152,6 +153,13 @@ class Statements:
             )
         if head in ("DECLARE", "FETCH", "MOVE") or (head == "CLOSE" and words[1:2] != ["PORTAL"]):
             return self._sql_cursor(head, sql, params)
+        if head == "COPY":
+            spec = parse_copy(sqltext.strip_comments(sql))
+            source = self.run_statement(spec.query, params)
+            if source.columns is None:
+                source.close()
+                raise PgError(pgerr.SYNTAX_ERROR, "COPY (query) needs a query that returns rows")
+            return CopyOut(spec, source)
         local = self._local_command(head, words, sql)
         if local is not None:
             return local
