@@ -357,6 +357,8 @@ CREATE MACRO pgx_pg_get_constraintdef(_a) AS (SELECT max(_c.condef) FROM pgc.pg_
 CREATE MACRO pgx_pg_get_indexdef(_a) AS (SELECT max(_i.indexdef) FROM pgc.pg_index _i WHERE _i.indexrelid = _a),
   (_a, _b, _c) AS CASE WHEN _b = 0 THEN (SELECT max(_i.indexdef) FROM pgc.pg_index _i WHERE _i.indexrelid = _a)
     ELSE (SELECT max(pgx_quote_ident(_t.attname)) FROM pgc.pg_attribute _t WHERE _t.attrelid = _a AND _t.attnum = _b) END;
+CREATE MACRO pgx_regclass_oid(_a) AS coalesce(TRY_CAST(_a AS UINTEGER), pgx_to_regclass(_a::VARCHAR));
+CREATE MACRO pgx_regtype_oid(_a) AS coalesce(TRY_CAST(_a AS UINTEGER), pgx_to_regtype(_a::VARCHAR));
 CREATE MACRO pgx_regclass_name(_a) AS coalesce((SELECT max(pgx_quote_ident(_c.relname)) FROM pgc.pg_class _c WHERE _c.oid = _a), _a::VARCHAR);
 CREATE MACRO pgx_regnamespace_name(_a) AS coalesce((SELECT max(_n.nspname) FROM pgc.pg_namespace _n WHERE _n.oid = _a), _a::VARCHAR);
 CREATE MACRO pgx_regrole_name(_a) AS 'pipedrive';

@@ -67,6 +67,10 @@ _KEYWORD_FUNCTIONS: dict[type[exp.Expr], str] = {
 }
 
 
+# PostgreSQL functions DuckDB has under another name
+_RENAMED_FUNCTIONS = {"json_build_object": "json_object", "jsonb_build_object": "json_object"}
+
+
 class TranslationError(Exception):
     """The query is not something the emulated catalog can answer."""
 
@@ -214,6 +218,8 @@ class Translator:
             return exp.Anonymous(this="pgx_current_setting", expressions=args)
         if name == "set_config" and len(args) >= 2:
             return args[1]
+        if name in _RENAMED_FUNCTIONS:
+            return exp.Anonymous(this=_RENAMED_FUNCTIONS[name], expressions=args)
         if name == "format" and args and isinstance(args[0], exp.Literal) and args[0].is_string:
             return _format(args[0].name, args[1:])
         if name in TABLE_MACRO_NAMES and not _in_projection(node):
@@ -247,11 +253,17 @@ class Translator:
                     return exp.Literal.number(int(text))
                 oid = self.oid_of(text)
                 return exp.Literal.number(oid if oid is not None else 0)
-            return exp.Anonymous(this="pgx_regclass_name", expressions=[inner])
+            if _prints(node):
+                return exp.Anonymous(this="pgx_regclass_name", expressions=[inner])
+            # compared or cast on (`format('%I.%I', s, t)::regclass::oid`): an oid, from a number or a name
+            return exp.Anonymous(this="pgx_regclass_oid", expressions=[inner])
         if target == "REGTYPE":
             if isinstance(inner, exp.Literal) and not inner.is_number:
                 return exp.Literal.number(_type_oid(inner.name))
-            return exp.Anonymous(this="pgx_format_type", expressions=[inner, exp.Literal.number(-1)])
+            oid = exp.Anonymous(this="pgx_regtype_oid", expressions=[inner])
+            if _prints(node):
+                return exp.Anonymous(this="pgx_format_type", expressions=[oid, exp.Literal.number(-1)])
+            return oid
         if target == "REGNAMESPACE":
             return exp.Anonymous(this="pgx_regnamespace_name", expressions=[inner])
         if target == "REGROLE":
@@ -467,3 +479,11 @@ def _is_output(node: exp.Expr) -> bool:
     return (isinstance(parent, exp.Select) and node.arg_key == "expressions") or (
         isinstance(node.parent, exp.Alias) and isinstance(parent, exp.Select)
     )
+
+
+def _prints(node: exp.Expr) -> bool:
+    """True if a reg* cast's value is printed (a select-list item, or cast on to text) rather than compared."""
+    parent = node.parent
+    if isinstance(parent, exp.Cast):
+        return _type_name(parent.to) in ("TEXT", "VARCHAR", "NAME", "CHAR")
+    return _is_output(node)
