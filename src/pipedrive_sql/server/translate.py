@@ -260,10 +260,10 @@ class Translator:
         if target == "REGTYPE":
             if isinstance(inner, exp.Literal) and not inner.is_number:
                 return exp.Literal.number(_type_oid(inner.name))
-            oid = exp.Anonymous(this="pgx_regtype_oid", expressions=[inner])
+            type_oid = exp.Anonymous(this="pgx_regtype_oid", expressions=[inner])
             if _prints(node):
-                return exp.Anonymous(this="pgx_format_type", expressions=[oid, exp.Literal.number(-1)])
-            return oid
+                return exp.Anonymous(this="pgx_format_type", expressions=[type_oid, exp.Literal.number(-1)])
+            return type_oid
         if target == "REGNAMESPACE":
             return exp.Anonymous(this="pgx_regnamespace_name", expressions=[inner])
         if target == "REGROLE":
