@@ -136,18 +136,22 @@ CREATE TABLE pgc.pg_proc (
 );
 CREATE TABLE pgc.pg_db_role_setting (setdatabase UINTEGER, setrole UINTEGER, setconfig VARCHAR[]);
 CREATE TABLE pgc.pg_auth_members (oid UINTEGER, roleid UINTEGER, member UINTEGER, grantor UINTEGER, admin_option BOOLEAN);
-CREATE TABLE pgc.pg_collation (oid UINTEGER, collname VARCHAR, collnamespace UINTEGER, collprovider VARCHAR);
+CREATE TABLE pgc.pg_collation (oid UINTEGER, collname VARCHAR, collnamespace UINTEGER, collowner UINTEGER,
+  collprovider VARCHAR, collisdeterministic BOOLEAN, collencoding INTEGER, collcollate VARCHAR, collctype VARCHAR,
+  colliculocale VARCHAR, collversion VARCHAR);
 CREATE TABLE pgc.pg_inherits (inhrelid UINTEGER, inhparent UINTEGER, inhseqno INTEGER, inhdetachpending BOOLEAN);
 CREATE TABLE pgc.pg_trigger (
   oid UINTEGER, tgrelid UINTEGER, tgparentid UINTEGER, tgname VARCHAR, tgfoid UINTEGER, tgtype SMALLINT,
   tgenabled VARCHAR, tgisinternal BOOLEAN, tgconstrrelid UINTEGER, tgconstrindid UINTEGER,
-  tgconstraint UINTEGER, tgdeferrable BOOLEAN, tginitdeferred BOOLEAN, tgnargs SMALLINT
+  tgconstraint UINTEGER, tgdeferrable BOOLEAN, tginitdeferred BOOLEAN, tgnargs SMALLINT, tgattr SMALLINT[],
+  tgargs BLOB, tgqual VARCHAR, tgoldtable VARCHAR, tgnewtable VARCHAR
 );
 CREATE TABLE pgc.pg_policy (
   oid UINTEGER, polname VARCHAR, polrelid UINTEGER, polcmd VARCHAR, polpermissive BOOLEAN,
   polroles UINTEGER[], polqual VARCHAR, polwithcheck VARCHAR
 );
-CREATE TABLE pgc.pg_rewrite (oid UINTEGER, rulename VARCHAR, ev_class UINTEGER, ev_type VARCHAR, ev_enabled VARCHAR, is_instead BOOLEAN);
+CREATE TABLE pgc.pg_rewrite (oid UINTEGER, rulename VARCHAR, ev_class UINTEGER, ev_type VARCHAR, ev_enabled VARCHAR,
+  is_instead BOOLEAN, ev_qual VARCHAR, ev_action VARCHAR);
 CREATE TABLE pgc.pg_statistic_ext (
   oid UINTEGER, stxrelid UINTEGER, stxname VARCHAR, stxnamespace UINTEGER, stxowner UINTEGER,
   stxstattarget INTEGER, stxkeys SMALLINT[], stxkind VARCHAR[], stxexprs VARCHAR
@@ -159,15 +163,37 @@ CREATE TABLE pgc.pg_publication (
 CREATE TABLE pgc.pg_publication_namespace (oid UINTEGER, pnpubid UINTEGER, pnnspid UINTEGER);
 CREATE TABLE pgc.pg_publication_rel (oid UINTEGER, prpubid UINTEGER, prrelid UINTEGER, prqual VARCHAR, prattrs SMALLINT[]);
 CREATE TABLE pgc.pg_tablespace (oid UINTEGER, spcname VARCHAR, spcowner UINTEGER, spcacl VARCHAR[], spcoptions VARCHAR[]);
-CREATE TABLE pgc.pg_extension (oid UINTEGER, extname VARCHAR, extowner UINTEGER, extnamespace UINTEGER, extrelocatable BOOLEAN, extversion VARCHAR);
+CREATE TABLE pgc.pg_extension (oid UINTEGER, extname VARCHAR, extowner UINTEGER, extnamespace UINTEGER,
+  extrelocatable BOOLEAN, extversion VARCHAR, extconfig UINTEGER[], extcondition VARCHAR[]);
 CREATE TABLE pgc.pg_enum (oid UINTEGER, enumtypid UINTEGER, enumsortorder REAL, enumlabel VARCHAR);
-CREATE TABLE pgc.pg_range (rngtypid UINTEGER, rngsubtype UINTEGER, rngmultitypid UINTEGER);
-CREATE TABLE pgc.pg_depend (classid UINTEGER, objid UINTEGER, objsubid INTEGER, refclassid UINTEGER, refobjid UINTEGER, refobjsubid INTEGER, deptype VARCHAR);
+CREATE TABLE pgc.pg_range (rngtypid UINTEGER, rngsubtype UINTEGER, rngmultitypid UINTEGER, rngcollation UINTEGER,
+  rngsubopc UINTEGER, rngcanonical VARCHAR, rngsubdiff VARCHAR);
+CREATE TABLE pgc.pg_depend (classid UINTEGER, objid UINTEGER, objsubid INTEGER, refclassid UINTEGER, refobjid UINTEGER,
+  refobjsubid INTEGER, deptype VARCHAR);
+CREATE TABLE pgc.pg_shdepend (dbid UINTEGER, classid UINTEGER, objid UINTEGER, objsubid INTEGER, refclassid UINTEGER,
+  refobjid UINTEGER, deptype VARCHAR);
+CREATE TABLE pgc.pg_partitioned_table (partrelid UINTEGER, partstrat VARCHAR, partnatts SMALLINT, partdefid UINTEGER,
+  partattrs SMALLINT[], partclass UINTEGER[], partcollation UINTEGER[], partexprs VARCHAR);
+CREATE TABLE pgc.pg_foreign_server (oid UINTEGER, srvname VARCHAR, srvowner UINTEGER, srvfdw UINTEGER, srvtype VARCHAR,
+  srvversion VARCHAR, srvacl VARCHAR[], srvoptions VARCHAR[]);
+CREATE TABLE pgc.pg_foreign_data_wrapper (oid UINTEGER, fdwname VARCHAR, fdwowner UINTEGER, fdwhandler UINTEGER,
+  fdwvalidator UINTEGER, fdwacl VARCHAR[], fdwoptions VARCHAR[]);
+CREATE TABLE pgc.pg_conversion (oid UINTEGER, conname VARCHAR, connamespace UINTEGER, conowner UINTEGER,
+  conforencoding INTEGER, contoencoding INTEGER, conproc UINTEGER, condefault BOOLEAN);
+CREATE TABLE pgc.pg_init_privs (objoid UINTEGER, classoid UINTEGER, objsubid INTEGER, privtype VARCHAR, initprivs VARCHAR[]);
+CREATE TABLE pgc.pg_seclabel (objoid UINTEGER, classoid UINTEGER, objsubid INTEGER, provider VARCHAR, label VARCHAR);
+CREATE TABLE pgc.pg_subscription (oid UINTEGER, subdbid UINTEGER, subname VARCHAR, subowner UINTEGER, subenabled BOOLEAN);
+CREATE TABLE pgc.pg_statistic (starelid UINTEGER, staattnum SMALLINT, stainherit BOOLEAN, stanullfrac REAL,
+  stawidth INTEGER, stadistinct REAL);
+CREATE TABLE pgc.pg_ts_config (oid UINTEGER, cfgname VARCHAR, cfgnamespace UINTEGER, cfgowner UINTEGER, cfgparser UINTEGER);
 CREATE TABLE pgc.pg_shdescription (objoid UINTEGER, classoid UINTEGER, description VARCHAR);
-CREATE TABLE pgc.pg_sequence (seqrelid UINTEGER, seqtypid UINTEGER, seqstart BIGINT, seqincrement BIGINT);
+CREATE TABLE pgc.pg_sequence (seqrelid UINTEGER, seqtypid UINTEGER, seqstart BIGINT, seqincrement BIGINT,
+  seqmax BIGINT, seqmin BIGINT, seqcache BIGINT, seqcycle BOOLEAN);
 CREATE TABLE pgc.pg_foreign_table (ftrelid UINTEGER, ftserver UINTEGER, ftoptions VARCHAR[]);
-CREATE TABLE pgc.pg_language (oid UINTEGER, lanname VARCHAR, lanowner UINTEGER, lanispl BOOLEAN, lanpltrusted BOOLEAN);
-CREATE TABLE pgc.pg_event_trigger (oid UINTEGER, evtname VARCHAR, evtevent VARCHAR, evtenabled VARCHAR);
+CREATE TABLE pgc.pg_language (oid UINTEGER, lanname VARCHAR, lanowner UINTEGER, lanispl BOOLEAN, lanpltrusted BOOLEAN,
+  lanplcallfoid UINTEGER, laninline UINTEGER, lanvalidator UINTEGER, lanacl VARCHAR[]);
+CREATE TABLE pgc.pg_event_trigger (oid UINTEGER, evtname VARCHAR, evtevent VARCHAR, evtowner UINTEGER,
+  evtfoid UINTEGER, evtenabled VARCHAR, evttags VARCHAR[]);
 CREATE TABLE pgc.pg_cast (oid UINTEGER, castsource UINTEGER, casttarget UINTEGER, castfunc UINTEGER, castcontext VARCHAR, castmethod VARCHAR);
 CREATE TABLE pgc.pg_operator (oid UINTEGER, oprname VARCHAR, oprnamespace UINTEGER, oprleft UINTEGER, oprright UINTEGER, oprresult UINTEGER);
 CREATE TABLE pgc.pg_opclass (oid UINTEGER, opcmethod UINTEGER, opcname VARCHAR, opcnamespace UINTEGER, opcintype UINTEGER, opcdefault BOOLEAN);
@@ -296,6 +322,10 @@ CREATE MACRO pgx_pg_get_userbyid(_a) AS 'pipedrive';
 CREATE MACRO pgx_pg_table_is_visible(_a) AS true;
 CREATE MACRO pgx_pg_type_is_visible(_a) AS true;
 CREATE MACRO pgx_pg_function_is_visible(_a) AS true;
+CREATE MACRO pgx_pg_collation_is_visible(_a) AS true;
+CREATE MACRO pgx_pg_opclass_is_visible(_a) AS true;
+CREATE MACRO pgx_pg_conversion_is_visible(_a) AS true;
+CREATE MACRO pgx_pg_ts_config_is_visible(_a) AS true;
 CREATE MACRO pgx_pg_get_expr(_a, _b) AS _a, (_a, _b, _c) AS _a;
 CREATE MACRO pgx_pg_encoding_to_char(_a) AS 'UTF8';
 CREATE MACRO pgx_pg_char_to_encoding(_a) AS 6;

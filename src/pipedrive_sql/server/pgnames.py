@@ -15,6 +15,7 @@ driver accepts as written); `name_outputs` is shared with the catalog translator
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -23,6 +24,8 @@ from sqlglot import expressions as exp
 
 from . import errors as pgerr
 from .errors import PgError
+
+_EXPLAIN = re.compile(r"^\s*EXPLAIN\s+(?:ANALYZE\s+)?", re.I)
 
 # What DuckDB spells as keywords that cannot be aliased with their own name (`current_date AS
 # "current_date"` is an error there): the same values as function calls.
@@ -69,6 +72,11 @@ class DataQueryRewriter:
     def rewrite(self, sql: str) -> Rewritten | None:
         """The driver's SQL for a client's query, or None when the text is not PostgreSQL that sqlglot reads
         (the driver then reads it as written: T-SQL brackets, `TOP n`, `EXEC`)."""
+        explain = _EXPLAIN.match(sql)
+        if explain:
+            # EXPLAIN shows the API requests of the query as the client wrote it
+            inner = self.rewrite(sql[explain.end() :])
+            return Rewritten(explain.group(0) + inner.sql, inner.array_parameters) if inner else None
         try:
             trees = [t for t in sqlglot.parse(sql, read="postgres") if t is not None]
         except Exception:
