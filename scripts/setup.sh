@@ -16,6 +16,8 @@ if [ "${1:-}" = "--with-system" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/
   dpkg -s odbc-postgresql >/dev/null 2>&1 || need+=(odbc-postgresql)
   [ -e /usr/share/java/postgresql.jar ] || need+=(libpostgresql-jdbc-java)
   command -v javac >/dev/null || need+=(openjdk-17-jdk-headless)
+  # ...and Node's `pg` client (tests/server/test_node.py installs pg from npm into a cache folder).
+  command -v npm >/dev/null || need+=(nodejs npm)
   if [ ${#need[@]} -gt 0 ]; then
     echo "installing system packages: ${need[*]}"
     apt-get update -qq

@@ -499,8 +499,15 @@ def _driver_value(value: Any, array: bool) -> Any:
     if isinstance(value, dt.timedelta):
         return f"{value.days} days {value.seconds} seconds {value.microseconds} microseconds"
     if array and isinstance(value, str) and value.startswith("{"):
-        return pgt.parse_array_text(value, 0)
+        items = pgt.parse_array_text(value, 0)
+        # untyped (node-postgres sends arrays so): all-integer items are numbers, as `"Id" = ANY($1)` needs
+        if items and all(isinstance(i, str) and _INTEGER.match(i) for i in items):
+            return [int(i) for i in items]
+        return items
     return value
+
+
+_INTEGER = re.compile(r"^[+-]?\d{1,18}$")
 
 
 def _split_top_level(text: str) -> list[str]:
