@@ -472,7 +472,7 @@ def _type_rows() -> tuple[dict[str, list[Any]], dict[str, int]]:
         cols["typname"].append(t.name)
         cols["typlen"].append(t.size)
         cols["typbyval"].append(t.size in (1, 2, 4, 8) and not is_array)
-        cols["typtype"].append("p" if t.name == "unknown" else "b")
+        cols["typtype"].append("p" if t.name == "unknown" or t.category == "P" else "b")
         cols["typcategory"].append(t.category)
         cols["typelem"].append(t.elem_oid)
         cols["typarray"].append(t.array_oid)

@@ -217,6 +217,9 @@ class Translator:
         if name == "current_setting" and args:
             return exp.Anonymous(this="pgx_current_setting", expressions=args)
         if name == "set_config" and len(args) >= 2:
+            # set_config('search_path', 'public', false) sets the session's value, as SET does
+            if isinstance(self.settings, dict) and all(isinstance(a, exp.Literal) for a in args[:2]):
+                self.settings[args[0].name.lower()] = args[1].name
             return args[1]
         if name in _RENAMED_FUNCTIONS:
             return exp.Anonymous(this=_RENAMED_FUNCTIONS[name], expressions=args)

@@ -66,6 +66,26 @@ BASE_TYPES: list[PgType] = [
     _t(2206, "regtype", 4, "N", 2211),
     _t(2950, "uuid", 16, "U", 2951),
     _t(3802, "jsonb", -1, "U", 3807),
+    # more of PostgreSQL's pg_type, so that type loaders (Npgsql, pgjdbc, psycopg) find what they look up
+    _t(142, "xml", -1, "U", 143),
+    _t(650, "cidr", -1, "I", 651),
+    _t(790, "money", 8, "N", 791),
+    _t(829, "macaddr", 6, "U", 1040),
+    _t(869, "inet", -1, "I", 1041),
+    _t(1560, "bit", -1, "V", 1561),
+    _t(1562, "varbit", -1, "V", 1563, "bit varying"),
+    _t(2202, "regprocedure", 4, "N", 2207),
+    _t(3614, "tsvector", -1, "U", 3643),
+    _t(3734, "regconfig", 4, "N", 3735),
+    _t(4089, "regnamespace", 4, "N", 4090),
+    _t(4096, "regrole", 4, "N", 4097),
+    # pseudo-types (typtype 'p'): Npgsql loads record and void
+    _t(2249, "record", -1, "P", 2287),
+    _t(2275, "cstring", -2, "P", 1263),
+    _t(2276, "any", 4, "P", 0),
+    _t(2277, "anyarray", -1, "P", 0),
+    _t(2278, "void", 4, "P", 0),
+    _t(2283, "anyelement", 4, "P", 0),
 ]
 
 
@@ -461,7 +481,7 @@ _BINARY_ENCODERS: dict[int, Encoder] = {
 }
 
 
-def _binary_array(elem_oid: int) -> Encoder:
+def binary_array_encoder(elem_oid: int) -> Encoder:
     """One-dimensional arrays: header (ndim, has-null, element oid, length, lower bound), then elements."""
     element = binary_encoder(elem_oid)
 
@@ -490,7 +510,7 @@ def binary_encoder(oid: int) -> Encoder:
         return _BINARY_ENCODERS[oid]
     t = BY_OID.get(oid)
     if t is not None and t.elem_oid:
-        return _binary_array(t.elem_oid)
+        return binary_array_encoder(t.elem_oid)
     return text_encoder(oid)
 
 
