@@ -154,7 +154,7 @@ def _matches(identifier: exp.Identifier, names: Iterable[str]) -> bool:
 def name_outputs(tree: exp.Expr) -> None:
     """Give every select-list item of the statement (and of its derived tables) PostgreSQL's name."""
     for select in _named_selects(tree):
-        for i, projection in enumerate(select.expressions):
+        for projection in list(select.expressions):
             if isinstance(projection, exp.Star) or (
                 isinstance(projection, exp.Column) and isinstance(projection.this, exp.Star)
             ):
@@ -170,7 +170,7 @@ def name_outputs(tree: exp.Expr) -> None:
             if isinstance(projection, exp.Column) and projection.name == name:
                 # DuckDB names it so already; `x AS "x"` would turn a missing column into a riddle
                 continue
-            select.expressions[i] = exp.alias_(projection, name, quoted=True)
+            projection.replace(exp.alias_(projection.copy(), name, quoted=True))
 
 
 def _named_selects(tree: exp.Expr) -> list[exp.Select]:

@@ -23,7 +23,7 @@ from . import protocol, sqltext
 from . import types as pgt
 from .copyout import CopyOut, parse_copy
 from .errors import PgError
-from .pgcatalog import SERVER_VERSION, SERVER_VERSION_NUM, CatalogDatabase
+from .pgcatalog import SERVER_VERSION, SERVER_VERSION_NUM, CatalogDatabase, type_oid
 from .pgnames import DataQueryRewriter, Rewritten
 from .results import BATCH_ROWS, CommandResult, CursorResult, OutColumn, Result, StaticResult
 from .translate import TranslationError, Translator, has_no_tables, looks_like_catalog_query
@@ -291,7 +291,7 @@ class Statements:
         if name in self.statements:
             raise PgError("42P05", f'prepared statement "{name}" already exists')
         types = [part.strip() for part in _split_top_level(m.group(2) or "") if part.strip()]
-        oids = [_type_oid_of(type_name) for type_name in types]
+        oids = [type_oid(type_name) for type_name in types]
         self.statements[name] = Prepared(m.group(3), oids, sql_types=types)
         return CommandResult("PREPARE")
 
@@ -528,9 +528,3 @@ def _split_top_level(text: str) -> list[str]:
             start = s + 1
     parts.append(text[start:])
     return parts
-
-
-def _type_oid_of(name: str) -> int:
-    from .pgcatalog import type_oid
-
-    return type_oid(name)

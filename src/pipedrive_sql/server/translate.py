@@ -24,7 +24,8 @@ from collections.abc import Callable, Mapping
 import sqlglot
 from sqlglot import expressions as exp
 
-from .pgcatalog import MACRO_NAMES, TABLE_MACRO_NAMES, VERSION_STRING
+from .pgcatalog import VERSION_STRING
+from .pgcatalog_sql import MACRO_NAMES, TABLE_MACRO_NAMES
 from .pgnames import name_outputs
 
 _OPERATOR = re.compile(r"OPERATOR\s*\(\s*pg_catalog\s*\.\s*([~!<>=*@#%^&|`?+\-/]+)\s*\)", re.I)
@@ -239,7 +240,7 @@ class Translator:
     def _cast(self, node: exp.Cast) -> exp.Expr:
         target = _type_name(node.to)
         inner = node.this
-        if target in ("REGCLASS", "REGTYPE") and isinstance(inner, exp.Literal) and _is_output(node):
+        if target in ("REGCLASS", "REGTYPE") and isinstance(inner, exp.Literal) and _prints(node):
             # `select 'int4'::regtype` prints the name, as PostgreSQL's regtype output function does
             if target == "REGTYPE":
                 return exp.Anonymous(
