@@ -173,3 +173,20 @@ def test_psql_users_type_lower_case(driver_server: Running) -> None:
         described = run([*base, "-v", "ON_ERROR_STOP=1", "-c", command])
         assert described.returncode == 0, f"{command}: {described.stderr}"
     assert "Deals_pkey" in run([*base, "-c", r"\d deals"]).stdout
+    assert "MergeDeals" in run([*base, "-c", r"\df"]).stdout  # the driver's stored procedures
+
+
+def test_stored_procedures_are_routines(driver_server: Running, driver_dbapi: Any) -> None:
+    cursor = driver_dbapi.cursor()
+    cursor.execute("SELECT ProcedureName FROM sys_procedures")
+    procedures = sorted(r[0] for r in cursor.fetchall())
+    cursor.execute("SELECT COUNT(*) FROM sys_procedureparameters")
+    parameters = cursor.fetchone()[0]
+    with psycopg.connect(driver_server.dsn(), autocommit=True) as conn:
+        routines = conn.execute(
+            "select routine_name from information_schema.routines where routine_type = 'PROCEDURE' order by 1"
+        ).fetchall()
+        assert sorted(r[0] for r in routines) == procedures
+        assert conn.execute("select count(*) from information_schema.parameters").fetchone() == (parameters,)
+        kinds = conn.execute("select distinct prokind from pg_proc where pronamespace = 2200").fetchall()
+        assert kinds == [("p",)]

@@ -18,7 +18,7 @@ import duckdb
 import pyarrow as pa
 
 from . import types as pgt
-from .backend import TableInfo
+from .backend import RoutineInfo, TableInfo
 from .pgcatalog_sql import DDL, MACROS, VIEWS
 
 SERVER_VERSION = "15.0"
@@ -29,6 +29,7 @@ NS_PG_CATALOG, NS_PUBLIC, NS_INFORMATION_SCHEMA = 11, 2200, 13000
 OWNER_OID = 10
 FIRST_USER_OID = 16384
 FIRST_PROC_OID = 5000
+FIRST_ROUTINE_OID = 30000
 
 # System catalog relations clients name in `'pg_class'::regclass` or join through pg_class.
 SYSTEM_RELATIONS = {
@@ -160,6 +161,7 @@ class CatalogDatabase:
         self.database = database
         self.tables = list(tables)
         self.relation_oids: dict[str, int] = {}
+        self.routines_loaded = False
         self.proc_oids: dict[str, int] = {}
         self._lock = threading.Lock()
         self.db = duckdb.connect(":memory:")
@@ -480,6 +482,110 @@ class CatalogDatabase:
         namespaces[oid] = schema
         return oid
 
+    def add_routines(self, routines: Sequence[RoutineInfo]) -> None:
+        """List stored procedures in pg_proc (prokind p) and information_schema.routines / parameters.
+        Done once per catalog, by the first session that needs it (they come from another sys table)."""
+        with self._lock:
+            if self.routines_loaded:
+                return
+            self.routines_loaded = True
+            proc: dict[str, list[Any]] = {
+                k: []
+                for k in (
+                    "oid",
+                    "proname",
+                    "pronamespace",
+                    "prokind",
+                    "pronargs",
+                    "prorettype",
+                    "proargtypes",
+                    "proargnames",
+                    "proargmodes",
+                    "proallargtypes",
+                    "prosrc",
+                    "proisstrict",
+                )
+            }
+            routine_rows: dict[str, list[Any]] = {
+                k: []
+                for k in (
+                    "specific_catalog",
+                    "specific_schema",
+                    "specific_name",
+                    "routine_catalog",
+                    "routine_schema",
+                    "routine_name",
+                    "routine_type",
+                    "data_type",
+                )
+            }
+            parameter_rows: dict[str, list[Any]] = {
+                k: []
+                for k in (
+                    "specific_catalog",
+                    "specific_schema",
+                    "specific_name",
+                    "ordinal_position",
+                    "parameter_mode",
+                    "parameter_name",
+                    "data_type",
+                )
+            }
+            descriptions: dict[str, list[Any]] = {
+                k: [] for k in ("objoid", "classoid", "objsubid", "description")
+            }
+            oid = FIRST_ROUTINE_OID
+            for routine in routines:
+                oid += 1
+                specific = f"{routine.name}_{oid}"
+                inputs = [p for p in routine.parameters if p.mode in ("IN", "INOUT")]
+                proc["oid"].append(oid)
+                proc["proname"].append(routine.name)
+                proc["pronamespace"].append(NS_PUBLIC)
+                proc["prokind"].append("p")
+                proc["pronargs"].append(len(inputs))
+                proc["prorettype"].append(0)
+                proc["proargtypes"].append([p.type.oid for p in inputs])
+                proc["proargnames"].append([p.name for p in routine.parameters])
+                proc["proargmodes"].append(
+                    [{"IN": "i", "OUT": "o", "INOUT": "b"}.get(p.mode, "i") for p in routine.parameters]
+                )
+                proc["proallargtypes"].append([p.type.oid for p in routine.parameters])
+                proc["prosrc"].append(routine.name)
+                proc["proisstrict"].append(False)
+                _append_row(
+                    routine_rows,
+                    specific_catalog=self.database,
+                    specific_schema=routine.schema,
+                    specific_name=specific,
+                    routine_catalog=self.database,
+                    routine_schema=routine.schema,
+                    routine_name=routine.name,
+                    routine_type="PROCEDURE",
+                    data_type=None,
+                )
+                for position, parameter in enumerate(routine.parameters, start=1):
+                    known = pgt.BY_OID.get(parameter.type.oid)
+                    _append_row(
+                        parameter_rows,
+                        specific_catalog=self.database,
+                        specific_schema=routine.schema,
+                        specific_name=specific,
+                        ordinal_position=position,
+                        parameter_mode=parameter.mode,
+                        parameter_name=parameter.name,
+                        data_type=known.sql_name if known else "text",
+                    )
+                if routine.description:
+                    descriptions["objoid"].append(oid)
+                    descriptions["classoid"].append(SYSTEM_RELATIONS["pg_proc"])
+                    descriptions["objsubid"].append(0)
+                    descriptions["description"].append(routine.description)
+            self._insert("pgc.pg_proc", proc)
+            self._insert("pgi.routines", routine_rows)
+            self._insert("pgi.parameters", parameter_rows)
+            self._insert("pgc.pg_description", descriptions)
+
     def proc_oid_of(self, name: str) -> int | None:
         return self.proc_oids.get(name.split(".")[-1].strip('"'))
 
@@ -492,6 +598,11 @@ class CatalogDatabase:
             return self.relation_oids[name]
         lowered = {k.lower(): v for k, v in self.relation_oids.items()}
         return lowered.get(name.lower())
+
+
+def _append_row(columns: dict[str, list[Any]], **row: Any) -> None:
+    for key, value in row.items():
+        columns[key].append(value)
 
 
 def _quote_ident(name: str) -> str:

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from . import errors as pgerr
 from . import protocol, sqltext
 from . import types as pgt
+from .backend import routines_of
 from .copyout import CopyOut, parse_copy
 from .errors import PgError
 from .pgcatalog import SERVER_VERSION, SERVER_VERSION_NUM, CatalogDatabase, type_oid
@@ -370,6 +371,8 @@ class Statements:
     def catalog(self) -> CatalogDatabase:
         """The database's emulated catalog; the server rebuilds it after its TTL (new custom fields)."""
         catalog = self.server.catalog_for(self.database, self.connection)
+        if not catalog.routines_loaded:
+            catalog.add_routines(routines_of(self.server.backend, self.database, self.connection))
         if catalog is not self._catalog:
             self._catalog = catalog
             self._translator = Translator(
