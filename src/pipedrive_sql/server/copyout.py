@@ -203,13 +203,23 @@ class CopyEncoder:
         else:
             self.encoders = [pgt.text_encoder(c.type.oid) for c in columns]
         self._count = struct.pack("!h", len(columns))
+        # text and CSV work on the encoded bytes: no decoding and re-encoding per value
+        self._null = spec.null.encode()
+        self._delimiter = spec.delimiter.encode()
+        self._quote, self._escape = spec.quote.encode(), spec.escape.encode()
+        self._force = spec.force_quote
+        if spec.format == "csv":
+            self._specials: tuple[bytes, ...] = (self._delimiter, self._quote, b"\n", b"\r")
+            self._field = self._csv_field
+        else:
+            self._specials = (b"\\", b"\n", b"\r", b"\t", self._delimiter)
+            self._field = self._text_field
 
     def preamble(self) -> bytes:
         if self.spec.format == "binary":
             return BINARY_SIGNATURE
         if self.spec.header:
-            names = [self._field(c.name) for c in self.columns]
-            return (self.spec.delimiter.join(names) + "\n").encode()
+            return self._delimiter.join(self._field(c.name.encode()) for c in self.columns) + b"\n"
         return b""
 
     def trailer(self) -> bytes:
@@ -226,29 +236,25 @@ class CopyEncoder:
                     parts.append(struct.pack("!i", len(data)))
                     parts.append(data)
             return b"".join(parts)
-        fields = []
-        for enc, value in zip(self.encoders, row, strict=False):
-            if value is None:
-                fields.append(self.spec.null)
-            else:
-                fields.append(self._field(enc(value).decode("utf-8")))
-        return (self.spec.delimiter.join(fields) + "\n").encode()
+        null = self._null
+        field = self._field
+        fields = [
+            null if value is None else field(enc(value))
+            for enc, value in zip(self.encoders, row, strict=False)
+        ]
+        return self._delimiter.join(fields) + b"\n"
 
-    def _field(self, text: str) -> str:
-        spec = self.spec
-        if spec.format == "csv":
-            needs = (
-                spec.force_quote
-                or text == spec.null
-                or any(ch in text for ch in (spec.delimiter, spec.quote, "\n", "\r"))
-            )
-            if not needs:
-                return text
-            return spec.quote + text.replace(spec.quote, spec.escape + spec.quote) + spec.quote
-        return (
-            text.replace("\\", "\\\\")
-            .replace("\n", "\\n")
-            .replace("\r", "\\r")
-            .replace("\t", "\\t")
-            .replace(spec.delimiter, "\\" + spec.delimiter)
+    def _csv_field(self, data: bytes) -> bytes:
+        if self._force or data == self._null or any(special in data for special in self._specials):
+            return self._quote + data.replace(self._quote, self._escape + self._quote) + self._quote
+        return data
+
+    def _text_field(self, data: bytes) -> bytes:
+        if not any(special in data for special in self._specials):
+            return data
+        data = (
+            data.replace(b"\\", b"\\\\").replace(b"\n", b"\\n").replace(b"\r", b"\\r").replace(b"\t", b"\\t")
         )
+        if self._delimiter != b"\t":
+            data = data.replace(self._delimiter, b"\\" + self._delimiter)
+        return data
