@@ -49,6 +49,15 @@ FOLDS = [
         """FROM "public"."Deals" "Deals" WHERE ("Deals"."Status" = 'lost') LIMIT 1000""",
         """SELECT "Title", "Value" FROM "Deals" WHERE "Status" = 'lost' LIMIT 1000""",
     ),
+    (
+        "tableau-dates",
+        """SELECT "t0"."Status" AS "Status", SUM(CAST("t0"."Value" AS DOUBLE PRECISION)) AS "sum:Value:ok" FROM """
+        """(SELECT "Deals"."Status" AS "Status", "Deals"."Value" AS "Value", "Deals"."UpdateTime" AS "UpdateTime" """
+        """FROM "public"."Deals" "Deals") "t0" WHERE (("t0"."UpdateTime" >= (TIMESTAMP '2024-01-01 00:00:00.000')) """
+        """AND ("t0"."Status" = 'open')) GROUP BY 1""",
+        """SELECT "Status", SUM("Value") FROM "Deals" WHERE "UpdateTime" >= TIMESTAMP '2024-01-01 00:00:00' """
+        """AND "Status" = 'open' GROUP BY 1""",
+    ),
 ]
 
 

@@ -50,6 +50,7 @@ def test_quoted_names_match_exactly_and_others_pass_through() -> None:
     assert info.value.sqlstate == "42P01" and 'write "Deals"' in str(info.value.hint)
     assert REWRITER.rewrite("SELECT TOP 5 * FROM [Deals]") is None  # T-SQL: the driver reads it as written
     assert REWRITER.rewrite("select * from sys_tables").sql == "SELECT * FROM sys_tables"  # type: ignore[union-attr]
+    assert REWRITER.rewrite("select * from public.sys_tables").sql == "SELECT * FROM sys_tables"  # type: ignore[union-attr]
 
 
 def test_array_parameters_are_found() -> None:

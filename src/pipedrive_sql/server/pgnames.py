@@ -92,7 +92,6 @@ class DataQueryRewriter:
 
     def resolve_tables(self, tree: exp.Expr) -> None:
         ctes = {cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE)}
-        renamed: dict[str, str] = {}
         for table in list(tree.find_all(exp.Table)):
             if not isinstance(table.this, exp.Identifier):
                 continue  # a table function
@@ -101,13 +100,12 @@ class DataQueryRewriter:
             if not table.db and table.name.lower() in ctes:
                 continue
             found = self._find(table.this)
-            if found is None:
-                continue  # not a table of the catalog (sys_* tables): the driver decides
-            written = table.name
-            table.set("this", exp.to_identifier(found, quoted=True))
+            # qualifiers of this database go either way; a name the catalog does not list (sys_* tables, a
+            # typo) goes to the driver as written, which knows its system tables and says what exists
             table.set("db", None)
             table.set("catalog", None)
-            renamed[written.lower()] = found
+            if found is not None:
+                table.set("this", exp.to_identifier(found, quoted=True))
         # `public."Deals"."Id"`: a column qualified with the schema (and database) as well as the table
         for column in tree.find_all(exp.Column):
             db = column.args.get("db")
