@@ -318,9 +318,16 @@ CREATE MACRO pgx_pg_get_triggerdef(_a) AS NULL::VARCHAR, (_a, _b) AS NULL::VARCH
 CREATE MACRO pgx_pg_get_statisticsobjdef_columns(_a) AS NULL::VARCHAR;
 CREATE MACRO pgx_pg_get_viewdef(_a) AS ''::VARCHAR, (_a, _b) AS ''::VARCHAR;
 CREATE MACRO pgx_pg_get_functiondef(_a) AS ''::VARCHAR;
-CREATE MACRO pgx_pg_get_function_arguments(_a) AS ''::VARCHAR;
-CREATE MACRO pgx_pg_get_function_result(_a) AS ''::VARCHAR;
-CREATE MACRO pgx_pg_get_function_identity_arguments(_a) AS ''::VARCHAR;
+CREATE MACRO pgx_pg_get_function_arguments(_a) AS coalesce((
+  SELECT string_agg(CASE _x.m WHEN 'o' THEN 'OUT ' WHEN 'b' THEN 'INOUT ' ELSE '' END || _x.n || ' '
+    || coalesce(_f.format_name, _t.typname, 'text'), ', ' ORDER BY _x.i)
+  FROM (SELECT unnest(_p.proargnames) AS n, unnest(_p.proallargtypes) AS t, unnest(_p.proargmodes) AS m,
+          unnest(range(1, len(_p.proargnames) + 1)) AS i
+        FROM pgc.pg_proc _p WHERE _p.oid = _a) _x
+  LEFT JOIN pgc.pg_type _t ON _t.oid = _x.t LEFT JOIN pgc.type_format_names _f ON _f.oid = _x.t), '');
+CREATE MACRO pgx_pg_get_function_result(_a) AS (SELECT CASE WHEN _p.prokind = 'p' THEN NULL ELSE '' END
+  FROM pgc.pg_proc _p WHERE _p.oid = _a);
+CREATE MACRO pgx_pg_get_function_identity_arguments(_a) AS pgx_pg_get_function_arguments(_a);
 CREATE MACRO pgx_pg_get_serial_sequence(_a, _b) AS NULL::VARCHAR;
 CREATE MACRO pgx_pg_is_in_recovery() AS false;
 CREATE MACRO pgx_txid_current() AS 1::BIGINT;

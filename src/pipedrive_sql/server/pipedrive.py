@@ -147,7 +147,7 @@ def read_sys_procedures(connection: Any) -> list[RoutineInfo]:
                     ParameterInfo(
                         str(p["parametername"]),
                         pg_type_for(str(p.get("datatypename") or "VARCHAR")),
-                        mode=str(p.get("direction") or "IN").upper(),
+                        mode=_MODES.get(str(p.get("direction") or "IN").upper(), "IN"),
                         default=None if p.get("defaultvalue") is None else str(p["defaultvalue"]),
                     )
                     for p in params
@@ -156,3 +156,7 @@ def read_sys_procedures(connection: Any) -> list[RoutineInfo]:
             )
         )
     return out
+
+
+# sys_procedureparameters.Direction -> PostgreSQL's parameter modes (a procedure's result columns are OUT)
+_MODES = {"IN": "IN", "OUT": "OUT", "OUTPUT": "OUT", "RESULT": "OUT", "INOUT": "INOUT"}
