@@ -54,12 +54,6 @@ class PipedriveBackend:
                 if callable(method):
                     method()
                     return
-        # The driver runs a query in its engine's DuckDB, which pulls API pages as it scans: interrupting
-        # DuckDB stops the scan, and with it the paging (DuckDB's interrupt is safe from another thread).
-        duck = getattr(getattr(connection, "engine", None), "duck", None)
-        method = getattr(duck, "interrupt", None)
-        if callable(method):
-            method()
 
 
 def _rows(connection: Any, sql: str) -> list[dict[str, Any]]:
