@@ -1,9 +1,9 @@
 """One client connection: startup (TLS, authentication), then simple and extended query.
 
-A session runs on its own thread and owns one backend (driver) connection. Statements are routed:
-transaction control, SET/SHOW and friends are answered here; catalog queries (pg_catalog,
-information_schema, queries without tables) go to the emulated catalog; everything else goes to the
-driver with `$n` parameters rewritten into the driver's paramstyle.
+A session runs on its own thread and owns one backend (driver) connection. This module is the wire half:
+messages, portals, row streaming, COPY out, cancellation. What a statement means (transaction control,
+SET/SHOW, PREPARE/EXECUTE, SQL cursors, catalog queries, data queries with PostgreSQL's names) is the
+other half, `statements.Statements`, which `Session` mixes in.
 """
 
 from __future__ import annotations
