@@ -269,6 +269,9 @@ _NAMES_BY_CLASS = {
     "Abs": "abs",
     "Trim": "btrim",
     "Explode": "unnest",
+    "ArraySize": "array_length",
+    "StrPosition": "strpos",
+    "DatePart": "date_part",
     "Unnest": "unnest",
 }
 
