@@ -49,6 +49,12 @@ def test_quoted_names_match_exactly_and_others_pass_through() -> None:
         REWRITER.rewrite('select * from "deals"')
     assert info.value.sqlstate == "42P01" and 'write "Deals"' in str(info.value.hint)
     assert REWRITER.rewrite("SELECT TOP 5 * FROM [Deals]") is None  # T-SQL: the driver reads it as written
+    assert REWRITER.rewrite("select [Title] from Deals where [Status] = 'open'") is None
+    subscripted = REWRITER.rewrite('select "LabelIds"[1], array[1, 2] from deals')
+    assert (
+        subscripted is not None
+        and subscripted.sql == 'SELECT "LabelIds"[1] AS "LabelIds", [1, 2] AS "array" FROM "Deals"'
+    )
     assert REWRITER.rewrite("select * from sys_tables").sql == "SELECT * FROM sys_tables"  # type: ignore[union-attr]
     assert REWRITER.rewrite("select * from public.sys_tables").sql == "SELECT * FROM sys_tables"  # type: ignore[union-attr]
 

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 
 import sqlglot
 from sqlglot import expressions as exp
+from sqlglot.dialects.postgres import Postgres
+from sqlglot.tokens import TokenType
 
 from . import errors as pgerr
 from .errors import PgError
@@ -77,6 +79,8 @@ class DataQueryRewriter:
             # EXPLAIN shows the API requests of the query as the client wrote it
             inner = self.rewrite(sql[explain.end() :])
             return Rewritten(explain.group(0) + inner.sql, inner.array_parameters) if inner else None
+        if _has_bracket_names(sql):
+            return None
         try:
             trees = [t for t in sqlglot.parse(sql, read="postgres") if t is not None]
         except Exception:
@@ -138,6 +142,32 @@ class DataQueryRewriter:
             return name.name
         candidates = self.folded.get(name.name.lower(), [])
         return candidates[0] if len(candidates) == 1 else None
+
+
+_SUBSCRIPTED = {TokenType.VAR, TokenType.IDENTIFIER, TokenType.R_PAREN, TokenType.R_BRACKET, TokenType.STRING}
+
+
+def _has_bracket_names(sql: str) -> bool:
+    """True if the text uses T-SQL's [bracketed] names, which PostgreSQL's reader would take for arrays: a
+    bracket that is neither ARRAY[...] nor a subscript right after a value (`"LabelIds"[1]`)."""
+    if "[" not in sql:
+        return False
+    try:
+        tokens = Postgres().tokenize(sql)
+    except Exception:
+        return True
+    for i, token in enumerate(tokens):
+        if token.token_type != TokenType.L_BRACKET:
+            continue
+        previous = tokens[i - 1] if i else None
+        if previous is None:
+            return True
+        if previous.token_type == TokenType.ARRAY or previous.text.upper() == "ARRAY":
+            continue
+        if previous.token_type in _SUBSCRIPTED and previous.end + 1 == token.start:
+            continue
+        return True
+    return False
 
 
 def _matches(identifier: exp.Identifier, names: Iterable[str]) -> bool:
