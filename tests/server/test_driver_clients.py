@@ -199,3 +199,35 @@ def test_stored_procedures_are_routines(driver_server: Running, driver_dbapi: An
         assert conn.execute("select count(*) from information_schema.parameters").fetchone() == (parameters,)
         kinds = conn.execute("select distinct prokind from pg_proc where pronamespace = 2200").fetchall()
         assert kinds == [("p",)]
+
+
+def test_portal_resumed_with_row_limits(driver_server: Running, driver_dbapi: Any) -> None:
+    from .wire_client import WireClient, kinds
+
+    cursor = driver_dbapi.cursor()
+    cursor.execute("SELECT COUNT(*) FROM Deals")
+    total = cursor.fetchone()[0]
+    client = WireClient(driver_server.host, driver_server.port, user="bi", database=driver_server.database)
+    try:
+        client.send(b"Q", b"BEGIN\0")
+        client.until(b"Z")
+        client.parse("", 'select "Id" from public.deals')
+        client.bind("p1", "")
+        rows = 0
+        suspended = 0
+        while True:
+            client.execute("p1", 100)
+            client.send(b"H")  # Flush: the portal stays open between Executes
+            messages = []
+            while not messages or messages[-1][0] not in (b"s", b"C", b"E"):
+                messages.append(client.read())
+            rows += kinds(messages).count(b"D")
+            assert messages[-1][0] != b"E", messages[-1]
+            if messages[-1][0] == b"C":
+                break
+            suspended += 1
+        client.sync()
+        client.until(b"Z")
+        assert rows == total and suspended in (total // 100, (total - 1) // 100)
+    finally:
+        client.close()
