@@ -9,24 +9,122 @@
 2. Protocol ceiling: `--protocol-rows` rows of three columns from a query the server answers itself
    (DuckDB's `range`), text and binary, next to DuckDB in-process: what the wire layer alone costs.
 
-Numbers are printed, never asserted (tests do not time things).
+3. `--load`: many BI clients at once against a rate-limited sandbox (Pipedrive's growth plan: 40
+   requests per 2-second window for the API token): `--clients` psycopg clients (default 50) each log in
+   with a password and run `--queries` statements (default 20, a mix of counts, filters, joins and
+   catalog queries). They queue on the driver's rate-limit governor; the run prints client errors
+   (expected: 0), the 429s the sandbox answered and those that reached a client, queries per second,
+   and p50/p90/p99/max latency.
+
+    .venv/bin/python bench/server.py --load [--clients 50] [--queries 20] [--plan growth]
+
+Numbers are printed, never asserted (tests do not time things; tests/server/test_load.py runs a small
+load and asserts that no client sees an error).
 """
 
 from __future__ import annotations
 
 import argparse
 import shutil
+import statistics
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import duckdb
 import psycopg
 
 import pipedrive_sql
-from pipedrive_sql.server import Server, ServerConfig
+from pipedrive_sql.server import Server, ServerConfig, UserStore
 from pipedrive_sql.server.pipedrive import PipedriveBackend
+
+LOAD_QUERIES = [
+    'SELECT count(*) FROM "Deals"',
+    'SELECT "Id", "Title", "Value" FROM "Deals" WHERE "Status" = \'open\' ORDER BY "Value" DESC LIMIT 5',
+    'SELECT "Name" FROM "Persons" WHERE "Id" = {n}',
+    'SELECT o."Name", count(*) FROM "Deals" d JOIN "Organizations" o ON d."OrgId" = o."Id" GROUP BY 1 LIMIT 5',
+    "SELECT relname FROM pg_catalog.pg_class WHERE relkind = 'r' LIMIT 5",
+    'SELECT "Id", "Subject" FROM "Activities" LIMIT 10',
+    'SELECT "StageId", count(*) FROM "Deals" GROUP BY 1',
+]
+
+
+def load(clients: int, queries: int, plan: str, scale: int) -> None:
+    from pipedrive_sandbox.server import Sandbox
+
+    password = "bench-password"
+    with Sandbox(seed=1, scale=scale, plan=plan, latency_ms=0, fault_rate=0.0) as sandbox:
+        users = Path(tempfile.mkdtemp()) / "users.json"
+        UserStore(users).set_password("bench", password)
+        props = {"BaseURL": sandbox.url, "APIToken": sandbox.api_token}
+        config = ServerConfig(
+            host="127.0.0.1", port=0, users_file=users, max_connections=max(64, clients + 4)
+        )
+        server = Server(PipedriveBackend({"crm": props}), config).start()
+        host, port = server.address
+        dsn = f"host={host} port={port} dbname=crm user=bench password={password} sslmode=disable"
+        latencies: list[float] = []
+        errors: list[str] = []
+        lock = threading.Lock()
+        start = threading.Barrier(clients)
+
+        def client(number: int) -> None:
+            try:
+                with psycopg.connect(dsn, autocommit=True, connect_timeout=60) as conn:
+                    start.wait()
+                    for i in range(queries):
+                        sql = LOAD_QUERIES[(number + i) % len(LOAD_QUERIES)].format(
+                            n=1 + (number * 7 + i) % 50
+                        )
+                        t0 = time.perf_counter()
+                        try:
+                            conn.execute(sql).fetchall()
+                        except psycopg.Error as exc:
+                            with lock:
+                                errors.append(f"{exc.sqlstate}: {exc}".splitlines()[0])
+                            continue
+                        with lock:
+                            latencies.append(time.perf_counter() - t0)
+            except (psycopg.Error, threading.BrokenBarrierError) as exc:
+                with lock:
+                    errors.append(f"connect: {exc}".splitlines()[0])
+
+        sandbox.reset_stats()
+        t0 = time.perf_counter()
+        threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        wall = time.perf_counter() - t0
+        stats = sandbox.stats()
+        server.stop()
+    reached = sum(1 for e in errors if e.startswith("53400") or "429" in e)
+    print(
+        f"3. Load: {clients} clients x {queries} queries, sandbox plan {plan} (scale {scale}), rate limits on"
+    )
+    print(f"  queries answered        {len(latencies):>8}   client errors {len(errors)}")
+    print(
+        f"  API requests            {stats['total']:>8}   429s answered by the sandbox {stats['rate_limited']}"
+    )
+    print(f"  429s reaching clients   {reached:>8}   blocked (403) {stats['blocked']}")
+    print(f"  wall time               {wall:8.1f} s ({len(latencies) / wall:.1f} queries/s)")
+    if latencies:
+        ordered = sorted(latencies)
+
+        def pct(p: float) -> float:
+            return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
+
+        print(
+            f"  latency  p50 {pct(50):.3f} s   p90 {pct(90):.3f} s   p99 {pct(99):.3f} s   "
+            f"max {ordered[-1]:.3f} s   mean {statistics.fmean(ordered):.3f} s"
+        )
+    for error in sorted(set(errors))[:10]:
+        print(f"  error: {error}")
 
 
 def best(repeat: int, action: Callable[[], int]) -> tuple[float, int]:
@@ -84,9 +182,18 @@ def main() -> None:
     parser.add_argument("--scale", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--protocol-rows", type=int, default=500_000)
+    parser.add_argument("--load", action="store_true", help="only the load run (section 3)")
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--queries", type=int, default=20)
+    parser.add_argument("--plan", default="growth", choices=["lite", "growth", "premium", "ultimate"])
+    parser.add_argument("--load-scale", type=int, default=200)
     args = parser.parse_args()
+    if args.load:
+        load(args.clients, args.queries, args.plan, args.load_scale)
+        return
 
     props = {"Sandbox": True, "SandboxScale": args.scale}
+    # trust is fine for a benchmark on loopback: the load run (--load) logs in with passwords
     server = Server(
         PipedriveBackend({"crm": props}), ServerConfig(host="127.0.0.1", port=0, auth="trust")
     ).start()

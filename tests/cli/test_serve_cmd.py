@@ -160,11 +160,27 @@ def test_serve_refuses_a_network_address_without_tls_and_users(cli: CLI, tmp_pat
         "--users-file", str(tmp_path / "nobody.json"),
     )  # fmt: skip
     assert no_users.returncode == 1
-    assert "Refusing to listen on 0.0.0.0 without authentication" in error_line(no_users)
-    assert "serve user add" in no_users.stderr
+    assert "No users in" in error_line(no_users) and "serve user add" in no_users.stderr
+    assert "--trust" not in no_users.stderr  # not offered where it is refused anyway
+    trusting = cli(
+        "serve", "--sandbox", "--host", "0.0.0.0", "--port", "0", "--tls-cert", str(cert), "--tls-key", str(key),
+        "--trust",
+    )  # fmt: skip
+    assert trusting.returncode == 1
+    assert "Refusing to listen on 0.0.0.0 without authentication" in error_line(trusting)
+    assert "serve user add" in trusting.stderr
 
     half = cli("serve", "--sandbox", "--port", "0", "--tls-cert", str(cert))
     assert half.returncode == 1 and "--tls-key" in error_line(half)
+
+
+def test_serve_without_users_refuses_to_start_and_says_how_to_add_one(cli: CLI, tmp_path: Path) -> None:
+    result = cli("serve", "--sandbox", "--port", "0", "--users-file", str(tmp_path / "nobody.json"))
+    assert result.returncode == 1
+    line = error_line(result)
+    assert "No users in" in line and "nobody could log in" in line
+    assert "pipedrive-sql serve user add NAME" in line and "--trust" in line
+    assert "Listening" not in result.stderr
 
 
 @pytest.fixture
@@ -276,3 +292,19 @@ def _self_signed(directory: Path) -> tuple[Path, Path]:
         )
     )
     return cert_path, key_path
+
+
+def test_serve_trust_is_explicit_loopback_only_and_warned(cli: CLI, server: Any, tmp_path: Path) -> None:
+    psycopg = pytest.importorskip("psycopg")
+    proc, port, lines = server(
+        "--sandbox", "--port", "0", "--trust", "--users-file", str(tmp_path / "none.json")
+    )
+    text = "".join(lines)
+    assert "auth trust" in text
+    assert "Warning: No passwords (--trust)" in text
+    with psycopg.connect(f"host=127.0.0.1 port={port} dbname=sandbox user=anyone connect_timeout=10") as conn:
+        assert conn.execute("SELECT 1").fetchone() == (1,)
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(timeout=15) == 0
+    both = cli("serve", "--sandbox", "--port", "0", "--trust", "--auth", "md5")
+    assert both.returncode == 1 and "--trust" in error_line(both)

@@ -57,8 +57,14 @@ _SERVER_ONLY = (
     "tls_cert",
     "tls_key",
     "auth",
+    "trust",
     "require_tls",
     "max_connections",
+    "max_connections_per_user",
+    "startup_timeout",
+    "idle_session_timeout",
+    "statement_timeout",
+    "max_message_mb",
     "log_level",
 )
 
@@ -103,21 +109,68 @@ def serve_command(
     ] = None,
     users_file: UsersFileOption = None,
     auth: Annotated[
-        Literal["scram-sha-256", "md5", "trust"] | None,
+        Literal["scram-sha-256", "md5"] | None,
         typer.Option(
             "--auth",
-            help="How clients log in (default: scram-sha-256 when the users file has users, else trust, "
-            "which only loopback allows).",
+            help="How clients send their password: scram-sha-256 (default) or md5 (old clients; users "
+            "added with --md5). The users file must have a user: `serve user add NAME`.",
             show_default=False,
         ),
     ] = None,
+    trust: Annotated[
+        bool,
+        typer.Option(
+            "--trust",
+            help="No passwords: anyone who can reach the port logs in as any user. Loopback only; for "
+            "trying the server on your own machine.",
+        ),
+    ] = False,
     require_tls: Annotated[
         bool,
         typer.Option(
             "--require-tls", help="Refuse clients without TLS (always so on a non-loopback address)."
         ),
     ] = False,
-    max_connections: Annotated[int, typer.Option(min=1, help="Clients connected at once, at most.")] = 64,
+    max_connections: Annotated[
+        int, typer.Option(min=1, help="Sessions at once, at most; one more gets 'too many clients'.")
+    ] = 64,
+    max_connections_per_user: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Sessions of one user at once, at most (`serve user add --connection-limit` sets "
+            "one user's own).",
+            show_default=False,
+        ),
+    ] = None,
+    startup_timeout: Annotated[
+        float,
+        typer.Option(
+            min=0.1,
+            metavar="SECONDS",
+            help="Time a connection has for TLS, its startup packet and its password, in all.",
+        ),
+    ] = 10.0,
+    idle_session_timeout: Annotated[
+        float,
+        typer.Option(
+            min=0, metavar="SECONDS", help="Close sessions idle this long (0: never; like PostgreSQL's)."
+        ),
+    ] = 0.0,
+    statement_timeout: Annotated[
+        float,
+        typer.Option(
+            min=0,
+            metavar="SECONDS",
+            help="Cancel statements running longer (0: no limit); clients may SET statement_timeout.",
+        ),
+    ] = 0.0,
+    max_message_mb: Annotated[
+        int,
+        typer.Option(
+            "--max-message-mb", min=1, metavar="MB", help="The longest message a logged-in client may send."
+        ),
+    ] = 64,
     log_level: Annotated[
         Literal["DEBUG", "INFO", "WARNING", "ERROR"],
         typer.Option(
@@ -127,7 +180,8 @@ def serve_command(
 ) -> None:
     """Serve each --dsn (and/or --sandbox) as a PostgreSQL database of that name until Ctrl-C.
 
-    Loopback by default; a network address needs TLS and users. Users: `serve user add NAME`."""
+    Clients log in as users of the users file (`serve user add NAME` first); --trust skips passwords,
+    on loopback only. Loopback by default; a network address needs TLS."""
     if ctx.invoked_subcommand is not None:
         _refuse_server_options(ctx)
         ctx.obj = (
@@ -155,8 +209,14 @@ def serve_command(
                 tls_key=tls_key,
                 users_file=users_file,
                 auth=auth,
+                trust=trust,
                 require_tls=require_tls,
                 max_connections=max_connections,
+                max_connections_per_user=max_connections_per_user,
+                startup_timeout=startup_timeout,
+                idle_session_timeout=idle_session_timeout,
+                statement_timeout=statement_timeout,
+                max_message_size=max_message_mb * 1024 * 1024,
                 log_level=log_level,
                 ready=_announce,
             )
@@ -217,6 +277,12 @@ def _announce(server: Server) -> None:
     if config.require_tls:
         parts.append("sslmode=require")
     tls = "TLS required" if config.require_tls else "TLS on" if config.tls_cert else "TLS off"
+    if config.auth == "trust":
+        console.warning(
+            f"No passwords (--trust): anyone who can connect to {_hostport(host, port)} from this machine "
+            "logs in as any user and reads your Pipedrive data. Add users (`pipedrive-sql serve user add "
+            "NAME`) and drop --trust to require passwords."
+        )
     console.success(
         f"Listening on {_hostport(host, port)}: database{'s' if len(databases) > 1 else ''} "
         f"{', '.join(databases)} (auth {config.auth}, {tls})."
@@ -271,6 +337,15 @@ def user_add_command(
             show_default=False,
         ),
     ] = None,
+    connection_limit: Annotated[
+        int | None,
+        typer.Option(
+            "--connection-limit",
+            min=1,
+            help="The user's sessions at once, at most (for a service account; default: the server's).",
+            show_default=False,
+        ),
+    ] = None,
     users_file: UsersFileOption = None,
 ) -> None:
     """Add a user, or set a user's password (asked without echo; from stdin when it is not a terminal)."""
@@ -280,7 +355,9 @@ def user_add_command(
     existed = name in cli_commands.user_list(users_file=path)
     if password is None:
         password = _read_password(name)
-    written = cli_commands.user_add(name, password=password, users_file=path, md5=md5)
+    written = cli_commands.user_add(
+        name, password=password, users_file=path, md5=md5, connection_limit=connection_limit
+    )
     verifiers = "SCRAM-SHA-256 and MD5 verifiers" if md5 else "a SCRAM-SHA-256 verifier"
     verb = "Changed the password of" if existed else "Added"
     console.success(f"{verb} user {name!r} in {written} ({verifiers}; the password itself is not stored).")
@@ -320,7 +397,8 @@ def user_remove_command(ctx: typer.Context, name: NameArg, users_file: UsersFile
     console.success(f"Removed user {name!r} from {path}.")
     if not cli_commands.user_list(users_file=path):
         console.note(
-            "No users left: the server now trusts clients on loopback, and a network address refuses."
+            "No users left: `pipedrive-sql serve` refuses to start until you add one "
+            "(or is run with --trust, on loopback only)."
         )
 
 
@@ -334,7 +412,7 @@ def user_list_command(ctx: typer.Context, users_file: UsersFileOption = None) ->
     names = cli_commands.user_list(users_file=path)
     if not names:
         console.note(
-            f"No users in {path}: the server trusts clients on loopback. "
+            f"No users in {path}: `pipedrive-sql serve` refuses to start without one. "
             "Add one with `pipedrive-sql serve user add NAME`."
         )
         return

@@ -12,8 +12,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from .config import ServerConfig, ServerConfigError, is_loopback, validate
 from .odbc import default_odbc_ini, write_dsn
-from .server import Server, ServerConfig, ServerConfigError
+from .server import Server
 from .users import UsersFileError, UserStore, default_users_file
 
 DEFAULT_PORT = 54320
@@ -30,14 +31,21 @@ def serve(
     tls_key: Path | None = None,
     users_file: Path | None = None,
     auth: str | None = None,
+    trust: bool = False,
     require_tls: bool = False,
     max_connections: int = 64,
+    max_connections_per_user: int | None = None,
+    startup_timeout: float = 10.0,
+    idle_session_timeout: float = 0.0,
+    statement_timeout: float = 0.0,
+    max_message_size: int = 64 * 1024 * 1024,
     log_level: str = "INFO",
     ready: Callable[[Server], Any] | None = None,
 ) -> None:
     """Serve each DSN (and/or the embedded sandbox) as a PostgreSQL database of the same name; block
-    until interrupted. `auth` defaults to scram-sha-256 when the users file has users, else trust
-    (which only a loopback address allows). `ready` is called with the started server."""
+    until interrupted. Clients log in with a password (`auth`: scram-sha-256 by default, or md5) as a
+    user of the users file, which must have one; `trust=True` lets anyone in without a password, and
+    only on a loopback address. `ready` is called with the started server."""
     from .pipedrive import PipedriveBackend
 
     logging.basicConfig(
@@ -48,19 +56,36 @@ def serve(
         databases[SANDBOX_DATABASE] = {"Sandbox": True}
     if not databases:
         raise ServerConfigError("nothing to serve: give --dsn NAME (repeatable) or --sandbox")
+    if trust and auth is not None:
+        raise ServerConfigError("--trust means no password: it does not go with --auth")
     path = users_file or default_users_file()
-    if auth is None:
-        auth = "scram-sha-256" if UserStore(path).has_users() else "trust"
+    method = "trust" if trust else auth or "scram-sha-256"
     config = ServerConfig(
         host=host,
         port=port,
-        auth=auth,
-        users_file=path if auth != "trust" else users_file,
+        auth=method,
+        users_file=users_file if trust else path,
         tls_cert=tls_cert,
         tls_key=tls_key,
         require_tls=require_tls,
         max_connections=max_connections,
+        max_connections_per_user=max_connections_per_user,
+        startup_timeout=startup_timeout,
+        idle_session_timeout=idle_session_timeout,
+        statement_timeout=statement_timeout,
+        max_message_size=max_message_size,
     )
+    validate(config)  # a network address without TLS or with --trust is refused before anything else
+    if not trust and not UserStore(path).has_users():
+        raise ServerConfigError(
+            f"no users in {path}, so nobody could log in: add one with `pipedrive-sql serve user add NAME`"
+            f"{'' if users_file is None else f' --users-file {path}'}"
+            + (
+                " (or, to try the server on this machine only, pass --trust: no passwords)"
+                if is_loopback(host)
+                else ""
+            )
+        )
     server = Server(PipedriveBackend(databases), config).start()
     bound_host, bound_port = server.address
     logging.getLogger("pipedrive_sql.server").info(
@@ -68,7 +93,7 @@ def serve(
         ", ".join(databases),
         bound_host,
         bound_port,
-        auth,
+        method,
         "on" if tls_cert else "off",
     )
     if ready is not None:
@@ -77,15 +102,21 @@ def serve(
 
 
 def user_add(
-    name: str, *, password: str | None = None, users_file: Path | None = None, md5: bool = False
+    name: str,
+    *,
+    password: str | None = None,
+    users_file: Path | None = None,
+    md5: bool = False,
+    connection_limit: int | None = None,
 ) -> Path:
-    """Add or replace a server user; prompts for the password when none is given. Returns the file."""
+    """Add or replace a server user; prompts for the password when none is given. Returns the file.
+    `connection_limit` caps the user's sessions at once (None keeps the user's current limit)."""
     if password is None:
         password = getpass.getpass(f"Password for {name}: ")
         if getpass.getpass("Again: ") != password:
             raise UsersFileError("the passwords do not match")
     path = users_file or default_users_file()
-    UserStore(path).set_password(name, password, md5=md5)
+    UserStore(path).set_password(name, password, md5=md5, connection_limit=connection_limit)
     return path
 
 

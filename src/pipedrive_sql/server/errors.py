@@ -1,14 +1,20 @@
 """Errors as clients see them: an SQLSTATE, a message, and sometimes a hint.
 
-Driver and DuckDB exceptions are mapped by class name along the MRO, so this module needs neither
-import; tools such as pgjdbc and psqlODBC branch on the SQLSTATE class (08 connection, 28 auth,
-42 syntax/undefined, 57014 cancelled).
+Driver, DuckDB, sqlglot and pyarrow exceptions are mapped by class name along the MRO, so this module
+needs none of those imports; tools such as pgjdbc and psqlODBC branch on the SQLSTATE class (08
+connection, 28 auth, 42 syntax/undefined, 53 resources, 54 limits, 57014 cancelled). Anything else is
+a bug of ours: the client gets XX000 with a short incident id and no Python internals, and the server
+logs the traceback under that id.
 """
 
 from __future__ import annotations
 
+import logging
 import re
+import secrets
 from dataclasses import dataclass
+
+log = logging.getLogger("pipedrive_sql.server")
 
 
 @dataclass
@@ -45,6 +51,10 @@ UNDEFINED_CURSOR = "34000"
 FEATURE_NOT_SUPPORTED = "0A000"
 INTERNAL = "XX000"
 TOO_MANY_CONNECTIONS = "53300"
+IDLE_SESSION_TIMEOUT = "57P05"
+OUT_OF_MEMORY = "53200"
+STATEMENT_TOO_COMPLEX = "54001"
+CHARACTER_NOT_IN_REPERTOIRE = "22021"
 
 # Driver (pipedrive_sql.errors) and PEP 249 class names, most specific first along the MRO.
 _BY_CLASS = {
@@ -77,23 +87,76 @@ _BY_CLASS = {
     "InvalidInputException": "22023",
     "NotImplementedException": FEATURE_NOT_SUPPORTED,
     "TransactionException": "25000",
+    "InternalException": INTERNAL,
+    "FatalException": INTERNAL,
+    "IOException": "58030",
+    "PermissionException": "42501",
+    "OutOfMemoryException": OUT_OF_MEMORY,
+    "SyntaxException": SYNTAX_ERROR,
+    "SerializationException": "40001",
     "DatabaseError": "58000",
     "Error": INTERNAL,
+    # sqlglot (the driver and the catalog translation parse SQL with it)
+    "ParseError": SYNTAX_ERROR,
+    "TokenError": SYNTAX_ERROR,
+    "UnsupportedError": FEATURE_NOT_SUPPORTED,
+    "OptimizeError": "42000",
+    # pyarrow (casts of driver results)
+    "ArrowInvalid": "22000",
+    "ArrowTypeError": "42804",
+    "ArrowNotImplementedError": FEATURE_NOT_SUPPORTED,
 }
+
+# Python's own exceptions that mean something about the input rather than a bug: a fixed message,
+# never the Python text.
+_BUILTIN = {
+    RecursionError: (STATEMENT_TOO_COMPLEX, "statement too complex: it is nested too deeply"),
+    MemoryError: (OUT_OF_MEMORY, "out of memory"),
+    UnicodeError: (CHARACTER_NOT_IN_REPERTOIRE, 'invalid byte sequence for encoding "UTF8"'),
+}
+
+
+def internal_error(exc: BaseException, *, fatal: bool = False) -> PgError:
+    """A bug of ours: log the traceback under a short incident id, and tell the client only the id."""
+    incident = secrets.token_hex(4)
+    log.error("internal error %s: %s: %s", incident, type(exc).__name__, exc, exc_info=exc)
+    return PgError(
+        INTERNAL,
+        f"internal error {incident}: the server's log has the details under this id",
+        severity="FATAL" if fatal else "ERROR",
+    )
+
+
+def _is_mapped_module(cls: type) -> bool:
+    module = cls.__module__ or ""
+    if module == "builtins":
+        return False
+    if cls.__name__ == "Error":  # only the PEP 249 bases: binascii.Error and friends are bugs of ours
+        return module.split(".")[0] in ("pipedrive_sql", "duckdb", "_duckdb")
+    return True
+
 
 _COLUMN_HINTS = re.compile(r"(column|Referenced column) .*(not found|does not exist)", re.I)
 _TABLE_HINTS = re.compile(r"(Table with name|table|relation) .*(does not exist|not found|unknown)", re.I)
 
 
 def from_exception(exc: BaseException) -> PgError:
+    """The PgError a client sees for an exception raised while serving it."""
     if isinstance(exc, PgError):
         return exc
-    message = str(exc).strip() or type(exc).__name__
-    sqlstate = INTERNAL
+    for builtin, (code, text) in _BUILTIN.items():
+        if isinstance(exc, builtin):
+            return PgError(code, text)
+    sqlstate = None
     for cls in type(exc).__mro__:
-        if cls.__name__ in _BY_CLASS:
+        if cls.__name__ in _BY_CLASS and _is_mapped_module(cls):
             sqlstate = _BY_CLASS[cls.__name__]
             break
+    if sqlstate is None:
+        return internal_error(exc)
+    message = str(exc).strip() or type(exc).__name__
+    if sqlstate == INTERNAL and type(exc).__name__ in ("InternalException", "FatalException"):
+        return internal_error(exc)  # DuckDB's own assertion failures: their text is not for clients
     if sqlstate in ("42000", UNDEFINED_TABLE) and _COLUMN_HINTS.search(message):
         sqlstate = UNDEFINED_COLUMN
     elif sqlstate == "42000" and _TABLE_HINTS.search(message):

@@ -1,6 +1,10 @@
 """The real backend: each served database is a set of driver connection properties (a DSN, a
 connection string, or `Sandbox=true`), and each client session gets its own driver connection.
 
+Pipedrive's burst limit is per token, and every session of a database uses the same credentials: the
+sessions of a database share one rate-limit governor (the first session's), so fifty BI clients queue on
+one window instead of fifty governors each believing the window is theirs (and drawing 429s).
+
 The emulated PostgreSQL catalog is read from the driver's metadata tables (`sys_tables`,
 `sys_tablecolumns`, `sys_foreignkeys`), so custom fields show up in BI tools as ordinary columns.
 All tables are presented in schema `public`, where PostgreSQL clients look by default; the driver
@@ -10,6 +14,7 @@ accepts `public."Deals"` as well as `"Deals"`.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -28,6 +33,8 @@ class PipedriveBackend:
         if not databases:
             raise ValueError("serve at least one database: a DSN name or the sandbox")
         self._databases = {name: dict(props) for name, props in databases.items()}
+        self._governors: dict[str, tuple[Any, Any]] = {}
+        self._lock = threading.Lock()
 
     def databases(self) -> Sequence[str]:
         return list(self._databases)
@@ -37,7 +44,18 @@ class PipedriveBackend:
 
         props = dict(self._databases[database])
         connection_string = props.pop("connection_string", None)
-        return pipedrive_sql.connect(connection_string, **props)
+        connection = pipedrive_sql.connect(connection_string, **props)
+        self._share_governors(database, connection)
+        return connection
+
+    def _share_governors(self, database: str, connection: Any) -> None:
+        """Give the new session's API client the database's governors (set before any request)."""
+        client = getattr(connection, "client", None)
+        if client is None or not hasattr(client, "governor") or not hasattr(client, "search_governor"):
+            return
+        with self._lock:
+            shared = self._governors.setdefault(database, (client.governor, client.search_governor))
+        client.governor, client.search_governor = shared
 
     def tables(self, database: str, connection: Any) -> Sequence[TableInfo]:
         return read_sys_catalog(connection)

@@ -12,14 +12,19 @@ import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from .errors import IDLE_SESSION_TIMEOUT, PgError
+
 PROTOCOL_3_0 = 196608
 SSL_REQUEST = 80877103
 CANCEL_REQUEST = 80877102
 GSSENC_REQUEST = 80877104
 
-# A client that sends a message longer than this is broken or hostile.
-MAX_MESSAGE = 256 * 1024 * 1024
+# The default cap on a message from an authenticated client (ServerConfig.max_message_size).
+MAX_MESSAGE = 64 * 1024 * 1024
 FLUSH_THRESHOLD = 256 * 1024
+# A message body is read in chunks of this size, so a length the client lies about costs no memory
+# until the bytes really arrive.
+READ_CHUNK = 1024 * 1024
 
 _I16 = struct.Struct("!h")
 _I32 = struct.Struct("!i")
@@ -48,37 +53,51 @@ class Field:
 
 
 class Reader:
-    """Parses the fields of one message body."""
+    """Parses the fields of one message body; a body shorter than its fields, a string without its
+    terminator or one that is not UTF-8 is a ProtocolViolation (PostgreSQL: invalid message format)."""
 
     def __init__(self, body: bytes) -> None:
         self.body = body
         self.pos = 0
 
     def int16(self) -> int:
-        value: int = _I16.unpack_from(self.body, self.pos)[0]
+        try:
+            value: int = _I16.unpack_from(self.body, self.pos)[0]
+        except struct.error:
+            raise ProtocolViolation("invalid message format: message shorter than its fields") from None
         self.pos += 2
         return value
 
     def int32(self) -> int:
-        value: int = _I32.unpack_from(self.body, self.pos)[0]
+        try:
+            value: int = _I32.unpack_from(self.body, self.pos)[0]
+        except struct.error:
+            raise ProtocolViolation("invalid message format: message shorter than its fields") from None
         self.pos += 4
         return value
 
     def byte(self) -> bytes:
         value = self.body[self.pos : self.pos + 1]
+        if not value:
+            raise ProtocolViolation("invalid message format: message shorter than its fields")
         self.pos += 1
         return value
 
     def cstring(self) -> str:
-        end = self.body.index(b"\0", self.pos)
-        value = self.body[self.pos : end].decode("utf-8")
+        end = self.body.find(b"\0", self.pos)
+        if end < 0:
+            raise ProtocolViolation("invalid message format: a string without its terminating zero byte")
+        try:
+            value = self.body[self.pos : end].decode("utf-8")
+        except UnicodeDecodeError:
+            raise ProtocolViolation('invalid byte sequence for encoding "UTF8"') from None
         self.pos = end + 1
         return value
 
     def raw(self, n: int) -> bytes:
         value = self.body[self.pos : self.pos + n]
-        if len(value) != n:
-            raise ProtocolViolation("message shorter than its fields")
+        if n < 0 or len(value) != n:
+            raise ProtocolViolation("invalid message format: message shorter than its fields")
         self.pos += n
         return value
 
@@ -89,37 +108,54 @@ class Reader:
 
 
 class Wire:
-    """A client connection: reads frontend messages, buffers backend messages."""
+    """An authenticated client's connection (blocking socket, one thread): reads frontend messages up
+    to `max_message` bytes, buffers backend messages. With `idle_timeout` > 0, waiting longer than that
+    for a client's next message (or the rest of one) raises PgError 57P05, which ends the session."""
 
-    def __init__(self, sock: socket.socket) -> None:
+    def __init__(
+        self, sock: socket.socket, *, max_message: int = MAX_MESSAGE, idle_timeout: float = 0
+    ) -> None:
         self.sock = sock
         self.out = bytearray()
-        self._in = sock.makefile("rb", buffering=65536)
-
-    def rebind(self, sock: socket.socket) -> None:
-        """Switch to a new socket (after the TLS handshake wraps the plain one)."""
-        self.sock = sock
+        self.max_message = max_message
+        self.idle_timeout = idle_timeout
         self._in = sock.makefile("rb", buffering=65536)
 
     def _read_exact(self, n: int) -> bytes:
-        data = self._in.read(n)
-        if data is None or len(data) < n:
-            raise ClientGone()
-        return data
-
-    def read_startup(self) -> tuple[int, bytes]:
-        """The first message has no type byte: length, then a protocol code, then the body."""
-        (length,) = _I32.unpack(self._read_exact(4))
-        if length < 8 or length > 10000:
-            raise ProtocolViolation("invalid startup packet length")
-        body = self._read_exact(length - 4)
-        return _I32.unpack_from(body, 0)[0], body[4:]
+        try:
+            if n <= READ_CHUNK:
+                data = self._in.read(n)
+                if data is None or len(data) < n:
+                    raise ClientGone()
+                return data
+            chunks = bytearray()
+            while len(chunks) < n:
+                chunk = self._in.read(min(READ_CHUNK, n - len(chunks)))
+                if not chunk:
+                    raise ClientGone()
+                chunks += chunk
+            return bytes(chunks)
+        except TimeoutError:
+            raise PgError(
+                IDLE_SESSION_TIMEOUT, "terminating connection due to idle-session timeout"
+            ) from None
 
     def read_message(self) -> tuple[bytes, bytes]:
-        kind, length = _HEADER.unpack(self._read_exact(5))
-        if length < 4 or length > MAX_MESSAGE:
-            raise ProtocolViolation(f"invalid message length {length}")
-        return kind, self._read_exact(length - 4)
+        # the idle timeout applies to waiting for the client, not to sending it a long result
+        if self.idle_timeout:
+            self.sock.settimeout(self.idle_timeout)
+        try:
+            kind, length = _HEADER.unpack(self._read_exact(5))
+            if length < 4:
+                raise ProtocolViolation(f"invalid message length {length}")
+            if length - 4 > self.max_message:
+                raise ProtocolViolation(
+                    f"message of {length - 4} bytes is longer than this server accepts ({self.max_message})"
+                )
+            return kind, self._read_exact(length - 4)
+        finally:
+            if self.idle_timeout:
+                self.sock.settimeout(None)
 
     def write(self, kind: bytes, body: bytes = b"") -> None:
         self.out += kind
@@ -151,19 +187,6 @@ class Wire:
             pass
         self.sock.close()
 
-    def has_buffered_input(self) -> bool:
-        """True if bytes the client already sent wait in our read buffer (must be empty before TLS)."""
-        peek = getattr(self._in, "peek", None)
-        if peek is None:
-            return False
-        try:
-            self.sock.setblocking(False)
-            return bool(peek(1))
-        except (BlockingIOError, OSError):
-            return False
-        finally:
-            self.sock.setblocking(True)
-
 
 def cstr(value: str) -> bytes:
     return value.encode("utf-8") + b"\0"
@@ -178,12 +201,18 @@ def int32(value: int) -> bytes:
 
 
 def parse_startup_parameters(body: bytes) -> dict[str, str]:
+    """Name/value pairs up to the empty name; anything malformed is a ProtocolViolation."""
     parts = body.split(b"\0")
     params: dict[str, str] = {}
     for key, value in zip(parts[0::2], parts[1::2], strict=False):
         if not key:
             break
-        params[key.decode("utf-8")] = value.decode("utf-8")
+        try:
+            params[key.decode("utf-8")] = value.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ProtocolViolation(
+                'invalid byte sequence for encoding "UTF8" in the startup packet'
+            ) from None
     return params
 
 

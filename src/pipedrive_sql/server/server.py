@@ -1,100 +1,60 @@
-"""The listener: accepts connections, one thread per client, and keeps what sessions share
-(the backend, the users file, the TLS context, one emulated catalog per database, cancel keys).
+"""The listener: one thread accepts connections and runs their startup (`handshake`); each client
+that has authenticated gets a session thread. The server keeps what sessions share (the backend, the
+users file, the TLS context, one emulated catalog per database, cancel keys) and the limits: sessions
+in all and per user, connections starting up.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import itertools
 import logging
 import socket
 import ssl
 import threading
 import time
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
+from . import errors as pgerr
+from .auth import LoginThrottle
 from .backend import Backend
+from .config import ServerConfig, ServerConfigError, is_loopback, validate
+from .errors import PgError
+from .handshake import StartupLoop
+from .host import Startup
 from .pgcatalog import CatalogDatabase
 from .session import Session
-from .users import UserStore
+from .users import UsersFileError, UserStore
 
 log = logging.getLogger("pipedrive_sql.server")
 
-AUTH_METHODS = ("scram-sha-256", "md5", "trust")
-
-
-class ServerConfigError(Exception):
-    """The server cannot start with these settings; the message says what to change."""
-
-
-@dataclass
-class ServerConfig:
-    host: str = "127.0.0.1"
-    port: int = 5432
-    #: "scram-sha-256" (default with a users file), "md5" (old clients), or "trust" (loopback only)
-    auth: str = "scram-sha-256"
-    users_file: Path | None = None
-    tls_cert: Path | None = None
-    tls_key: Path | None = None
-    #: refuse clients that did not negotiate TLS (always on for a non-loopback address)
-    require_tls: bool = False
-    max_connections: int = 64
-    #: how long an emulated catalog is reused before the tables are read again
-    catalog_ttl: float = 300.0
-
-
-def is_loopback(host: str) -> bool:
-    if host in ("localhost", ""):
-        return host == "localhost"
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        try:
-            return all(
-                ipaddress.ip_address(info[4][0]).is_loopback for info in socket.getaddrinfo(host, None)
-            )
-        except (OSError, ValueError):
-            return False
-
-
-def validate(config: ServerConfig) -> None:
-    if config.auth not in AUTH_METHODS:
-        raise ServerConfigError(
-            f"unknown auth method {config.auth!r}: choose one of {', '.join(AUTH_METHODS)}"
-        )
-    if (config.tls_cert is None) != (config.tls_key is None):
-        raise ServerConfigError("give both a TLS certificate and its key (--tls-cert and --tls-key)")
-    if not is_loopback(config.host):
-        if config.tls_cert is None:
-            raise ServerConfigError(
-                f"refusing to listen on {config.host} without TLS: give --tls-cert and --tls-key, "
-                "or listen on 127.0.0.1"
-            )
-        if config.auth == "trust":
-            raise ServerConfigError(
-                f"refusing to listen on {config.host} without authentication: add users with "
-                "`pipedrive-sql serve user add NAME`, or listen on 127.0.0.1"
-            )
-        config.require_tls = True
-    if config.auth != "trust" and config.users_file is None:
-        raise ServerConfigError("password authentication needs a users file")
-    if config.require_tls and config.tls_cert is None:
-        raise ServerConfigError("require_tls needs a TLS certificate and key")
+__all__ = ["Server", "ServerConfig", "ServerConfigError", "is_loopback", "validate"]
 
 
 class Server:
     def __init__(self, backend: Backend, config: ServerConfig | None = None) -> None:
+        """`config` defaults to SCRAM authentication, which needs `users_file`; trust (no password) is
+        only ever what a config asks for by name, and only on a loopback address."""
         self.backend = backend
-        self.config = config or ServerConfig(auth="trust")
+        self.config = config or ServerConfig()
         validate(self.config)
         self.users = UserStore(self.config.users_file) if self.config.users_file else None
-        if self.users is not None and self.config.auth != "trust" and not self.users.has_users():
-            log.warning("the users file %s has no users: nobody can log in", self.config.users_file)
+        if self.users is not None and self.config.auth != "trust":
+            try:
+                has_users = self.users.has_users()
+            except UsersFileError as exc:
+                raise ServerConfigError(str(exc)) from exc
+            if not has_users:
+                raise ServerConfigError(
+                    f"no users in {self.config.users_file}: nobody could log in. Add one with "
+                    "`pipedrive-sql serve user add NAME`"
+                )
         self.ssl_context = self._ssl_context()
+        self.throttle = LoginThrottle(base=self.config.failed_login_delay)
         self._sessions: dict[int, Session] = {}
+        # session slots, taken at admission (before the session registers): pid -> user
+        self._slots: dict[int, str] = {}
         self._lock = threading.Lock()
+        self._loop: StartupLoop | None = None
         self._pids = itertools.count(1000)
         self._catalogs: dict[str, tuple[float, CatalogDatabase]] = {}
         self._catalog_locks: dict[str, threading.Lock] = {}
@@ -106,7 +66,8 @@ class Server:
         if self.config.tls_cert is None or self.config.tls_key is None:
             return None
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        context.minimum_version = ssl.TLSVersion.TLSv1_2
+        context.minimum_version = ssl.TLSVersion.TLSv1_2  # TLS 1.0 and 1.1 are refused at the handshake
+        context.options |= ssl.OP_NO_COMPRESSION | ssl.OP_NO_RENEGOTIATION
         try:
             context.load_cert_chain(str(self.config.tls_cert), str(self.config.tls_key))
         except (OSError, ssl.SSLError) as exc:
@@ -131,12 +92,18 @@ class Server:
         except OSError as exc:
             sock.close()
             raise ServerConfigError(f"cannot listen on {self.config.host}:{self.config.port}: {exc}") from exc
-        sock.listen(128)
-        sock.settimeout(0.2)
+        sock.listen(512)
         self._socket = sock
-        self._thread = threading.Thread(target=self._accept_loop, name="pg-accept", daemon=True)
+        self._loop = StartupLoop(sock, self)
+        self._thread = threading.Thread(target=self._loop.run, name="pg-startup", daemon=True)
         self._thread.start()
         log.info("listening on %s:%s", *self.address)
+        if self.config.auth == "trust":
+            log.warning(
+                "authentication is off (trust): anyone who can connect to %s:%s logs in as any user, "
+                "without a password",
+                *self.address,
+            )
         return self
 
     def serve_forever(self) -> None:
@@ -152,6 +119,8 @@ class Server:
 
     def stop(self) -> None:
         self._stopping.set()
+        if self._loop is not None:
+            self._loop.stop()
         if self._thread is not None:
             self._thread.join(timeout=2)
         if self._socket is not None:
@@ -173,38 +142,45 @@ class Server:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    def _accept_loop(self) -> None:
-        assert self._socket is not None
-        while not self._stopping.is_set():
+    # ---- admission (called by the startup loop) -----------------------------------------------------
+
+    def at_capacity(self) -> bool:
+        with self._lock:
+            return len(self._slots) >= self.config.max_connections
+
+    def _user_limit(self, user: str) -> int | None:
+        limits = [self.config.max_connections_per_user]
+        if self.users is not None:
             try:
-                client, peer = self._socket.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                if self._stopping.is_set():
-                    return
-                continue
-            client.settimeout(None)
-            client.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            if threading.active_count() > 4 * self.config.max_connections + 8:
-                # a flood of connections that never log in: refuse before spending a thread
-                self._refuse(client)
-                continue
-            session = Session(self, client, f"{peer[0]}:{peer[1]}")
-            threading.Thread(target=session.run, name=f"pg-session-{session.pid}", daemon=True).start()
+                entry = self.users.get(user)
+            except (UsersFileError, ValueError):
+                entry = None
+            if entry is not None:
+                limits.append(entry.connection_limit)
+        found = [limit for limit in limits if limit is not None]
+        return min(found) if found else None
 
-    def _refuse(self, client: socket.socket) -> None:
-        from . import protocol
-        from .errors import TOO_MANY_CONNECTIONS
-
-        body = protocol.error_response(
-            {"S": "FATAL", "C": TOO_MANY_CONNECTIONS, "M": "sorry, too many clients already"}
-        )
+    def admit(self, startup: Startup) -> PgError | None:
+        """Take a session slot for an authenticated connection and start its thread."""
+        limit = self._user_limit(startup.user)
+        session = Session(self, startup)
+        with self._lock:
+            if len(self._slots) >= self.config.max_connections:
+                return PgError(pgerr.TOO_MANY_CONNECTIONS, "sorry, too many clients already")
+            if limit is not None and sum(1 for u in self._slots.values() if u == startup.user) >= limit:
+                return PgError(pgerr.TOO_MANY_CONNECTIONS, f'too many connections for role "{startup.user}"')
+            self._slots[session.pid] = startup.user
         try:
-            client.sendall(b"E" + protocol.int32(len(body) + 4) + body)
-        except OSError:
-            pass
-        client.close()
+            threading.Thread(target=session.run, name=f"pg-session-{session.pid}", daemon=True).start()
+        except RuntimeError:  # cannot start a thread (resources)
+            with self._lock:
+                self._slots.pop(session.pid, None)
+            return PgError("53000", "the server cannot start a session right now: try again later")
+        return None
+
+    def starting_up(self) -> int:
+        """Connections that have not authenticated yet."""
+        return self._loop.count() if self._loop is not None else 0
 
     # ---- sessions ------------------------------------------------------------------------------------
 
@@ -218,6 +194,7 @@ class Server:
     def unregister(self, session: Session) -> None:
         with self._lock:
             self._sessions.pop(session.pid, None)
+            self._slots.pop(session.pid, None)
 
     def connection_count(self) -> int:
         with self._lock:

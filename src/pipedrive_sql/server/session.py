@@ -1,9 +1,11 @@
-"""One client connection: startup (TLS, authentication), then simple and extended query.
+"""One authenticated client connection: simple and extended query.
 
-A session runs on its own thread and owns one backend (driver) connection. This module is the wire half:
-messages, portals, row streaming, COPY out, cancellation. What a statement means (transaction control,
-SET/SHOW, PREPARE/EXECUTE, SQL cursors, catalog queries, data queries with PostgreSQL's names) is the
-other half, `statements.Statements`, which `Session` mixes in.
+The startup before it (SSL request, TLS, startup packet, password) is `handshake`'s; a session begins
+at `Session._open`. A session runs on its own thread and owns one backend (driver) connection. This
+module is the wire half: messages, portals, row streaming, COPY out, cancellation, statement_timeout.
+What a statement means (transaction control, SET/SHOW, PREPARE/EXECUTE, SQL cursors, catalog queries,
+data queries with PostgreSQL's names) is the other half, `statements.Statements`, which `Session`
+mixes in.
 """
 
 from __future__ import annotations
@@ -18,9 +20,10 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from . import auth, protocol, sqltext
 from . import errors as pgerr
+from . import protocol, sqltext
 from . import types as pgt
+from .config import duration_ms
 from .copyout import CopyEncoder, CopyOut
 from .errors import PgError
 from .pgcatalog import CatalogDatabase
@@ -30,11 +33,9 @@ from .statements import FETCH, REPORTED, ROW_RETURNING, Prepared, Statements, cu
 from .translate import Translator
 
 if TYPE_CHECKING:
-    from .server import Server
+    from .host import SessionHost, Startup
 
 log = logging.getLogger("pipedrive_sql.server")
-
-STARTUP_TIMEOUT = 30.0
 
 
 @dataclass
@@ -50,16 +51,22 @@ class Portal:
 
 
 class Session(Statements):
-    def __init__(self, server: Server, sock: socket.socket, peer: str) -> None:
+    """An authenticated client (the startup loop of `handshake` did TLS and the password)."""
+
+    def __init__(self, server: SessionHost, startup: Startup) -> None:
         self.server = server
-        self.sock = sock
-        self.peer = peer
-        self.wire = protocol.Wire(sock)
+        self.sock: socket.socket = startup.sock
+        self.peer = startup.peer
+        config = server.config
+        self.wire = protocol.Wire(
+            startup.sock, max_message=config.max_message_size, idle_timeout=config.idle_session_timeout
+        )
         self.pid = server.next_pid()
         self.secret = secrets.randbits(31)
-        self.tls = False
-        self.user = ""
-        self.database = ""
+        self.tls = startup.tls
+        self.user = startup.user
+        self.database = startup.database
+        self._startup_params = startup.params
         self.settings: dict[str, str] = {}
         self.status = b"I"
         self.connection: Any = None
@@ -73,25 +80,22 @@ class Session(Statements):
         self._busy = threading.Lock()
         self._interrupt: Callable[[], None] | None = None
         self._cancelled = threading.Event()
+        self._cancel_reason = "user request"
 
     # ---- lifecycle -----------------------------------------------------------------------------------
 
     def run(self) -> None:
         try:
-            # a client that connects and then says nothing must not hold a thread forever
-            self.sock.settimeout(STARTUP_TIMEOUT)
-            if self._startup():
-                self.sock.settimeout(None)
+            if self._open():
                 self._loop()
-        except (protocol.ClientGone, OSError):  # OSError covers resets, timeouts and TLS failures
+        except (protocol.ClientGone, OSError):  # OSError covers resets and TLS failures
             pass
         except protocol.ProtocolViolation as exc:
             self._fatal(PgError(pgerr.PROTOCOL_VIOLATION, str(exc)))
         except PgError as exc:
             self._fatal(exc)
-        except Exception:
-            log.exception("session %s failed", self.pid)
-            self._fatal(PgError(pgerr.INTERNAL, "internal server error; see the server log"))
+        except Exception as exc:
+            self._fatal(pgerr.internal_error(exc))  # logged with an id the client is told
         finally:
             self._cleanup()
 
@@ -127,44 +131,13 @@ class Session(Statements):
 
     # ---- startup ---------------------------------------------------------------------------------------
 
-    def _startup(self) -> bool:
-        while True:
-            code, body = self.wire.read_startup()
-            if code == protocol.SSL_REQUEST:
-                self._negotiate_tls()
-                continue
-            if code == protocol.GSSENC_REQUEST:
-                self.sock.sendall(b"N")
-                continue
-            if code == protocol.CANCEL_REQUEST:
-                pid, secret = struct.unpack("!ii", body[:8])
-                self.server.cancel(pid, secret)
-                return False
-            if code >> 16 == 3:
-                params = protocol.parse_startup_parameters(body)
-                if code & 0xFFFF:
-                    # we speak 3.0: tell a newer client so instead of failing
-                    self.send((b"v", protocol.int32(0) + protocol.int32(0)))
-                break
-            raise protocol.ProtocolViolation(f"unsupported frontend protocol {code >> 16}.{code & 0xFFFF}")
-        if self.server.connection_count() >= self.server.config.max_connections:
-            raise PgError(pgerr.TOO_MANY_CONNECTIONS, "sorry, too many clients already")
-        if self.server.config.require_tls and not self.tls:
-            raise PgError(
-                pgerr.INVALID_AUTHORIZATION,
-                f'no connection without TLS is allowed for host "{self.peer}"',
-                hint="connect with sslmode=require",
-            )
-        self.user = params.get("user", "")
-        self.database = params.get("database") or self.user
-        if not self.user:
-            raise PgError(pgerr.INVALID_AUTHORIZATION, "no user name was given in the startup packet")
-        self._authenticate()
+    def _open(self) -> bool:
+        """Open the backend connection and tell the client it is in (it has authenticated)."""
         self._check_database()
         self.settings = default_settings(self.user, self.database)
-        for key, value in params.items():
-            if key not in ("user", "database", "options", "replication"):
-                self.settings[key.lower()] = value
+        if self.server.config.statement_timeout:
+            self.settings["statement_timeout"] = f"{self.server.config.statement_timeout * 1000:g}"
+        self.settings.update(self._startup_params)
         try:
             self.connection = self.server.backend.connect(self.database)
         except Exception as exc:
@@ -182,59 +155,6 @@ class Session(Statements):
         self.wire.flush()
         log.info("session %s: %s connected to %s from %s", self.pid, self.user, self.database, self.peer)
         return True
-
-    def _negotiate_tls(self) -> None:
-        context = self.server.ssl_context
-        if context is None or self.tls:
-            self.sock.sendall(b"N")
-            return
-        if self.wire.has_buffered_input():
-            raise protocol.ProtocolViolation("received unencrypted data after SSL request")
-        self.sock.sendall(b"S")
-        self.sock = context.wrap_socket(self.sock, server_side=True)
-        self.wire.rebind(self.sock)
-        self.tls = True
-
-    def _authenticate(self) -> None:
-        method = self.server.config.auth
-        if method == "trust":
-            return
-        store = self.server.users
-        user = store.get(self.user) if store is not None else None
-        failed = PgError(pgerr.INVALID_PASSWORD, f'password authentication failed for user "{self.user}"')
-        if method == "md5":
-            salt = secrets.token_bytes(4)
-            self.send(protocol.authentication(5, salt))
-            self.wire.flush()
-            response = self._read_password_message().rstrip(b"\0").decode("utf-8", "replace")
-            if user is None or not user.md5 or not auth.md5_check(user.md5, salt, response):
-                raise failed
-            return
-        exchange = auth.ScramExchange(user.scram if user is not None else None)
-        self.send(protocol.authentication(10, protocol.cstr(auth.MECHANISM) + b"\0"))
-        self.wire.flush()
-        reader = protocol.Reader(self._read_password_message())
-        mechanism = reader.cstring()
-        if mechanism != auth.MECHANISM:
-            raise PgError(pgerr.PROTOCOL_VIOLATION, f"unsupported SASL mechanism {mechanism}")
-        length = reader.int32()
-        client_first = reader.raw(length).decode("utf-8") if length >= 0 else ""
-        try:
-            server_first = exchange.server_first_message(client_first)
-            self.send(protocol.authentication(11, server_first.encode()))
-            self.wire.flush()
-            client_final = self._read_password_message().decode("utf-8")
-            server_final = exchange.server_final_message(client_final)
-        except auth.AuthFailed as exc:
-            log.info("session %s: authentication failed for %r from %s", self.pid, self.user, self.peer)
-            raise failed from exc
-        self.send(protocol.authentication(12, server_final.encode()))
-
-    def _read_password_message(self) -> bytes:
-        kind, body = self.wire.read_message()
-        if kind != b"p":
-            raise protocol.ProtocolViolation("expected a password message")
-        return body
 
     def _check_database(self) -> None:
         databases = list(self.server.backend.databases())
@@ -265,6 +185,7 @@ class Session(Statements):
             if self.skip_until_sync and kind != b"S":
                 continue
             handler = handlers.get(kind)
+            timer = self._statement_timer() if kind in (b"Q", b"D", b"E") else None
             try:
                 if handler is None:
                     raise PgError(pgerr.FEATURE_NOT_SUPPORTED, f"message type {kind!r} is not supported")
@@ -276,6 +197,23 @@ class Session(Statements):
             except Exception as exc:
                 log.debug("session %s: statement failed", self.pid, exc_info=True)
                 self._error(pgerr.from_exception(exc), extended=kind != b"Q")
+            finally:
+                if timer is not None:
+                    timer.cancel()
+
+    def _statement_timer(self) -> threading.Timer | None:
+        """statement_timeout (SET, startup options, or the server's default): cancel the statement
+        when it runs longer, as a CancelRequest would, with 57014 "due to statement timeout"."""
+        try:
+            milliseconds = duration_ms(self.settings.get("statement_timeout", "0"))
+        except ValueError:
+            return None
+        if milliseconds <= 0:
+            return None
+        timer = threading.Timer(milliseconds / 1000, self.cancel, kwargs={"reason": "statement timeout"})
+        timer.daemon = True
+        timer.start()
+        return timer
 
     def _error(self, error: PgError, *, extended: bool) -> None:
         self.wire.write(b"E", protocol.error_response(error.fields()))
@@ -556,19 +494,22 @@ class Session(Statements):
             value = action()
         except Exception as exc:
             if self._cancelled.is_set():
-                raise PgError(pgerr.QUERY_CANCELED, "canceling statement due to user request") from exc
+                raise self._cancel_error() from exc
             raise
         finally:
             with self._busy:
                 self._interrupt = None
         if self._cancelled.is_set():
-            raise PgError(pgerr.QUERY_CANCELED, "canceling statement due to user request")
+            raise self._cancel_error()
         return value
+
+    def _cancel_error(self) -> PgError:
+        return PgError(pgerr.QUERY_CANCELED, f"canceling statement due to {self._cancel_reason}")
 
     def _guarded(self, action: Callable[[], Any], result: Result) -> Any:
         """Fetch a batch; a cancel between batches ends the stream."""
         if self._cancelled.is_set():
-            raise PgError(pgerr.QUERY_CANCELED, "canceling statement due to user request")
+            raise self._cancel_error()
         cursor: Any = getattr(result, "cursor", None)
         catalog = isinstance(result, CursorResult) and result.catalog
 
@@ -580,9 +521,10 @@ class Session(Statements):
 
         return self._run_guarded(action, interrupt)
 
-    def cancel(self) -> None:
-        """Called from the thread that received the CancelRequest."""
+    def cancel(self, reason: str = "user request") -> None:
+        """Called from the thread that received the CancelRequest (or the statement timer)."""
         with self._busy:
+            self._cancel_reason = reason
             self._cancelled.set()
             interrupt = self._interrupt
         if interrupt is not None:

@@ -30,7 +30,7 @@ from .results import BATCH_ROWS, CommandResult, CursorResult, OutColumn, Result,
 from .translate import TranslationError, Translator, has_no_tables, looks_like_catalog_query
 
 if TYPE_CHECKING:
-    from .server import Server
+    from .host import SessionHost
 
 log = logging.getLogger("pipedrive_sql.server")
 
@@ -122,7 +122,7 @@ class Prepared:
 class Statements:
     """Statement routing for a session (mixed into `Session`, which provides the attributes below)."""
 
-    server: Server
+    server: SessionHost
     user: str
     database: str
     settings: dict[str, str]

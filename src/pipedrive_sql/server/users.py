@@ -2,10 +2,12 @@
 
 A JSON document, written atomically with mode 0600::
 
-    {"users": {"alice": {"scram": "SCRAM-SHA-256$4096:...", "md5": "md5..."}}}
+    {"users": {"alice": {"scram": "SCRAM-SHA-256$4096:...", "md5": "md5..."},
+               "powerbi": {"scram": "...", "connection_limit": 10}}}
 
 `md5` is present only for users added with `md5=True` (old clients); an MD5 verifier is a weaker
-secret, so it is opt-in per user.
+secret, so it is opt-in per user. `connection_limit` caps that user's sessions at once (a service
+account a BI tool pools connections for, say); without it only the server's limits apply.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import platformdirs
 
@@ -31,6 +34,7 @@ class User:
     name: str
     scram: ScramVerifier | None
     md5: str | None
+    connection_limit: int | None = None
 
 
 def default_users_file() -> Path:
@@ -44,7 +48,7 @@ class UserStore:
         self.path = Path(path)
         self._lock = threading.Lock()
 
-    def _load(self) -> dict[str, dict[str, str]]:
+    def _load(self) -> dict[str, dict[str, Any]]:
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
         except FileNotFoundError:
@@ -54,7 +58,7 @@ class UserStore:
         users = data.get("users", {}) if isinstance(data, dict) else {}
         return {str(k): dict(v) for k, v in users.items() if isinstance(v, dict)}
 
-    def _save(self, users: dict[str, dict[str, str]]) -> None:
+    def _save(self, users: dict[str, dict[str, Any]]) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".users-", dir=self.path.parent)
         try:
@@ -70,8 +74,15 @@ class UserStore:
         entry = self._load().get(name)
         if entry is None:
             return None
-        scram = ScramVerifier.decode(entry["scram"]) if entry.get("scram") else None
-        return User(name, scram, entry.get("md5"))
+        scram = ScramVerifier.decode(str(entry["scram"])) if entry.get("scram") else None
+        limit = entry.get("connection_limit")
+        md5 = entry.get("md5")
+        return User(
+            name,
+            scram,
+            str(md5) if md5 else None,
+            int(limit) if isinstance(limit, int) and not isinstance(limit, bool) else None,
+        )
 
     def names(self) -> list[str]:
         return sorted(self._load())
@@ -79,16 +90,25 @@ class UserStore:
     def has_users(self) -> bool:
         return bool(self._load())
 
-    def set_password(self, name: str, password: str, *, md5: bool = False) -> None:
+    def set_password(
+        self, name: str, password: str, *, md5: bool = False, connection_limit: int | None = None
+    ) -> None:
+        """Add a user or replace its verifiers; a limit given replaces the user's, else it is kept."""
         if not name or ":" in name or "\0" in name:
             raise UsersFileError(f"invalid user name {name!r}")
         if not password:
             raise UsersFileError("the password must not be empty")
         with self._lock:
             users = self._load()
-            entry = {"scram": scram_verifier(password).encode()}
+            entry: dict[str, Any] = {"scram": scram_verifier(password).encode()}
             if md5:
                 entry["md5"] = md5_verifier(name, password)
+            if connection_limit is not None:
+                if connection_limit < 1:
+                    raise UsersFileError("the connection limit must be at least 1")
+                entry["connection_limit"] = connection_limit
+            elif "connection_limit" in users.get(name, {}):
+                entry["connection_limit"] = users[name]["connection_limit"]
             users[name] = entry
             self._save(users)
 
