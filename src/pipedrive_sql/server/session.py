@@ -185,7 +185,12 @@ class Session(Statements):
             if self.skip_until_sync and kind != b"S":
                 continue
             handler = handlers.get(kind)
-            timer = self._statement_timer() if kind in (b"Q", b"D", b"E") else None
+            timer = None
+            if kind in (b"Q", b"D", b"E"):
+                # a cancel that came while no statement ran (or a timer that fired as the last one
+                # ended) is dropped, as PostgreSQL drops one that arrives between commands
+                self._cancelled.clear()
+                timer = self._statement_timer()
             try:
                 if handler is None:
                     raise PgError(pgerr.FEATURE_NOT_SUPPORTED, f"message type {kind!r} is not supported")
@@ -486,9 +491,13 @@ class Session(Statements):
     # ---- cancellation --------------------------------------------------------------------------------
 
     def _run_guarded(self, action: Callable[[], Any], interrupt: Callable[[], None]) -> Any:
-        """Run a blocking backend call that a CancelRequest may interrupt."""
-        self._cancelled.clear()
+        """Run a blocking backend call that a CancelRequest (or the statement timer) may interrupt.
+
+        A cancel that came earlier in the same statement (while it was translated, or the catalog was
+        built) counts too: `_loop` clears the flag only when a new statement begins."""
         with self._busy:
+            if self._cancelled.is_set():
+                raise self._cancel_error()
             self._interrupt = interrupt
         try:
             value = action()
