@@ -55,6 +55,7 @@ IDLE_SESSION_TIMEOUT = "57P05"
 OUT_OF_MEMORY = "53200"
 STATEMENT_TOO_COMPLEX = "54001"
 CHARACTER_NOT_IN_REPERTOIRE = "22021"
+INVALID_PARAMETER_VALUE = "22023"
 
 # Driver (pipedrive_sql.errors) and PEP 249 class names, most specific first along the MRO.
 _BY_CLASS = {

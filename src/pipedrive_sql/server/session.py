@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from . import errors as pgerr
 from . import protocol, sqltext
 from . import types as pgt
-from .config import duration_ms
+from .config import check_setting, duration_ms
 from .copyout import CopyEncoder, CopyOut
 from .errors import PgError
 from .pgcatalog import CatalogDatabase
@@ -68,6 +68,7 @@ class Session(Statements):
         self.database = startup.database
         self._startup_params = startup.params
         self.settings: dict[str, str] = {}
+        self.defaults: dict[str, str] = {}
         self.status = b"I"
         self.connection: Any = None
         self._catalog: CatalogDatabase | None = None
@@ -137,7 +138,10 @@ class Session(Statements):
         self.settings = default_settings(self.user, self.database)
         if self.server.config.statement_timeout:
             self.settings["statement_timeout"] = f"{self.server.config.statement_timeout * 1000:g}"
-        self.settings.update(self._startup_params)
+        for name, value in self._startup_params.items():
+            # a bad value in the startup packet ends the connection (FATAL), as PostgreSQL's does
+            self.settings[name] = check_setting(name, value)
+        self.defaults = dict(self.settings)
         try:
             self.connection = self.server.backend.connect(self.database)
         except Exception as exc:

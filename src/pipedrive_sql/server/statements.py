@@ -22,6 +22,7 @@ from . import errors as pgerr
 from . import protocol, sqltext
 from . import types as pgt
 from .backend import routines_of
+from .config import check_setting
 from .copyout import CopyOut, parse_copy
 from .errors import PgError
 from .pgcatalog import SERVER_VERSION, SERVER_VERSION_NUM, CatalogDatabase, type_oid
@@ -126,6 +127,9 @@ class Statements:
     user: str
     database: str
     settings: dict[str, str]
+    #: what RESET and SET ... TO DEFAULT go back to: the settings as the session began (the server's
+    #: defaults, its statement_timeout, the client's startup parameters), as PostgreSQL's reset values
+    defaults: dict[str, str]
     status: bytes
     connection: Any
     pid: int
@@ -269,8 +273,8 @@ class Statements:
         return None
 
     def _reset(self, name: str | None) -> None:
-        """RESET name / RESET ALL: back to the server's defaults, reported as PostgreSQL reports them."""
-        defaults = default_settings(self.user, self.database)
+        """RESET name / RESET ALL: back to the session's defaults, reported as PostgreSQL reports them."""
+        defaults = self.defaults
         names = [name] if name is not None else [n for n in defaults if n != "session_authorization"]
         for key in names:
             if key in ("transaction isolation level",):
@@ -345,8 +349,8 @@ class Statements:
             part.strip().strip("'\"") for part in sqltext.split_statements(value.replace(",", ";"))
         )
         if value.upper() == "DEFAULT":
-            value = default_settings(self.user, self.database).get(name, "")
-        self.settings[name] = value
+            value = self.defaults.get(name, "")
+        self.settings[name] = check_setting(name, value)
         if name in REPORTED:
             self.send(protocol.parameter_status(REPORTED[name], value))
         return CommandResult("SET")

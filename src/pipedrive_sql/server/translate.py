@@ -24,6 +24,7 @@ from collections.abc import Callable, Mapping
 import sqlglot
 from sqlglot import expressions as exp
 
+from .config import check_setting
 from .pgcatalog import VERSION_STRING
 from .pgcatalog_sql import MACRO_NAMES, TABLE_MACRO_NAMES
 from .pgnames import name_outputs
@@ -220,7 +221,8 @@ class Translator:
         if name == "set_config" and len(args) >= 2:
             # set_config('search_path', 'public', false) sets the session's value, as SET does
             if isinstance(self.settings, dict) and all(isinstance(a, exp.Literal) for a in args[:2]):
-                self.settings[args[0].name.lower()] = args[1].name
+                name = args[0].name.lower()
+                self.settings[name] = check_setting(name, args[1].name)
             return args[1]
         if name in _RENAMED_FUNCTIONS:
             return exp.Anonymous(this=_RENAMED_FUNCTIONS[name], expressions=args)
