@@ -38,6 +38,35 @@ if TYPE_CHECKING:
 log = logging.getLogger("pipedrive_sql.server")
 
 
+_DATETIME_TYPES = {pgt.DATE, pgt.TIME, pgt.TIMESTAMP, pgt.TIMESTAMPTZ, pgt.INTERVAL}
+
+
+def parameter_error(number: int, data: bytes | None, oid: int, *, binary: bool, cause: Exception) -> PgError:
+    """A bound parameter the server cannot read, in PostgreSQL's words (never Python's)."""
+    if isinstance(cause, UnicodeDecodeError):
+        bad = " ".join(f"0x{byte:02x}" for byte in cause.object[cause.start : cause.end])
+        return PgError(pgerr.CHARACTER_NOT_IN_REPERTOIRE, f'invalid byte sequence for encoding "UTF8": {bad}')
+    if binary:
+        return PgError(
+            pgerr.INVALID_BINARY_REPRESENTATION, f"incorrect binary data format in bind parameter {number}"
+        )
+    text = (data or b"").decode("utf-8", "replace")
+    shown = text if len(text) <= 200 else text[:200] + "..."
+    pg_type = pgt.BY_OID.get(oid)
+    type_name = pg_type.sql_name if pg_type is not None else "text"
+    where = f"bind parameter ${number}"
+    if pg_type is not None and pg_type.elem_oid:
+        return PgError(pgerr.INVALID_TEXT_REPRESENTATION, f'malformed array literal: "{shown}"', detail=where)
+    if isinstance(cause, OverflowError):
+        return PgError(
+            pgerr.NUMERIC_VALUE_OUT_OF_RANGE,
+            f'value "{shown}" is out of range for type {type_name}',
+            detail=where,
+        )
+    sqlstate = pgerr.INVALID_DATETIME_FORMAT if oid in _DATETIME_TYPES else pgerr.INVALID_TEXT_REPRESENTATION
+    return PgError(sqlstate, f'invalid input syntax for type {type_name}: "{shown}"', detail=where)
+
+
 @dataclass
 class Portal:
     statement: Prepared
@@ -352,8 +381,8 @@ class Session(Statements):
             oid = statement.param_oids[i] if i < len(statement.param_oids) else 0
             try:
                 params.append(pgt.decode_parameter(value, oid, fmt == 1))
-            except (ValueError, struct.error) as exc:
-                raise PgError("22P02", f"invalid value for parameter ${i + 1}: {exc}") from exc
+            except (ValueError, ArithmeticError, struct.error) as exc:
+                raise parameter_error(i + 1, value, oid, binary=fmt == 1, cause=exc) from exc
         old = self.portals.pop(portal_name, None)
         if old is not None and old.result is not None:
             old.result.close()

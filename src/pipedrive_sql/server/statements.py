@@ -506,7 +506,12 @@ def _driver_value(value: Any, array: bool) -> Any:
     if isinstance(value, dt.timedelta):
         return f"{value.days} days {value.seconds} seconds {value.microseconds} microseconds"
     if array and isinstance(value, str) and value.startswith("{"):
-        items = pgt.parse_array_text(value, 0)
+        try:
+            items = pgt.parse_array_text(value, 0)
+        except ValueError:
+            raise PgError(
+                pgerr.INVALID_TEXT_REPRESENTATION, f'malformed array literal: "{value[:200]}"'
+            ) from None
         # untyped (node-postgres sends arrays so): all-integer items are numbers, as `"Id" = ANY($1)` needs
         if items and all(isinstance(i, str) and _INTEGER.match(i) for i in items):
             return [int(i) for i in items]

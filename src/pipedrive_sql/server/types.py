@@ -520,7 +520,22 @@ def has_binary_form(oid: int) -> bool:
 
 # ---- parameter decoding -------------------------------------------------------------------------------
 
-_TRUE = {"t", "true", "y", "yes", "on", "1"}
+
+def _parse_bool(text: str) -> bool:
+    """PostgreSQL's boolean input: true/yes/false/no and their prefixes, on/off, 1/0; nothing else."""
+    s = text.strip().lower()
+    if s and ("true".startswith(s) or "yes".startswith(s) or s in ("on", "1")):
+        return True
+    if s and ("false".startswith(s) or "no".startswith(s) or s in ("of", "off", "0")):
+        return False
+    raise ValueError(text)
+
+
+def _ranged_int(text: str, bits: int) -> int:
+    value = int(text)
+    if not -(1 << (bits - 1)) <= value < 1 << (bits - 1):
+        raise OverflowError(text)
+    return value
 
 
 def _parse_timestamp(text: str) -> dt.datetime:
@@ -535,10 +550,10 @@ def _parse_timestamp(text: str) -> dt.datetime:
 
 
 _TEXT_DECODERS: dict[int, Callable[[str], Any]] = {
-    BOOL: lambda s: s.strip().lower() in _TRUE,
-    INT2: int,
-    INT4: int,
-    INT8: int,
+    BOOL: _parse_bool,
+    INT2: partial(_ranged_int, bits=16),
+    INT4: partial(_ranged_int, bits=32),
+    INT8: partial(_ranged_int, bits=64),
     OID: int,
     FLOAT4: float,
     FLOAT8: float,
