@@ -15,9 +15,12 @@ if [ "${1:-}" = "--with-system" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/
   command -v isql >/dev/null || need+=(unixodbc)
   dpkg -s odbc-postgresql >/dev/null 2>&1 || need+=(odbc-postgresql)
   [ -e /usr/share/java/postgresql.jar ] || need+=(libpostgresql-jdbc-java)
+  # Java: pgjdbc in the server tests, and Spark (local mode) for the Spark data source.
   command -v javac >/dev/null || need+=(openjdk-17-jdk-headless)
   # `pipedrive-sql sync` is tested against a real PostgreSQL server started in a temporary folder.
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+  # Node's `pg` client drives the server too (tests/server/test_node.py installs pg from npm into a cache folder).
+  command -v npm >/dev/null || need+=(nodejs npm)
   if [ ${#need[@]} -gt 0 ]; then
     echo "installing system packages: ${need[*]}"
     apt-get update -qq

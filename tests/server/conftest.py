@@ -145,3 +145,25 @@ def run(
     full_env = dict(os.environ)
     full_env.update(env or {})
     return subprocess.run(cmd, capture_output=True, text=True, env=full_env, timeout=timeout, check=False)
+
+
+@pytest.fixture(scope="session")
+def driver_server() -> Iterator[Running]:
+    """The server over the real driver and the embedded sandbox, as `pipedrive-sql serve --sandbox` runs it."""
+    from pipedrive_sql.server.pipedrive import PipedriveBackend
+
+    backend = PipedriveBackend({"sandbox": {"Sandbox": True}})
+    server = Server(backend, ServerConfig(host="127.0.0.1", port=0, auth="trust")).start()
+    host, port = server.address
+    yield Running(server, backend, host, port, database="sandbox")  # type: ignore[arg-type]
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def driver_dbapi() -> Iterator[object]:
+    """A DB-API connection to the same embedded sandbox (one per process and seed): the reference rows."""
+    import pipedrive_sql
+
+    conn = pipedrive_sql.connect(Sandbox=True)
+    yield conn
+    conn.close()

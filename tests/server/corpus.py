@@ -58,3 +58,68 @@ def load() -> list[Entry]:
             else:
                 body.append(line)
     return [e for e in entries if e.name != "<end>"]
+
+
+# ---- per-tool conformance corpus: corpus/tools/<tool>.sql -----------------------------------------------
+
+TOOLS = CORPUS / "tools"
+STEPS = ("connect", "tables", "columns", "preview", "report")
+
+
+@dataclass
+class ToolEntry(Entry):
+    step: str = ""
+    source: str = ""
+    #: SQL for the driver (DB-API) whose rows this statement's rows must equal
+    compare: str | None = None
+
+    @property
+    def reconstructed(self) -> bool:
+        return "reconstructed" in self.source
+
+
+@dataclass
+class Tool:
+    name: str
+    title: str
+    entries: list[ToolEntry]
+
+
+def load_tools() -> list[Tool]:
+    """Each file: a `-- tool: title` line, then entries as in load(), with `-- step:` (one of STEPS),
+    `-- source:` (where the statement was taken from; "reconstructed" when not verbatim) and, for preview
+    and report steps, `-- compare:` (the DB-API query whose rows the entry's rows must equal)."""
+    tools: list[Tool] = []
+    for path in sorted(TOOLS.glob("*.sql")):
+        lines = path.read_text(encoding="utf-8").splitlines()
+        title = next((ln[len("-- tool: ") :] for ln in lines if ln.startswith("-- tool: ")), path.stem)
+        entries: list[ToolEntry] = []
+        current: ToolEntry | None = None
+        body: list[str] = []
+        for line in [*lines, "-- name: <end>"]:
+            if line.startswith("-- name: "):
+                if current is not None:
+                    current.sql = "\n".join(body).strip().rstrip(";")
+                    entries.append(current)
+                current = ToolEntry(line[len("-- name: ") :].strip(), "", path.stem)
+                body = []
+            elif current is None:
+                continue
+            elif line.startswith("-- step: "):
+                current.step = line[len("-- step: ") :].strip()
+            elif line.startswith("-- source: "):
+                current.source = line[len("-- source: ") :].strip()
+            elif line.startswith("-- compare: "):
+                current.compare = line[len("-- compare: ") :].strip()
+            elif line.startswith("-- params: "):
+                current.params = json.loads(line[len("-- params: ") :])
+            elif line.startswith("-- expect-rows: "):
+                current.expect_rows = int(line[len("-- expect-rows: ") :])
+            elif line.startswith("-- expect-columns: "):
+                current.expect_columns = [c.strip() for c in line[len("-- expect-columns: ") :].split(",")]
+            elif line.startswith("-- expect-contains: "):
+                current.expect_contains.append(line[len("-- expect-contains: ") :])
+            else:
+                body.append(line)
+        tools.append(Tool(path.stem, title, [e for e in entries if e.name != "<end>"]))
+    return tools

@@ -55,6 +55,9 @@ def test_metadata_and_prepared_statements(pg_server: Running, java_client: tuple
     assert "Title=Deal 1;" in prepared[-1] and "Value=10.50;" in prepared[-1] and "Won=false;" in prepared[-1]
     assert "params=ax,42" in lines
     assert "error=42703" in lines
+    assert "valid=true" in lines and "valid-after=true" in lines
+    assert "maxrows=7" in lines
+    assert "fetched=1000" in lines
 
 
 def test_tls_and_scram(secure_server: Running, java_client: tuple[str, Path]) -> None:

@@ -132,3 +132,34 @@ def test_tls_and_scram(secure_server: Running, tmp_path: Path, monkeypatch: pyte
         assert conn.cursor().execute("SELECT current_user").fetchone()[0] == "alice"
     with pytest.raises(pyodbc.Error, match="password authentication failed"):
         pyodbc.connect("DSN=pdsecure;PWD=wrong", autocommit=True)
+
+
+def test_catalog_functions_over_the_driver(
+    driver_server: Running, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What Power BI's and Excel's ODBC connector call, against the real driver and the sandbox."""
+    if not _psqlodbc_installed():
+        pytest.skip("psqlODBC is not installed (Debian: apt-get install unixodbc odbc-postgresql)")
+    ini = odbc_dsn_add(
+        "pdsandbox",
+        database="sandbox",
+        host=driver_server.host,
+        port=driver_server.port,
+        user="excel",
+        odbc_ini=tmp_path / "odbc.ini",
+    )
+    monkeypatch.setenv("ODBCINI", str(ini))
+    with pyodbc.connect("DSN=pdsandbox") as conn:  # manual commit: psqlODBC prefixes BEGIN;
+        cur = conn.cursor()
+        assert {"Deals", "Persons", "Organizations"} <= {r.table_name for r in cur.tables(tableType="TABLE")}
+        columns = {c.column_name: c for c in cur.columns(table="Deals").fetchall()}
+        assert columns["Id"].type_name == "int8" and columns["AddTime"].type_name == "timestamptz"
+        assert [r.column_name for r in cur.primaryKeys("Deals")] == ["Id"]
+        fks = {(r.fkcolumn_name, r.pktable_name) for r in cur.foreignKeys(foreignTable="Deals").fetchall()}
+        assert ("PersonId", "Persons") in fks and ("OrgId", "Organizations") in fks
+        assert len(cur.statistics("Deals").fetchall()) >= 1
+        cur.execute('select count(*) from public.deals where "Status" = ?', "won")
+        won = cur.fetchone()[0]
+        cur.execute('SELECT count(*) FROM "Deals" WHERE "Status" = \'won\'')
+        assert cur.fetchone()[0] == won > 0
+        conn.commit()

@@ -2,25 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
-from pipedrive_sql.server import Server, ServerConfig
-from pipedrive_sql.server.pipedrive import PipedriveBackend, read_sys_catalog
+from pipedrive_sql.server.pipedrive import read_sys_catalog
 
 from .conftest import Running, require, run
 
 psycopg = pytest.importorskip("psycopg", reason="psycopg 3 is not installed (pip install 'psycopg[binary]')")
-
-
-@pytest.fixture(scope="module")
-def driver_server() -> Iterator[Running]:
-    backend = PipedriveBackend({"sandbox": {"Sandbox": True}})
-    server = Server(backend, ServerConfig(host="127.0.0.1", port=0, auth="trust")).start()
-    host, port = server.address
-    yield Running(server, backend, host, port, database="sandbox")  # type: ignore[arg-type]
-    server.stop()
 
 
 def test_catalog_comes_from_sys_tables() -> None:

@@ -43,6 +43,25 @@ class TableInfo:
     foreign_keys: tuple[ForeignKey, ...] = field(default_factory=tuple)
 
 
+@dataclass(frozen=True)
+class ParameterInfo:
+    name: str
+    type: ColumnType
+    mode: str = "IN"  # IN, OUT, INOUT
+    default: str | None = None
+
+
+@dataclass(frozen=True)
+class RoutineInfo:
+    """A stored procedure of the backend (the driver's EXEC procedures), listed in pg_proc and
+    information_schema.routines / parameters."""
+
+    name: str
+    parameters: tuple[ParameterInfo, ...] = ()
+    schema: str = "public"
+    description: str = ""
+
+
 class Backend(Protocol):
     """The driver side of the server. Implementations must be safe to call from many threads."""
 
@@ -64,3 +83,9 @@ class Backend(Protocol):
     def interrupt(self, connection: Any, cursor: Any) -> None:
         """Ask a cursor of the connection to stop its running statement (called from another thread)."""
         ...
+
+
+def routines_of(backend: Any, database: str, connection: Any) -> Sequence[RoutineInfo]:
+    """The backend's stored procedures, for backends that have any (`routines` is optional)."""
+    method = getattr(backend, "routines", None)
+    return list(method(database, connection)) if callable(method) else []

@@ -12,6 +12,9 @@ import socket
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import errors as pgerr
+from .errors import PgError
+
 AUTH_METHODS = ("scram-sha-256", "md5", "trust")
 
 #: PostgreSQL's limit for the startup packet (MAX_STARTUP_PACKET_LENGTH)
@@ -121,6 +124,34 @@ def duration_ms(value: str) -> float:
     if number < 0:
         raise ValueError(f"{value} is outside the valid range (0 .. 2147483647 ms)")
     return number * _UNIT_MS[(m.group(2) or "ms").lower()]
+
+
+#: PostgreSQL's bound for time settings in milliseconds (INT_MAX)
+_MAX_MS = 2_147_483_647
+
+
+def check_setting(name: str, value: str) -> str:
+    """The value of a setting, checked as PostgreSQL checks it for the settings the server acts on
+    (today statement_timeout); others are kept as given. Refused with 22023, as PostgreSQL refuses them."""
+    if name != "statement_timeout":
+        return value
+    try:
+        milliseconds = duration_ms(value)
+    except ValueError:
+        if value.strip().strip("'\"").startswith("-"):
+            milliseconds = -1.0
+        else:
+            raise PgError(
+                pgerr.INVALID_PARAMETER_VALUE,
+                f'invalid value for parameter "{name}": "{value}"',
+                hint='Valid units for this parameter are "us", "ms", "s", "min", "h", and "d".',
+            ) from None
+    if not 0 <= milliseconds <= _MAX_MS:
+        raise PgError(
+            pgerr.INVALID_PARAMETER_VALUE,
+            f'{value} is outside the valid range for parameter "{name}" (0 .. {_MAX_MS})',
+        )
+    return value
 
 
 def options_settings(options: str) -> dict[str, str]:

@@ -18,7 +18,7 @@ import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .backend import ColumnInfo, ForeignKey, TableInfo
+from .backend import ColumnInfo, ForeignKey, ParameterInfo, RoutineInfo, TableInfo
 from .types import pg_type_for
 
 log = logging.getLogger("pipedrive_sql.server")
@@ -59,6 +59,9 @@ class PipedriveBackend:
 
     def tables(self, database: str, connection: Any) -> Sequence[TableInfo]:
         return read_sys_catalog(connection)
+
+    def routines(self, database: str, connection: Any) -> Sequence[RoutineInfo]:
+        return read_sys_procedures(connection)
 
     def interrupt(self, connection: Any, cursor: Any) -> None:
         # A driver cursor that can stop mid-call says so; otherwise the session stops the stream at
@@ -132,3 +135,40 @@ def read_sys_catalog(connection: Any) -> list[TableInfo]:
             )
         )
     return out
+
+
+def read_sys_procedures(connection: Any) -> list[RoutineInfo]:
+    """The driver's stored procedures (sys_procedures, sys_procedureparameters) as routines."""
+    try:
+        procedures = _rows(connection, "SELECT * FROM sys_procedures")
+        parameters = _rows(connection, "SELECT * FROM sys_procedureparameters")
+    except Exception:
+        log.debug("sys_procedures is not readable; serving without routines", exc_info=True)
+        return []
+    by_procedure: dict[str, list[dict[str, Any]]] = {}
+    for parameter in parameters:
+        by_procedure.setdefault(str(parameter["procedurename"]), []).append(parameter)
+    out: list[RoutineInfo] = []
+    for procedure in procedures:
+        name = str(procedure["procedurename"])
+        params = sorted(by_procedure.get(name, []), key=lambda p: int(p.get("ordinal") or 0))
+        out.append(
+            RoutineInfo(
+                name,
+                tuple(
+                    ParameterInfo(
+                        str(p["parametername"]),
+                        pg_type_for(str(p.get("datatypename") or "VARCHAR")),
+                        mode=_MODES.get(str(p.get("direction") or "IN").upper(), "IN"),
+                        default=None if p.get("defaultvalue") is None else str(p["defaultvalue"]),
+                    )
+                    for p in params
+                ),
+                description=str(procedure.get("description") or ""),
+            )
+        )
+    return out
+
+
+# sys_procedureparameters.Direction -> PostgreSQL's parameter modes (a procedure's result columns are OUT)
+_MODES = {"IN": "IN", "OUT": "OUT", "OUTPUT": "OUT", "RESULT": "OUT", "INOUT": "INOUT"}

@@ -134,12 +134,7 @@ class RowEncoder:
     def __init__(self, columns: Sequence[OutColumn], formats: Sequence[int]) -> None:
         self._count = struct.pack("!h", len(columns))
         self.formats = _expand_formats(formats, len(columns))
-        self.encoders = [
-            _vector_text
-            if c.type.oid in (22, 30)
-            else (pgt.binary_encoder(c.type.oid) if f == 1 else pgt.text_encoder(c.type.oid))
-            for c, f in zip(columns, self.formats, strict=True)
-        ]
+        self.encoders = [_encoder(c.type.oid, f) for c, f in zip(columns, self.formats, strict=True)]
 
     def encode(self, row: Sequence[Any]) -> bytes:
         """One DataRow message; the hot loop of every result, so it builds the bytes in one pass."""
@@ -158,6 +153,16 @@ class RowEncoder:
     def encode_many(self, rows: Sequence[Sequence[Any]]) -> Iterator[bytes]:
         for row in rows:
             yield self.encode(row)
+
+
+def _encoder(oid: int, fmt: int) -> Callable[[Any], bytes]:
+    if oid in _VECTOR_ELEMENTS:
+        # int2vector / oidvector: space-separated in text, one-dimensional arrays in binary
+        return pgt.binary_array_encoder(_VECTOR_ELEMENTS[oid]) if fmt == 1 else _vector_text
+    return pgt.binary_encoder(oid) if fmt == 1 else pgt.text_encoder(oid)
+
+
+_VECTOR_ELEMENTS = {22: pgt.INT2, 30: pgt.OID}
 
 
 def _vector_text(v: Any) -> bytes:

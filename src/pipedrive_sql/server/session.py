@@ -1,15 +1,16 @@
-"""One client connection: startup (TLS, authentication), then simple and extended query.
+"""One authenticated client connection: simple and extended query.
 
-A session runs on its own thread and owns one backend (driver) connection. Statements are routed:
-transaction control, SET/SHOW and friends are answered here; catalog queries (pg_catalog,
-information_schema, queries without tables) go to the emulated catalog; everything else goes to the
-driver with `$n` parameters rewritten into the driver's paramstyle.
+The startup before it (SSL request, TLS, startup packet, password) is `handshake`'s; a session begins
+at `Session._open`. A session runs on its own thread and owns one backend (driver) connection. This
+module is the wire half: messages, portals, row streaming, COPY out, cancellation, statement_timeout.
+What a statement means (transaction control, SET/SHOW, PREPARE/EXECUTE, SQL cursors, catalog queries,
+data queries with PostgreSQL's names) is the other half, `statements.Statements`, which `Session`
+mixes in.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 import secrets
 import socket
 import struct
@@ -22,95 +23,48 @@ from typing import TYPE_CHECKING, Any
 from . import errors as pgerr
 from . import protocol, sqltext
 from . import types as pgt
-from .config import duration_ms
+from .config import check_setting, duration_ms
+from .copyout import CopyEncoder, CopyOut
 from .errors import PgError
-from .pgcatalog import SERVER_VERSION, SERVER_VERSION_NUM, CatalogDatabase
-from .results import BATCH_ROWS, CommandResult, CursorResult, OutColumn, Result, RowEncoder, StaticResult
-from .translate import TranslationError, Translator, has_no_tables, looks_like_catalog_query
+from .pgcatalog import CatalogDatabase
+from .pgnames import DataQueryRewriter
+from .results import BATCH_ROWS, CursorResult, OutColumn, Result, RowEncoder
+from .statements import FETCH, REPORTED, ROW_RETURNING, Prepared, Statements, cursor_name, default_settings
+from .translate import Translator
 
 if TYPE_CHECKING:
     from .host import SessionHost, Startup
 
 log = logging.getLogger("pipedrive_sql.server")
 
-# Parameters the server reports with ParameterStatus at startup and whenever they change.
-_REPORTED = {
-    name.lower(): name
-    for name in (
-        "application_name",
-        "client_encoding",
-        "DateStyle",
-        "default_transaction_read_only",
-        "in_hot_standby",
-        "integer_datetimes",
-        "IntervalStyle",
-        "is_superuser",
-        "server_encoding",
-        "server_version",
-        "session_authorization",
-        "standard_conforming_strings",
-        "TimeZone",
-    )
-}
 
-_SET = re.compile(r"^SET\s+(?:SESSION\s+|LOCAL\s+)?([\w.\"]+)\s*(?:=|\s+TO\s+)\s*(.*?)\s*;?$", re.I | re.S)
-_SET_TIME_ZONE = re.compile(r"^SET\s+(?:SESSION\s+|LOCAL\s+)?TIME\s+ZONE\s+(.*?)\s*;?$", re.I | re.S)
-_DECLARE = re.compile(
-    r"^DECLARE\s+(\"(?:[^\"]|\"\")+\"|[\w$]+)\s+(?:BINARY\s+|INSENSITIVE\s+|ASENSITIVE\s+|NO\s+SCROLL\s+|SCROLL\s+)*"
-    r"CURSOR\s+(?:(WITH\s+HOLD)\s+|WITHOUT\s+HOLD\s+)?FOR\s+(.*)$",
-    re.I | re.S,
-)
-_FETCH = re.compile(
-    r"^(?:FETCH|MOVE)\s+(?:(NEXT|FORWARD\s+ALL|FORWARD\s+\d+|FORWARD|ALL|\d+)\s+)?(?:FROM\s+|IN\s+)?(\"(?:[^\"]|\"\")+\"|[\w$]+)$",
-    re.I,
-)
-_ROW_RETURNING = {"SELECT", "WITH", "VALUES", "TABLE", "SHOW", "EXPLAIN", "EXEC", "EXECUTE", "CALL"}
+_DATETIME_TYPES = {pgt.DATE, pgt.TIME, pgt.TIMESTAMP, pgt.TIMESTAMPTZ, pgt.INTERVAL}
 
 
-def default_settings(user: str, database: str) -> dict[str, str]:
-    return {
-        "server_version": SERVER_VERSION,
-        "server_version_num": SERVER_VERSION_NUM,
-        "server_encoding": "UTF8",
-        "client_encoding": "UTF8",
-        "datestyle": "ISO, MDY",
-        "timezone": "UTC",
-        "integer_datetimes": "on",
-        "standard_conforming_strings": "on",
-        "intervalstyle": "postgres",
-        "is_superuser": "off",
-        "default_transaction_read_only": "off",
-        "in_hot_standby": "off",
-        "session_authorization": user,
-        "application_name": "",
-        "search_path": '"$user", public',
-        "transaction_isolation": "read committed",
-        "default_transaction_isolation": "read committed",
-        "transaction_read_only": "off",
-        "max_identifier_length": "63",
-        "max_index_keys": "32",
-        "extra_float_digits": "1",
-        "statement_timeout": "0",
-        "lc_collate": "C.UTF-8",
-        "lc_ctype": "C.UTF-8",
-        "lc_messages": "C.UTF-8",
-        "block_size": "8192",
-        "bytea_output": "hex",
-        "current_database": database,
-    }
-
-
-@dataclass
-class Prepared:
-    sql: str
-    param_oids: list[int]
-    columns: list[OutColumn] | None = None
-    described: bool = False
-
-    @property
-    def param_count(self) -> int:
-        numbers = sqltext.placeholders(self.sql)
-        return max([len(self.param_oids), *numbers]) if numbers else len(self.param_oids)
+def parameter_error(number: int, data: bytes | None, oid: int, *, binary: bool, cause: Exception) -> PgError:
+    """A bound parameter the server cannot read, in PostgreSQL's words (never Python's)."""
+    if isinstance(cause, UnicodeDecodeError):
+        bad = " ".join(f"0x{byte:02x}" for byte in cause.object[cause.start : cause.end])
+        return PgError(pgerr.CHARACTER_NOT_IN_REPERTOIRE, f'invalid byte sequence for encoding "UTF8": {bad}')
+    if binary:
+        return PgError(
+            pgerr.INVALID_BINARY_REPRESENTATION, f"incorrect binary data format in bind parameter {number}"
+        )
+    text = (data or b"").decode("utf-8", "replace")
+    shown = text if len(text) <= 200 else text[:200] + "..."
+    pg_type = pgt.BY_OID.get(oid)
+    type_name = pg_type.sql_name if pg_type is not None else "text"
+    where = f"bind parameter ${number}"
+    if pg_type is not None and pg_type.elem_oid:
+        return PgError(pgerr.INVALID_TEXT_REPRESENTATION, f'malformed array literal: "{shown}"', detail=where)
+    if isinstance(cause, OverflowError):
+        return PgError(
+            pgerr.NUMERIC_VALUE_OUT_OF_RANGE,
+            f'value "{shown}" is out of range for type {type_name}',
+            detail=where,
+        )
+    sqlstate = pgerr.INVALID_DATETIME_FORMAT if oid in _DATETIME_TYPES else pgerr.INVALID_TEXT_REPRESENTATION
+    return PgError(sqlstate, f'invalid input syntax for type {type_name}: "{shown}"', detail=where)
 
 
 @dataclass
@@ -125,7 +79,7 @@ class Portal:
     pending: list[Sequence[Any]] = field(default_factory=list)
 
 
-class Session:
+class Session(Statements):
     """An authenticated client (the startup loop of `handshake` did TLS and the password)."""
 
     def __init__(self, server: SessionHost, startup: Startup) -> None:
@@ -143,10 +97,12 @@ class Session:
         self.database = startup.database
         self._startup_params = startup.params
         self.settings: dict[str, str] = {}
+        self.defaults: dict[str, str] = {}
         self.status = b"I"
         self.connection: Any = None
         self._catalog: CatalogDatabase | None = None
         self._translator: Translator | None = None
+        self._rewriter: DataQueryRewriter | None = None
         self.statements: dict[str, Prepared] = {}
         self.cursors: dict[str, tuple[Result, bool]] = {}
         self.portals: dict[str, Portal] = {}
@@ -211,7 +167,10 @@ class Session:
         self.settings = default_settings(self.user, self.database)
         if self.server.config.statement_timeout:
             self.settings["statement_timeout"] = f"{self.server.config.statement_timeout * 1000:g}"
-        self.settings.update(self._startup_params)
+        for name, value in self._startup_params.items():
+            # a bad value in the startup packet ends the connection (FATAL), as PostgreSQL's does
+            self.settings[name] = check_setting(name, value)
+        self.defaults = dict(self.settings)
         try:
             self.connection = self.server.backend.connect(self.database)
         except Exception as exc:
@@ -222,7 +181,7 @@ class Session:
         # registered before the client hears it is in, so counts and cancel keys are never behind
         self.server.register(self)
         self.send(protocol.authentication(0))
-        for key, name in _REPORTED.items():
+        for key, name in REPORTED.items():
             self.send(protocol.parameter_status(name, self.settings.get(key, "")))
         self.send(protocol.backend_key_data(self.pid, self.secret))
         self.send(protocol.ready_for_query(b"I"))
@@ -259,7 +218,12 @@ class Session:
             if self.skip_until_sync and kind != b"S":
                 continue
             handler = handlers.get(kind)
-            timer = self._statement_timer() if kind in (b"Q", b"D", b"E") else None
+            timer = None
+            if kind in (b"Q", b"D", b"E"):
+                # a cancel that came while no statement ran (or a timer that fired as the last one
+                # ended) is dropped, as PostgreSQL drops one that arrives between commands
+                self._cancelled.clear()
+                timer = self._statement_timer()
             try:
                 if handler is None:
                     raise PgError(pgerr.FEATURE_NOT_SUPPORTED, f"message type {kind!r} is not supported")
@@ -322,7 +286,9 @@ class Session:
         for statement in statements:
             result = self.run_statement(statement, [])
             try:
-                if result.columns is not None:
+                if isinstance(result, CopyOut):
+                    rows = self._copy_out(result)
+                elif result.columns is not None:
                     self.send(protocol.row_description([c.field(0) for c in result.columns]))
                     rows = self._stream(result, RowEncoder(result.columns, []), 0)
                 else:
@@ -348,6 +314,42 @@ class Session:
             if len(self.wire.out) >= protocol.FLUSH_THRESHOLD:
                 self.wire.flush()
             sent += len(batch)
+        return sent
+
+    def _copy_out(self, result: CopyOut) -> int:
+        """CopyOutResponse, the rows as CopyData (batch by batch, cancellable), CopyDone; the row count."""
+        columns = result.source_columns
+        binary = result.binary
+        self.send(
+            (
+                b"H",
+                bytes([1 if binary else 0])
+                + protocol.int16(len(columns))
+                + b"".join(protocol.int16(1 if binary else 0) for _ in columns),
+            )
+        )
+        encoder = CopyEncoder(result.spec, columns)
+        # one CopyData per row, as PostgreSQL sends them (psycopg parses binary rows per message); the
+        # binary signature travels with the first row, a CSV header as a row of its own
+        pending = encoder.preamble()
+        if pending and not binary:
+            self.send((b"d", pending))
+            pending = b""
+        sent = 0
+        while True:
+            batch: list[Sequence[Any]] = self._guarded(partial(result.fetch, BATCH_ROWS), result.source)
+            if not batch:
+                break
+            for row in batch:
+                self.send((b"d", pending + encoder.encode(row)))
+                pending = b""
+            if len(self.wire.out) >= protocol.FLUSH_THRESHOLD:
+                self.wire.flush()
+            sent += len(batch)
+        trailer = encoder.trailer()
+        if pending or trailer:
+            self.send((b"d", pending + trailer))
+        self.send((b"c", b""))
         return sent
 
     # ---- extended query ------------------------------------------------------------------------------
@@ -379,8 +381,8 @@ class Session:
             oid = statement.param_oids[i] if i < len(statement.param_oids) else 0
             try:
                 params.append(pgt.decode_parameter(value, oid, fmt == 1))
-            except (ValueError, struct.error) as exc:
-                raise PgError("22P02", f"invalid value for parameter ${i + 1}: {exc}") from exc
+            except (ValueError, ArithmeticError, struct.error) as exc:
+                raise parameter_error(i + 1, value, oid, binary=fmt == 1, cause=exc) from exc
         old = self.portals.pop(portal_name, None)
         if old is not None and old.result is not None:
             old.result.close()
@@ -436,6 +438,11 @@ class Session:
         self._start(portal)
         result = portal.result
         assert result is not None
+        if isinstance(result, CopyOut) and not portal.done:
+            portal.rows_sent = self._copy_out(result)
+            portal.done = True
+            self.send(protocol.command_complete(result.tag(portal.rows_sent)))
+            return
         if result.columns is None or portal.done:
             self.send(protocol.command_complete(result.tag(portal.rows_sent)))
             portal.done = True
@@ -494,11 +501,11 @@ class Session:
         head = words[0] if words else ""
         columns: list[OutColumn] | None = None
         if head == "FETCH":
-            m = _FETCH.match(sqltext.strip_comments(sql).rstrip(";").strip())
-            found = self.cursors.get(_cursor_name(m.group(2))) if m else None
+            m = FETCH.match(sqltext.strip_comments(sql).rstrip(";").strip())
+            found = self.cursors.get(cursor_name(m.group(2))) if m else None
             # not cached: the same FETCH text may later name a cursor declared anew
             return found[0].columns if found is not None else None
-        if head in _ROW_RETURNING:
+        if head in ROW_RETURNING:
             nulls = [None] * statement.param_count
             probe = (
                 sql
@@ -514,242 +521,16 @@ class Session:
         statement.described = True
         return columns
 
-    # ---- statement routing ---------------------------------------------------------------------------
-
-    def run_statement(self, sql: str, params: Sequence[Any]) -> Result:
-        words = sqltext.first_words(sql, 3)
-        head = words[0] if words else ""
-        if self.status == b"E" and head not in ("ROLLBACK", "ABORT", "COMMIT", "END"):
-            raise PgError(
-                pgerr.IN_FAILED_TRANSACTION,
-                "current transaction is aborted, commands ignored until end of transaction block",
-            )
-        if head in ("DECLARE", "FETCH", "MOVE") or (head == "CLOSE" and words[1:2] != ["PORTAL"]):
-            return self._sql_cursor(head, sql, params)
-        local = self._local_command(head, words, sql)
-        if local is not None:
-            return local
-        if self._is_catalog(sql):
-            return self._catalog_query(sql, params)
-        return self._backend_query(sql, params)
-
-    def _sql_cursor(self, head: str, sql: str, params: Sequence[Any]) -> Result:
-        """DECLARE / FETCH / MOVE / CLOSE: psycopg's named cursors and psqlODBC's Use Declare/Fetch."""
-        text = sqltext.strip_comments(sql).rstrip(";").strip()
-        if head == "DECLARE":
-            m = _DECLARE.match(text)
-            if not m:
-                raise PgError(pgerr.SYNTAX_ERROR, "cannot parse this DECLARE statement")
-            name, hold, query = _cursor_name(m.group(1)), bool(m.group(2)), m.group(3)
-            if name in self.cursors:
-                raise PgError("42P03", f'cursor "{name}" already exists')
-            self.cursors[name] = (self.run_statement(query, params), hold)
-            return CommandResult("DECLARE CURSOR")
-        if head == "CLOSE":
-            target = text.split(None, 1)[1] if len(text.split(None, 1)) > 1 else ""
-            names = list(self.cursors) if target.upper() == "ALL" else [_cursor_name(target)]
-            for name in names:
-                found = self.cursors.pop(name, None)
-                if found is None:
-                    raise PgError(pgerr.UNDEFINED_CURSOR, f'cursor "{name}" does not exist')
-                found[0].close()
-            return CommandResult("CLOSE CURSOR")
-        m = _FETCH.match(text)
-        if not m:
-            raise PgError(pgerr.FEATURE_NOT_SUPPORTED, f"only forward {head} is supported")
-        amount, name = (m.group(1) or "NEXT").upper(), _cursor_name(m.group(2))
-        if name not in self.cursors:
-            raise PgError(pgerr.UNDEFINED_CURSOR, f'cursor "{name}" does not exist')
-        count = (
-            1 if amount in ("NEXT", "FORWARD") else 0 if amount.endswith("ALL") else int(amount.split()[-1])
-        )
-        result = self.cursors[name][0]
-        if head == "MOVE":
-            moved = _drain(result, count)
-            return CommandResult(f"MOVE {moved}")
-        return _FetchResult(result, count)
-
-    def _local_command(self, head: str, words: list[str], sql: str) -> Result | None:
-        second = words[1] if len(words) > 1 else ""
-        if head in ("BEGIN", "START"):
-            self.status = b"T"
-            return CommandResult("BEGIN" if head == "BEGIN" else "START TRANSACTION")
-        if head in ("COMMIT", "END"):
-            failed = self.status == b"E"
-            self.status = b"I"
-            self._transaction_end(commit=not failed)
-            return CommandResult("ROLLBACK" if failed else "COMMIT")
-        if head in ("ROLLBACK", "ABORT"):
-            if second == "TO" or (second in ("TRANSACTION", "WORK") and len(words) > 2 and words[2] == "TO"):
-                if self.status == b"E":
-                    self.status = b"T"
-                return CommandResult("ROLLBACK")
-            self.status = b"I"
-            self._transaction_end(commit=False)
-            return CommandResult("ROLLBACK")
-        if head == "SAVEPOINT":
-            return CommandResult("SAVEPOINT")
-        if head == "RELEASE":
-            return CommandResult("RELEASE")
-        if head == "SET":
-            return self._set(sql, second)
-        if head == "RESET":
-            return CommandResult("RESET")
-        if head == "SHOW":
-            return self._show(sql)
-        if head == "DISCARD":
-            return CommandResult("DISCARD ALL")
-        if head == "DEALLOCATE":
-            target = sql.split()[-1].strip('";')
-            if target.upper() == "ALL":
-                self.statements = {k: v for k, v in self.statements.items() if not k}
-            else:
-                self.statements.pop(target, None)
-            return CommandResult("DEALLOCATE")
-        if head in ("LISTEN", "UNLISTEN", "NOTIFY"):
-            return CommandResult(head)
-        return None
-
-    def _transaction_end(self, *, commit: bool) -> None:
-        for name, (result, hold) in list(self.cursors.items()):
-            if not hold:
-                result.close()
-                del self.cursors[name]
-        method = getattr(self.connection, "commit" if commit else "rollback", None)
-        if method is None:
-            return
-        try:
-            method()
-        except Exception:
-            # the driver's writes are immediate API calls; a driver without transactions may refuse
-            log.debug(
-                "session %s: backend %s failed", self.pid, "commit" if commit else "rollback", exc_info=True
-            )
-
-    def _set(self, sql: str, second: str) -> Result:
-        if (
-            second in ("TRANSACTION", "SESSION") and "CHARACTERISTICS" in sql.upper()
-        ) or second == "TRANSACTION":
-            return CommandResult("SET")
-        m = _SET_TIME_ZONE.match(sql.strip())
-        if m:
-            name, value = "timezone", m.group(1)
-        else:
-            m = _SET.match(sql.strip())
-            if not m:
-                return CommandResult("SET")
-            name, value = m.group(1).strip('"').lower(), m.group(2)
-        value = ", ".join(
-            part.strip().strip("'\"") for part in sqltext.split_statements(value.replace(",", ";"))
-        )
-        if value.upper() == "DEFAULT":
-            value = default_settings(self.user, self.database).get(name, "")
-        self.settings[name] = value
-        if name in _REPORTED:
-            self.send(protocol.parameter_status(_REPORTED[name], value))
-        return CommandResult("SET")
-
-    def _show(self, sql: str) -> Result:
-        name = sqltext.strip_comments(sql).rstrip(";").split(None, 1)[1].strip().strip('"')
-        key = name.lower()
-        if key == "all":
-            rows: list[Sequence[Any]] = [(k, v, "") for k, v in sorted(self.settings.items())]
-            cols = [OutColumn(c, pgt.ColumnType(pgt.TEXT)) for c in ("name", "setting", "description")]
-            return StaticResult(cols, rows, "SHOW")
-        if key in ("transaction isolation level",):
-            key = "transaction_isolation"
-        if key not in self.settings:
-            raise PgError("42704", f'unrecognized configuration parameter "{name}"')
-        column = _REPORTED.get(key, key)
-        return StaticResult([OutColumn(column, pgt.ColumnType(pgt.TEXT))], [(self.settings[key],)], "SHOW")
-
-    def _is_catalog(self, sql: str) -> bool:
-        return looks_like_catalog_query(sql) or has_no_tables(sql)
-
-    def catalog(self) -> CatalogDatabase:
-        """The database's emulated catalog; the server rebuilds it after its TTL (new custom fields)."""
-        catalog = self.server.catalog_for(self.database, self.connection)
-        if catalog is not self._catalog:
-            self._catalog = catalog
-            self._translator = Translator(
-                catalog.oid_of,
-                proc_oid_of=catalog.proc_oid_of,
-                user=self.user,
-                database=self.database,
-                settings=self.settings,
-            )
-        return catalog
-
-    def _catalog_query(self, sql: str, params: Sequence[Any]) -> Result:
-        catalog = self.catalog()
-        assert self._translator is not None
-        try:
-            translated = self._translator.translate(sql)
-        except TranslationError as exc:
-            raise PgError(pgerr.SYNTAX_ERROR, f"cannot answer this catalog query: {exc}") from exc
-        cursor = catalog.cursor()
-
-        def start() -> CursorResult:
-            cursor.execute(translated, list(params) or None)
-            # DuckDB computes lazily: the first fetch is where a long query spends its time
-            return CursorResult(cursor, sql, catalog=True)
-
-        try:
-            result: CursorResult = self._run_guarded(start, cursor.interrupt)
-            return result
-        except PgError:
-            cursor.close()
-            raise
-        except Exception as exc:
-            cursor.close()
-            empty = _empty_result_for(sql)
-            if empty is not None:
-                log.debug("session %s: catalog query answered empty (%s)", self.pid, exc)
-                return empty
-            log.info("session %s: catalog query failed: %s", self.pid, exc)
-            raise
-
-    def _backend_query(self, sql: str, params: Sequence[Any]) -> Result:
-        backend = self.server.backend
-        converted, order = sqltext.replace_placeholders(sql, backend.paramstyle)
-        if order and max(order) > len(params):
-            raise PgError(
-                pgerr.PROTOCOL_VIOLATION,
-                f"the query uses ${max(order)} but only {len(params)} parameters were bound",
-            )
-        bound: Any
-        if backend.paramstyle in ("named", "pyformat"):
-            bound = {f"p{n}": params[n - 1] for n in set(order)}
-        elif backend.paramstyle == "numeric":
-            bound = list(params)
-        else:
-            bound = [params[n - 1] for n in order]
-        cursor = self.connection.cursor()
-        connection = self.connection
-
-        def start() -> CursorResult:
-            if bound:
-                cursor.execute(converted, bound)
-            else:
-                cursor.execute(converted)
-            return CursorResult(cursor, sql)
-
-        try:
-            result: CursorResult = self._run_guarded(start, lambda: backend.interrupt(connection, cursor))
-            return result
-        except BaseException:
-            try:
-                cursor.close()
-            except Exception:
-                pass
-            raise
-
     # ---- cancellation --------------------------------------------------------------------------------
 
     def _run_guarded(self, action: Callable[[], Any], interrupt: Callable[[], None]) -> Any:
-        """Run a blocking backend call that a CancelRequest may interrupt."""
-        self._cancelled.clear()
+        """Run a blocking backend call that a CancelRequest (or the statement timer) may interrupt.
+
+        A cancel that came earlier in the same statement (while it was translated, or the catalog was
+        built) counts too: `_loop` clears the flag only when a new statement begins."""
         with self._busy:
+            if self._cancelled.is_set():
+                raise self._cancel_error()
             self._interrupt = interrupt
         try:
             value = action()
@@ -793,94 +574,3 @@ class Session:
                 interrupt()
             except Exception:
                 log.debug("session %s: interrupt failed", self.pid, exc_info=True)
-
-
-def _empty_result_for(sql: str) -> Result | None:
-    """Queries on catalogs that are always empty here (triggers, policies, publications, inheritance)
-    may use functions the emulation lacks; their answer is known without running them: no rows."""
-    import sqlglot
-    from sqlglot import expressions as exp
-
-    from .translate import _pg_output_name, preprocess
-
-    always_empty = {
-        "pg_trigger",
-        "pg_policy",
-        "pg_publication",
-        "pg_publication_rel",
-        "pg_publication_namespace",
-        "pg_inherits",
-        "pg_statistic_ext",
-        "pg_rewrite",
-        "pg_extension",
-        "pg_event_trigger",
-        "pg_enum",
-        "pg_collation",
-        "pg_depend",
-        "pg_sequence",
-        "pg_foreign_table",
-        "pg_range",
-    }
-    try:
-        tree = sqlglot.parse_one(preprocess(sql), read="postgres")
-    except Exception:
-        return None
-    selects: list[exp.Select] = []
-    if isinstance(tree, exp.Select):
-        selects = [tree]
-    elif isinstance(tree, exp.SetOperation):
-        selects = [
-            s
-            for s in tree.find_all(exp.Select)
-            if s.parent_select is None or s.parent is tree or isinstance(s.parent, exp.SetOperation)
-        ]
-    if not selects:
-        return None
-    for select in selects:
-        source = select.args.get("from_") or select.args.get("from")
-        table = source.find(exp.Table) if source is not None else None
-        if table is None or table.name.lower() not in always_empty:
-            return None
-    first = selects[0]
-    names = [p.alias_or_name if isinstance(p, exp.Alias) else _pg_output_name(p) for p in first.expressions]
-    return StaticResult([OutColumn(n, pgt.ColumnType(pgt.TEXT)) for n in names], [])
-
-
-def _cursor_name(text: str) -> str:
-    text = text.strip()
-    if text.startswith('"') and text.endswith('"'):
-        return text[1:-1].replace('""', '"')
-    return text.lower()
-
-
-def _drain(result: Result, count: int) -> int:
-    moved = 0
-    while count == 0 or moved < count:
-        batch = result.fetch(BATCH_ROWS if count == 0 else min(BATCH_ROWS, count - moved))
-        if not batch:
-            break
-        moved += len(batch)
-    return moved
-
-
-class _FetchResult(Result):
-    """Up to `count` rows (0: all) of a declared cursor; closing it leaves the cursor open."""
-
-    def __init__(self, source: Result, count: int) -> None:
-        self.source = source
-        self.columns = source.columns
-        self.remaining = count
-
-    def fetch(self, n: int) -> list[Sequence[Any]]:
-        if self.remaining < 0:
-            return []
-        want = n if self.remaining == 0 else min(n, self.remaining)
-        batch = self.source.fetch(want) if want else []
-        if self.remaining:
-            self.remaining -= len(batch)
-            if self.remaining == 0:
-                self.remaining = -1
-        return batch
-
-    def tag(self, rows_sent: int) -> str:
-        return f"FETCH {rows_sent}"

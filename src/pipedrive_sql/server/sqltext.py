@@ -13,7 +13,7 @@ from collections.abc import Iterator
 _DOLLAR_TAG = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)?\$")
 
 
-def _tokens(sql: str) -> Iterator[tuple[str, int, int]]:
+def tokens(sql: str) -> Iterator[tuple[str, int, int]]:
     """Yield (kind, start, end) for quoted/comment regions and single significant characters."""
     i, n = 0, len(sql)
     while i < n:
@@ -69,7 +69,7 @@ def split_statements(sql: str) -> list[str]:
     """Split on top-level semicolons; empty statements are dropped."""
     parts: list[str] = []
     start = 0
-    for kind, s, _e in _tokens(sql):
+    for kind, s, _e in tokens(sql):
         if kind == "char" and sql[s] == ";":
             parts.append(sql[start:s])
             start = s + 1
@@ -78,13 +78,13 @@ def split_statements(sql: str) -> list[str]:
 
 
 def is_only_comments(sql: str) -> bool:
-    return all(kind == "comment" or sql[s:e].isspace() for kind, s, e in _tokens(sql))
+    return all(kind == "comment" or sql[s:e].isspace() for kind, s, e in tokens(sql))
 
 
 def strip_comments(sql: str) -> str:
     out: list[str] = []
     last = 0
-    for kind, s, e in _tokens(sql):
+    for kind, s, e in tokens(sql):
         if kind == "comment":
             out.append(sql[last:s])
             out.append(" ")
@@ -95,7 +95,7 @@ def strip_comments(sql: str) -> str:
 
 def placeholders(sql: str) -> list[int]:
     """The `$n` numbers in order of appearance (outside quotes and comments)."""
-    return [int(sql[s + 1 : e]) for kind, s, e in _tokens(sql) if kind == "param"]
+    return [int(sql[s + 1 : e]) for kind, s, e in tokens(sql) if kind == "param"]
 
 
 def replace_placeholders(sql: str, style: str) -> tuple[str, list[int]]:
@@ -103,7 +103,7 @@ def replace_placeholders(sql: str, style: str) -> tuple[str, list[int]]:
     out: list[str] = []
     order: list[int] = []
     last = 0
-    for kind, s, e in _tokens(sql):
+    for kind, s, e in tokens(sql):
         if kind != "param":
             continue
         number = int(sql[s + 1 : e])
@@ -130,7 +130,7 @@ def qmarks_to_dollars(sql: str) -> str:
     """psqlODBC never does this, but ad-hoc tools may send `?` markers: number them as `$n`."""
     out: list[str] = []
     last, count = 0, 0
-    for kind, s, _e in _tokens(sql):
+    for kind, s, _e in tokens(sql):
         if kind == "char" and sql[s] == "?":
             count += 1
             out.append(sql[last:s])
@@ -170,3 +170,20 @@ def command_tag(sql: str, rowcount: int) -> str:
     if head in ("CREATE", "DROP", "ALTER") and len(words) > 1:
         return f"{head} {words[1]}"
     return head or "SELECT 0"
+
+
+def substitute_placeholders(sql: str, values: list[str]) -> str:
+    """Put SQL text in place of each `$n` (outside quotes and comments): SQL-level EXECUTE."""
+    out: list[str] = []
+    last = 0
+    for kind, s, e in tokens(sql):
+        if kind != "param":
+            continue
+        number = int(sql[s + 1 : e])
+        if not 1 <= number <= len(values):
+            raise ValueError(f"there is no parameter ${number}")
+        out.append(sql[last:s])
+        out.append(values[number - 1])
+        last = e
+    out.append(sql[last:])
+    return "".join(out)

@@ -24,9 +24,18 @@ from collections.abc import Callable, Mapping
 import sqlglot
 from sqlglot import expressions as exp
 
-from .pgcatalog import MACRO_NAMES, TABLE_MACRO_NAMES, VERSION_STRING
+from .config import check_setting
+from .pgcatalog import VERSION_STRING
+from .pgcatalog_sql import MACRO_NAMES, TABLE_MACRO_NAMES
+from .pgnames import name_outputs
 
 _OPERATOR = re.compile(r"OPERATOR\s*\(\s*pg_catalog\s*\.\s*([~!<>=*@#%^&|`?+\-/]+)\s*\)", re.I)
+# `has_table_privilege(...) AS select` (Metabase): PostgreSQL takes any keyword after AS as a name
+_RESERVED_ALIAS = re.compile(
+    r"(\bAS\s+)(select|insert|update|delete|references|trigger|truncate|table|from|where|order|group|user)"
+    r"(?=\s*(?:,|\)|$|\bFROM\b))",
+    re.I,
+)
 _COLLATE = re.compile(r"\s+COLLATE\s+(?:pg_catalog\s*\.\s*)?(?:\"?default\"?|\"C\"|\"POSIX\")", re.I)
 
 _CATALOG_HINT = re.compile(
@@ -53,6 +62,17 @@ _TYPE_REWRITES = {
 }
 
 
+# DuckDB keywords that cannot be aliased with their own names: the same values as calls
+_KEYWORD_FUNCTIONS: dict[type[exp.Expr], str] = {
+    exp.CurrentTimestamp: "get_current_timestamp",
+    exp.CurrentDate: "today",
+}
+
+
+# PostgreSQL functions DuckDB has under another name
+_RENAMED_FUNCTIONS = {"json_build_object": "json_object", "jsonb_build_object": "json_object"}
+
+
 class TranslationError(Exception):
     """The query is not something the emulated catalog can answer."""
 
@@ -67,11 +87,14 @@ def has_no_tables(sql: str) -> bool:
         tree = sqlglot.parse_one(sql, read="postgres")
     except Exception:
         return False
-    return isinstance(tree, exp.Select) and tree.find(exp.Table) is None
+    if not isinstance(tree, exp.Select):
+        return False
+    # functions in FROM (`select * from string_to_array('a,b', ',')`) are not tables
+    return all(not isinstance(table.this, exp.Identifier) for table in tree.find_all(exp.Table))
 
 
 def preprocess(sql: str) -> str:
-    return _COLLATE.sub("", _OPERATOR.sub(r"\1", sql))
+    return _RESERVED_ALIAS.sub(r'\1"\2"', _COLLATE.sub("", _OPERATOR.sub(r"\1", sql)))
 
 
 class Translator:
@@ -100,7 +123,7 @@ class Translator:
         if tree is None:
             raise TranslationError("empty statement")
         # names first: PostgreSQL names a column after what the client wrote, not after our rewrite
-        self._name_outputs(tree)
+        name_outputs(tree)
         tree = self._post_order(tree)
         return tree.sql(dialect="duckdb")
 
@@ -124,9 +147,18 @@ class Translator:
             isinstance(node, exp.Dot)
             and isinstance(node.this, exp.Identifier)
             and node.this.name.lower() in ("pg_catalog", "information_schema")
-            and isinstance(node.expression, exp.Func)
+            and not isinstance(node.expression, (exp.Identifier, exp.Column, exp.Star))
         ):
+            # pg_catalog.version() (rewritten already, perhaps into a literal)
             return node.expression
+        if isinstance(node, exp.Column) and node.args.get("db") is not None:
+            # three-part pg_catalog.pg_class.relname: the table is in FROM under its own name
+            if node.args["db"].name.lower() in ("pg_catalog", "information_schema"):
+                node.set("db", None)
+                node.set("catalog", None)
+            return node
+        if type(node) in _KEYWORD_FUNCTIONS:
+            return exp.Anonymous(this=_KEYWORD_FUNCTIONS[type(node)], expressions=[])
         if isinstance(node, exp.Cast):
             return self._cast(node)
         if isinstance(node, exp.Bracket):
@@ -154,7 +186,7 @@ class Translator:
             if db in ("pg_catalog", "information_schema"):
                 node.set("db", None)
                 node.set("catalog", None)
-            return node
+            return _scalar_function_in_from(node)
         name = node.name.lower()
         if db == "pg_catalog" or (not db and name.startswith("pg_")):
             node.set("db", exp.to_identifier("pgc"))
@@ -187,7 +219,15 @@ class Translator:
         if name == "current_setting" and args:
             return exp.Anonymous(this="pgx_current_setting", expressions=args)
         if name == "set_config" and len(args) >= 2:
+            # set_config('search_path', 'public', false) sets the session's value, as SET does
+            if isinstance(self.settings, dict) and all(isinstance(a, exp.Literal) for a in args[:2]):
+                name = args[0].name.lower()
+                self.settings[name] = check_setting(name, args[1].name)
             return args[1]
+        if name in _RENAMED_FUNCTIONS:
+            return exp.Anonymous(this=_RENAMED_FUNCTIONS[name], expressions=args)
+        if name == "format" and args and isinstance(args[0], exp.Literal) and args[0].is_string:
+            return _format(args[0].name, args[1:])
         if name in TABLE_MACRO_NAMES and not _in_projection(node):
             return exp.Anonymous(this=f"pgx_tf_{name}", expressions=args)
         if name == "generate_series" and _in_projection(node):
@@ -202,6 +242,16 @@ class Translator:
     def _cast(self, node: exp.Cast) -> exp.Expr:
         target = _type_name(node.to)
         inner = node.this
+        if target in ("REGCLASS", "REGTYPE") and isinstance(inner, exp.Literal) and _prints(node):
+            # `select 'int4'::regtype` prints the name, as PostgreSQL's regtype output function does
+            if target == "REGTYPE":
+                return exp.Anonymous(
+                    this="pgx_format_type",
+                    expressions=[exp.Literal.number(_type_oid(inner.name)), exp.Literal.number(-1)],
+                )
+            return exp.Anonymous(
+                this="pgx_regclass_name", expressions=[self._cast(exp.Cast(this=inner, to=node.to))]
+            )
         if target == "REGCLASS":
             if isinstance(inner, exp.Literal):
                 text = inner.name
@@ -209,11 +259,17 @@ class Translator:
                     return exp.Literal.number(int(text))
                 oid = self.oid_of(text)
                 return exp.Literal.number(oid if oid is not None else 0)
-            return exp.Anonymous(this="pgx_regclass_name", expressions=[inner])
+            if _prints(node):
+                return exp.Anonymous(this="pgx_regclass_name", expressions=[inner])
+            # compared or cast on (`format('%I.%I', s, t)::regclass::oid`): an oid, from a number or a name
+            return exp.Anonymous(this="pgx_regclass_oid", expressions=[inner])
         if target == "REGTYPE":
             if isinstance(inner, exp.Literal) and not inner.is_number:
                 return exp.Literal.number(_type_oid(inner.name))
-            return exp.Anonymous(this="pgx_format_type", expressions=[inner, exp.Literal.number(-1)])
+            type_oid = exp.Anonymous(this="pgx_regtype_oid", expressions=[inner])
+            if _prints(node):
+                return exp.Anonymous(this="pgx_format_type", expressions=[type_oid, exp.Literal.number(-1)])
+            return type_oid
         if target == "REGNAMESPACE":
             return exp.Anonymous(this="pgx_regnamespace_name", expressions=[inner])
         if target == "REGROLE":
@@ -241,7 +297,7 @@ class Translator:
             element_type = _TYPE_REWRITES.get(target[:-2], target[:-2])
             return exp.Cast(this=exp.Array(expressions=elements), to=exp.DataType.build(element_type + "[]"))
         if target in _TYPE_REWRITES:
-            return exp.Cast(this=inner, to=exp.DataType.build(_TYPE_REWRITES[target]))
+            return exp.Cast(this=inner, to=exp.DataType.build(_TYPE_REWRITES[target], dialect="duckdb"))
         if target.endswith("[]") and target[:-2] in ("INT2", "SMALLINT"):
             return exp.Cast(this=inner, to=exp.DataType.build("SMALLINT[]"))
         return node
@@ -252,32 +308,6 @@ class Translator:
             index = node.expressions[0]
             node.set("expressions", [exp.Add(this=exp.Paren(this=index), expression=exp.Literal.number(1))])
         return node
-
-    # ---- output names -------------------------------------------------------------------------------
-
-    def _name_outputs(self, tree: exp.Expr) -> None:
-        """PostgreSQL names result columns its own way; clients look columns up by those names."""
-        selects = [tree] if isinstance(tree, exp.Select) else []
-        if isinstance(tree, exp.SetOperation):
-            left = tree.left
-            while isinstance(left, exp.SetOperation):
-                left = left.left
-            if isinstance(left, exp.Select):
-                selects = [left]
-        for select in selects:
-            for i, projection in enumerate(select.expressions):
-                if isinstance(projection, exp.Star) or (
-                    isinstance(projection, exp.Column) and isinstance(projection.this, exp.Star)
-                ):
-                    continue
-                if isinstance(projection, exp.Alias):
-                    alias = projection.args.get("alias")
-                    if isinstance(alias, exp.Identifier) and not alias.quoted:
-                        projection.set("alias", exp.to_identifier(alias.name.lower(), quoted=True))
-                    elif isinstance(alias, exp.Identifier):
-                        alias.set("quoted", True)
-                    continue
-                select.expressions[i] = exp.alias_(projection, _pg_output_name(projection), quoted=True)
 
 
 def _pg_array_items(text: str) -> list[str | None]:
@@ -381,33 +411,85 @@ def _type_oid(name: str) -> int:
     return t.oid if t else 0
 
 
-def _pg_output_name(node: exp.Expr) -> str:
-    """The column name PostgreSQL gives an unaliased select-list expression (its FigureColname)."""
-    if isinstance(node, exp.Column):
-        return node.name if node.this.quoted else node.name.lower()
-    if isinstance(node, exp.Cast):
-        name = _pg_output_name(node.this)
-        if name != "?column?":
-            return name
-        type_name = _type_name(node.to).lower()
-        return {"varchar": "varchar", "uinteger": "oid"}.get(type_name, type_name)
-    if isinstance(node, exp.Case):
-        default = node.args.get("default")
-        name = _pg_output_name(default) if isinstance(default, exp.Expr) else "?column?"
-        return name if name != "?column?" else "case"
-    if isinstance(node, exp.Dot) and isinstance(node.expression, exp.Func):
-        return _pg_output_name(node.expression)
-    if isinstance(node, exp.Subquery) and isinstance(node.this, exp.Select) and node.this.expressions:
-        first = node.this.expressions[0]
-        return first.alias_or_name if isinstance(first, exp.Alias) else _pg_output_name(first)
-    if isinstance(node, (exp.Paren, exp.Bracket)):
-        return _pg_output_name(node.this)
-    if isinstance(node, exp.Anonymous):
-        return str(node.this).lower().removeprefix("pgx_")
-    if isinstance(node, exp.Count):
-        return "count"
-    if isinstance(node, exp.CurrentVersion):
-        return "version"
-    if isinstance(node, exp.Func):
-        return node.sql_name().lower()
-    return "?column?"
+# Functions that DuckDB reads as table functions in FROM; any other function there returns one value.
+_SET_RETURNING = {"generate_series", "explodinggenerateseries", "unnest", "range", "explode"}
+
+
+def _scalar_function_in_from(node: exp.Table) -> exp.Expr:
+    """A function in FROM that returns one value (`FROM string_to_array('a,b', ',') AS s`,
+    `pg_partition_ancestors(oid)`: a table is its own only ancestor here) is a one-row table in
+    PostgreSQL, whose column is named after the alias or the function. DuckDB wants a derived table."""
+    func = node.this
+    if not isinstance(func, exp.Func):
+        return node
+    name = _function_name(func)
+    if name in _SET_RETURNING or name.startswith("pgx_tf_"):
+        return node
+    alias = node.args.get("alias")
+    columns = list(alias.columns) if isinstance(alias, exp.TableAlias) else []
+    table_name = alias.name if isinstance(alias, exp.TableAlias) and alias.name else name.removeprefix("pgx_")
+    value_name = columns[0].name if columns else table_name
+    projections = [exp.alias_(func, value_name, quoted=True)]
+    if node.args.get("ordinality"):
+        ordinal = columns[1].name if len(columns) > 1 else "ordinality"
+        projections.append(exp.alias_(exp.Literal.number(1), ordinal, quoted=True))
+    return exp.Subquery(
+        this=exp.Select(expressions=projections),
+        alias=exp.TableAlias(this=exp.to_identifier(table_name, quoted=True)),
+    )
+
+
+_FORMAT_SPEC = re.compile(r"%(?:(\d+)\$)?([sIL%])")
+
+
+def _format(template: str, args: list[exp.Expr]) -> exp.Expr:
+    """PostgreSQL's format() with a constant template, as a concatenation: %s text (NULL as empty),
+    %I a quoted identifier, %L a quoted literal (NULL as NULL), %% a percent sign; %n$ picks argument n."""
+    parts: list[exp.Expr] = []
+    last = 0
+    position = 0
+    for m in _FORMAT_SPEC.finditer(template):
+        if m.start() > last:
+            parts.append(exp.Literal.string(template[last : m.start()]))
+        last = m.end()
+        kind = m.group(2)
+        if kind == "%":
+            parts.append(exp.Literal.string("%"))
+            continue
+        index = int(m.group(1)) - 1 if m.group(1) else position
+        position = index + 1
+        if index >= len(args):
+            raise TranslationError("too few arguments for format()")
+        text = exp.Cast(this=args[index].copy(), to=exp.DataType.build("VARCHAR"))
+        if kind == "s":
+            parts.append(exp.Coalesce(this=text, expressions=[exp.Literal.string("")]))
+        elif kind == "I":
+            parts.append(exp.Anonymous(this="pgx_quote_ident", expressions=[text]))
+        else:
+            parts.append(exp.Anonymous(this="pgx_quote_nullable", expressions=[text]))
+    if last < len(template):
+        parts.append(exp.Literal.string(template[last:]))
+    if not parts:
+        return exp.Literal.string("")
+    out = parts[0]
+    for part in parts[1:]:
+        out = exp.DPipe(this=out, expression=part, safe=True)
+    return out
+
+
+def _is_output(node: exp.Expr) -> bool:
+    """True if the node is a whole select-list item (its value is what the client prints)."""
+    parent = node.parent
+    if isinstance(parent, exp.Alias):
+        parent = parent.parent
+    return (isinstance(parent, exp.Select) and node.arg_key == "expressions") or (
+        isinstance(node.parent, exp.Alias) and isinstance(parent, exp.Select)
+    )
+
+
+def _prints(node: exp.Expr) -> bool:
+    """True if a reg* cast's value is printed (a select-list item, or cast on to text) rather than compared."""
+    parent = node.parent
+    if isinstance(parent, exp.Cast):
+        return _type_name(parent.to) in ("TEXT", "VARCHAR", "NAME", "CHAR")
+    return _is_output(node)

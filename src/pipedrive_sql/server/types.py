@@ -16,6 +16,7 @@ import struct
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 
@@ -65,6 +66,26 @@ BASE_TYPES: list[PgType] = [
     _t(2206, "regtype", 4, "N", 2211),
     _t(2950, "uuid", 16, "U", 2951),
     _t(3802, "jsonb", -1, "U", 3807),
+    # more of PostgreSQL's pg_type, so that type loaders (Npgsql, pgjdbc, psycopg) find what they look up
+    _t(142, "xml", -1, "U", 143),
+    _t(650, "cidr", -1, "I", 651),
+    _t(790, "money", 8, "N", 791),
+    _t(829, "macaddr", 6, "U", 1040),
+    _t(869, "inet", -1, "I", 1041),
+    _t(1560, "bit", -1, "V", 1561),
+    _t(1562, "varbit", -1, "V", 1563, "bit varying"),
+    _t(2202, "regprocedure", 4, "N", 2207),
+    _t(3614, "tsvector", -1, "U", 3643),
+    _t(3734, "regconfig", 4, "N", 3735),
+    _t(4089, "regnamespace", 4, "N", 4090),
+    _t(4096, "regrole", 4, "N", 4097),
+    # pseudo-types (typtype 'p'): Npgsql loads record and void
+    _t(2249, "record", -1, "P", 2287),
+    _t(2275, "cstring", -2, "P", 1263),
+    _t(2276, "any", 4, "P", 0),
+    _t(2277, "anyarray", -1, "P", 0),
+    _t(2278, "void", 4, "P", 0),
+    _t(2283, "anyelement", 4, "P", 0),
 ]
 
 
@@ -460,7 +481,7 @@ _BINARY_ENCODERS: dict[int, Encoder] = {
 }
 
 
-def _binary_array(elem_oid: int) -> Encoder:
+def binary_array_encoder(elem_oid: int) -> Encoder:
     """One-dimensional arrays: header (ndim, has-null, element oid, length, lower bound), then elements."""
     element = binary_encoder(elem_oid)
 
@@ -489,7 +510,7 @@ def binary_encoder(oid: int) -> Encoder:
         return _BINARY_ENCODERS[oid]
     t = BY_OID.get(oid)
     if t is not None and t.elem_oid:
-        return _binary_array(t.elem_oid)
+        return binary_array_encoder(t.elem_oid)
     return text_encoder(oid)
 
 
@@ -499,7 +520,22 @@ def has_binary_form(oid: int) -> bool:
 
 # ---- parameter decoding -------------------------------------------------------------------------------
 
-_TRUE = {"t", "true", "y", "yes", "on", "1"}
+
+def _parse_bool(text: str) -> bool:
+    """PostgreSQL's boolean input: true/yes/false/no and their prefixes, on/off, 1/0; nothing else."""
+    s = text.strip().lower()
+    if s and ("true".startswith(s) or "yes".startswith(s) or s in ("on", "1")):
+        return True
+    if s and ("false".startswith(s) or "no".startswith(s) or s in ("of", "off", "0")):
+        return False
+    raise ValueError(text)
+
+
+def _ranged_int(text: str, bits: int) -> int:
+    value = int(text)
+    if not -(1 << (bits - 1)) <= value < 1 << (bits - 1):
+        raise OverflowError(text)
+    return value
 
 
 def _parse_timestamp(text: str) -> dt.datetime:
@@ -514,10 +550,10 @@ def _parse_timestamp(text: str) -> dt.datetime:
 
 
 _TEXT_DECODERS: dict[int, Callable[[str], Any]] = {
-    BOOL: lambda s: s.strip().lower() in _TRUE,
-    INT2: int,
-    INT4: int,
-    INT8: int,
+    BOOL: _parse_bool,
+    INT2: partial(_ranged_int, bits=16),
+    INT4: partial(_ranged_int, bits=32),
+    INT8: partial(_ranged_int, bits=64),
     OID: int,
     FLOAT4: float,
     FLOAT8: float,
@@ -578,3 +614,147 @@ def decode_parameter(data: bytes | None, oid: int, binary: bool) -> Any:
     text = data.decode("utf-8")
     text_decoder = _TEXT_DECODERS.get(oid)
     return text_decoder(text) if text_decoder is not None else text
+
+
+# ---- intervals and arrays as parameters --------------------------------------------------------------
+
+_INTERVAL_PARTS = re.compile(
+    r"([+-]?\d+(?:\.\d+)?)\s*(years?|mons?|months?|days?|hours?|mins?|minutes?|secs?|seconds?)", re.I
+)
+_INTERVAL_CLOCK = re.compile(r"([+-])?(\d+):(\d{2})(?::(\d{2}(?:\.\d+)?))?")
+_INTERVAL_ISO = re.compile(
+    r"^P(?:(-?\d+)Y)?(?:(-?\d+)M)?(?:(-?\d+)W)?(?:(-?\d+)D)?"
+    r"(?:T(?:(-?\d+)H)?(?:(-?\d+)M)?(?:(-?\d+(?:\.\d+)?)S)?)?$",
+    re.I,
+)
+
+
+def _interval(months: int, days: int, micros: int) -> Any:
+    """A timedelta when the interval has no months (which have no fixed length); else PostgreSQL's text,
+    which the engine casts."""
+    if months == 0:
+        return dt.timedelta(days=days, microseconds=micros)
+    return f"{months} months {days} days {micros} microseconds"
+
+
+def parse_interval(text: str) -> Any:
+    """An interval in PostgreSQL's output style (`1 year 2 mons 3 days 04:05:06`) or ISO 8601 (`P1DT2H`)."""
+    s = text.strip()
+    iso = _INTERVAL_ISO.match(s)
+    if iso and s.upper() != "P":
+        y, mo, w, d, h, mi, sec = iso.groups()
+        months = int(y or 0) * 12 + int(mo or 0)
+        days = int(w or 0) * 7 + int(d or 0)
+        micros = round((int(h or 0) * 3600 + int(mi or 0) * 60 + float(sec or 0)) * 1_000_000)
+        return _interval(months, days, micros)
+    months = days = micros = 0
+    rest = s
+    for m in _INTERVAL_PARTS.finditer(s):
+        value, unit = float(m.group(1)), m.group(2).lower()
+        if unit.startswith("y"):
+            months += int(value * 12)
+        elif unit.startswith("mon"):
+            months += int(value)
+        elif unit.startswith("d"):
+            days += int(value)
+        elif unit.startswith("h"):
+            micros += round(value * 3_600_000_000)
+        elif unit.startswith("min"):
+            micros += round(value * 60_000_000)
+        else:
+            micros += round(value * 1_000_000)
+        rest = rest.replace(m.group(0), " ", 1)
+    clock = _INTERVAL_CLOCK.search(rest)
+    if clock:
+        sign = -1 if clock.group(1) == "-" else 1
+        seconds = int(clock.group(2)) * 3600 + int(clock.group(3)) * 60 + float(clock.group(4) or 0)
+        micros += sign * round(seconds * 1_000_000)
+        rest = rest.replace(clock.group(0), " ", 1)
+    if rest.strip() and rest.strip().lower() not in ("ago",):
+        raise ValueError(f"invalid input syntax for type interval: {text!r}")
+    if "ago" in rest.lower():
+        months, days, micros = -months, -days, -micros
+    return _interval(months, days, micros)
+
+
+def _bin_decode_interval(data: bytes) -> Any:
+    micros, days, months = struct.unpack("!qii", data)
+    return _interval(months, days, micros)
+
+
+def parse_array_text(text: str, elem_oid: int) -> list[Any]:
+    """A one-dimensional PostgreSQL array literal (`{1,2}`, `{"a b",NULL}`) with typed elements."""
+    body = text.strip()
+    if not (body.startswith("{") and body.endswith("}")):
+        raise ValueError(f"malformed array literal: {text!r}")
+    body = body[1:-1]
+    items: list[Any] = []
+    current: list[str] = []
+    quoted = was_quoted = False
+    i = 0
+    while i < len(body):
+        ch = body[i]
+        if quoted:
+            if ch == "\\" and i + 1 < len(body):
+                i += 1
+                current.append(body[i])
+            elif ch == '"':
+                quoted = False
+            else:
+                current.append(ch)
+        elif ch == '"':
+            quoted = was_quoted = True
+        elif ch == ",":
+            items.append(_array_item("".join(current), was_quoted, elem_oid))
+            current, was_quoted = [], False
+        elif ch == "{":
+            raise ValueError("multi-dimensional arrays are not supported as parameters")
+        else:
+            current.append(ch)
+        i += 1
+    if body.strip() or was_quoted:
+        items.append(_array_item("".join(current), was_quoted, elem_oid))
+    return items
+
+
+def _array_item(raw: str, quoted: bool, elem_oid: int) -> Any:
+    value = raw if quoted else raw.strip()
+    if not quoted and value.upper() == "NULL":
+        return None
+    decoder = _TEXT_DECODERS.get(elem_oid)
+    return decoder(value) if decoder is not None else value
+
+
+def _bin_decode_array(data: bytes) -> list[Any]:
+    ndim, _flags, elem_oid = struct.unpack_from("!iiI", data)
+    if ndim == 0:
+        return []
+    if ndim != 1:
+        raise ValueError("multi-dimensional arrays are not supported as parameters")
+    count, _lower = struct.unpack_from("!ii", data, 12)
+    offset = 20
+    decoder = _BINARY_DECODERS.get(elem_oid)
+    items: list[Any] = []
+    for _ in range(count):
+        (length,) = struct.unpack_from("!i", data, offset)
+        offset += 4
+        if length < 0:
+            items.append(None)
+            continue
+        chunk = data[offset : offset + length]
+        offset += length
+        items.append(decoder(chunk) if decoder is not None else chunk.decode("utf-8"))
+    return items
+
+
+_TEXT_DECODERS[INTERVAL] = parse_interval
+_BINARY_DECODERS[INTERVAL] = _bin_decode_interval
+_TEXT_DECODERS[JSON] = str
+_TEXT_DECODERS[JSONB] = str
+_BINARY_DECODERS[JSON] = lambda b: b.decode()
+_BINARY_DECODERS[VARCHAR] = lambda b: b.decode()
+_BINARY_DECODERS[TEXT] = lambda b: b.decode()
+for _array in ALL_TYPES:
+    if _array.elem_oid:
+        _TEXT_DECODERS[_array.oid] = partial(lambda s, e: parse_array_text(s, e), e=_array.elem_oid)
+        _BINARY_DECODERS[_array.oid] = _bin_decode_array

@@ -55,6 +55,23 @@ public class PgClient {
             } catch (SQLException e) {
                 System.out.println("error=" + e.getSQLState());
             }
+            // what connection pools (HikariCP, c3p0, DBeaver's keep-alive) ask before lending a connection
+            System.out.println("valid=" + c.isValid(5));
+            try (Statement st = c.createStatement()) {
+                st.setMaxRows(7);
+                int n = 0;
+                try (ResultSet rs = st.executeQuery("SELECT * FROM public." + table.toLowerCase())) { while (rs.next()) n++; }
+                System.out.println("maxrows=" + n);
+            }
+            c.setAutoCommit(false);
+            try (Statement st = c.createStatement()) {
+                st.setFetchSize(100);  // a portal resumed with row limits (Execute max_rows)
+                int n = 0;
+                try (ResultSet rs = st.executeQuery("SELECT \"Id\" FROM \"" + table + "\"")) { while (rs.next()) n++; }
+                System.out.println("fetched=" + n);
+            }
+            c.commit();
+            System.out.println("valid-after=" + c.isValid(5));
         }
     }
 }
