@@ -111,6 +111,16 @@ def _quote(name: str) -> str:
     return f'"{name}"'
 
 
+def _pick(draw: Any, items: Sequence[Any]) -> Any:
+    """One of ``items``, drawn by index (Hypothesis would print a sampled_from over columns at length)."""
+    return items[draw(st.integers(0, len(items) - 1))]
+
+
+def _columns_of(table: TableDomain, most: int) -> st.SearchStrategy[list[Column]]:
+    indexes = st.lists(st.integers(0, len(table.columns) - 1), min_size=1, max_size=most, unique=True)
+    return indexes.map(lambda found: [table.columns[i] for i in found])
+
+
 # ---- literals --------------------------------------------------------------------------------------------
 
 
@@ -172,11 +182,11 @@ def _value(draw: Any, table: TableDomain, column: Column) -> Any:
 def comparison(draw: Any, table: TableDomain, alias: str) -> str:
     """One condition on one column of ``table`` (written with ``alias.``)."""
     if table.nested and draw(st.integers(0, 9)) == 0:
-        column = draw(st.sampled_from(table.nested))
+        column = _pick(draw, table.nested)
         ref = f"{alias}.{_quote(column.name)}"
         return draw(st.sampled_from([f"{ref} IS NULL", f"{ref} IS NOT NULL", f"len({ref}) > 0"]))
     pushable = table.pushable
-    column = draw(st.sampled_from(pushable if pushable and draw(st.booleans()) else table.columns))
+    column = _pick(draw, pushable if pushable and draw(st.booleans()) else table.columns)
     ref = f"{alias}.{_quote(column.name)}"
     kind = column.type.kind
     value = draw(_value(table, column))
@@ -281,7 +291,7 @@ def where_clause(draw: Any, table: TableDomain, alias: str, depth: int = 2) -> s
 @st.composite
 def pushable_comparison(draw: Any, table: TableDomain, alias: str, name: str | None = None) -> str:
     """A condition of the shapes the planner pushes (=, IN, ranges) on a column it may push."""
-    column = draw(st.sampled_from(table.pushable)) if name is None else table.spec.column(name)
+    column = _pick(draw, table.pushable) if name is None else table.spec.column(name)
     ref = f"{alias}.{_quote(column.name)}"
     values = draw(st.lists(_value(table, column), min_size=1, max_size=4, unique_by=repr))
     written = [_text_literal(v) for v in values]
@@ -338,9 +348,7 @@ def select_query(draw: Any, domain: Domain) -> str:
         conditions.append(draw(where_clause(table, alias)))
     if name == "DealParticipants":
         conditions.append(_participants_condition(domain, alias, draw))
-    picked = draw(
-        st.lists(st.sampled_from(table.columns), min_size=1, max_size=5, unique_by=lambda c: c.name)
-    )
+    picked = draw(_columns_of(table, 5))
     if table.key and all(c.name != table.key for c in picked):
         picked.insert(0, table.spec.column(table.key))
     select = ", ".join(f"{alias}.{_quote(c.name)}" for c in picked)
@@ -365,11 +373,11 @@ def aggregate_query(draw: Any, domain: Domain) -> str:
     name = draw(st.sampled_from(sorted(n for n in domain.tables if n != "DealParticipants")))
     table = domain.tables[name]
     groupable = [c for c in table.columns if c.type.kind in ("int", "str", "bool", "date")]
-    group = draw(st.sampled_from(groupable)) if groupable and draw(st.booleans()) else None
+    group = _pick(draw, groupable) if groupable and draw(st.booleans()) else None
     measured = [c for c in table.columns if c.type.kind in ("int", "float")]
     measures = ["count(*)"]
     if measured:
-        column = draw(st.sampled_from(measured))
+        column = _pick(draw, measured)
         function = draw(st.sampled_from(["sum", "min", "max", "count", "avg"]))
         measures.append(f"{function}(t.{_quote(column.name)})")
     where = _where([draw(where_clause(table, "t"))] if draw(st.booleans()) else [])
@@ -405,8 +413,8 @@ def join_query(draw: Any, domain: Domain) -> str:
         key = a.key or column
         values = draw(st.lists(_value(a, a.spec.column(key)), min_size=1, max_size=3))
         conditions.append(f"a.{_quote(key)} IN ({', '.join(literal(v) for v in values)})")
-    extra_a = draw(st.sampled_from(a.columns))
-    extra_b = draw(st.sampled_from(b.columns))
+    extra_a = _pick(draw, a.columns)
+    extra_b = _pick(draw, b.columns)
     select = f"a.{_quote(column)}, a.{_quote(extra_a.name)}, b.{_quote(target)}, b.{_quote(extra_b.name)}"
     return (
         f"SELECT {select} FROM {left} a {kind} {right} b ON a.{_quote(column)} = b.{_quote(target)}"
@@ -434,9 +442,7 @@ def derived_query(draw: Any, domain: Domain) -> str:
         name, focus = "Deals", "Status"
     table = domain.tables[name]
     key = table.key or table.columns[0].name
-    picked = draw(
-        st.lists(st.sampled_from(table.columns), min_size=1, max_size=3, unique_by=lambda c: c.name)
-    )
+    picked = draw(_columns_of(table, 3))
     columns = ", ".join(_quote(c.name) for c in picked if c.name != key)
     columns = f"{_quote(key)}, {columns}" if columns else _quote(key)
     inner_where = _where([draw(where_clause(table, "t", depth=1))] if draw(st.booleans()) else [])

@@ -187,5 +187,7 @@ def _translate(
         replacements[id(column)] = inner
     copy = condition.copy()
     for original, twin in zip(columns, list(copy.find_all(exp.Column)), strict=True):
-        twin.replace(replacements[id(original)].copy())
+        replaced = twin.replace(replacements[id(original)].copy())
+        if twin is copy:
+            copy = replaced  # a bare boolean column (``WHERE d.Done``) is the whole condition
     return copy
