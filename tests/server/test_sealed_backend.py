@@ -1,8 +1,9 @@
 """psql against the server over the real driver: SQL that reaches outside Pipedrive is refused with the
 driver's message, reads nothing, and temp tables join with Deals (engine/guard.py, engine/local.py).
 
-Only statements the server hands to the driver are covered here; catalog queries (those naming pg_* or
-information_schema, or with no table) are answered by the server's own catalog database."""
+Statements the server hands to the driver get the driver's allowlist; catalog queries (those naming pg_* or
+information_schema, or with no table) are answered by the server's own catalog database, which is sealed
+the same way (no files, network, extensions or settings): the last test covers that route."""
 
 from __future__ import annotations
 
@@ -47,7 +48,7 @@ def test_attacks_through_psql_are_refused(driver_server: Running, tmp_path: Path
         f"SELECT * FROM read_blob('{secret}')": "read_blob is not allowed",
         f"SELECT * FROM glob('{tmp_path}/*')": "glob is not allowed",
         "SELECT * FROM read_text('/proc/self/environ')": "read_text is not allowed",
-        f"COPY (SELECT 1 FROM \"Deals\") TO '{tmp_path}/out.csv'": "COPY is not allowed",
+        f"COPY (SELECT 1 FROM \"Deals\") TO '{tmp_path}/out.csv'": "only COPY ... TO STDOUT is supported",
         f"ATTACH '{tmp_path}/x.db'": "ATTACH is not allowed",
         "INSTALL httpfs": "INSTALL is not allowed",
         "LOAD httpfs": "LOAD is not allowed",
@@ -74,3 +75,24 @@ def test_a_temp_table_joins_with_deals_through_psql(driver_server: Running) -> N
     assert code == 0, err
     assert joined == [line for line in out.splitlines() if line.strip().isdigit()]
     assert len(joined) == 3
+
+
+def test_the_catalog_route_reads_and_writes_no_file(driver_server: Running, tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text(SECRET)
+    out_file = tmp_path / "probe.csv"
+    attacks = (
+        f"SELECT content FROM read_text('{secret}') WHERE 'pg_class' <> ''",  # names pg_*: catalog route
+        f"SELECT * FROM read_csv('{secret}')",  # no Pipedrive table: catalog route
+        f"COPY (SELECT 1 FROM pg_class LIMIT 1) TO '{out_file}'",
+        f"ATTACH '{tmp_path}/x.db' AS x",
+        "SELECT getenv('HOME')",
+    )
+    for sql in attacks:
+        code, out, err = _psql(driver_server, sql)
+        assert code != 0, (sql, out)
+        assert "is not allowed" in err or "only COPY ... TO STDOUT" in err, (sql, err)
+        assert SECRET not in out + err
+    assert not out_file.exists() and not (tmp_path / "x.db").exists()
+    code, out, err = _psql(driver_server, "SELECT count(*) > 0 FROM pg_catalog.pg_class")
+    assert code == 0 and out.strip() == "t", err  # the catalog itself still answers

@@ -314,6 +314,15 @@ def _call_name(node: exp.Func) -> str:
     return match.group(1).lower() if match else ""
 
 
+def outside_function(name: str) -> str | None:
+    """Why the function ``name`` reaches outside Pipedrive (files, URLs, the environment, the engine's own
+    state), or None when it only computes. For SQL run elsewhere than the engine (the server's catalog)."""
+    name = name.lower()
+    if name in OUTSIDE or _outside_name(name):
+        return _reason(name, table=False)
+    return None
+
+
 def _outside_name(name: str) -> bool:
     return name.startswith(("read_", "duckdb_", "pragma_", "parquet_", "glob", "sniff_")) or name.endswith(
         "_scan"

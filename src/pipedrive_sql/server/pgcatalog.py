@@ -17,6 +17,8 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from pipedrive_sql.engine.guard import seal
+
 from . import types as pgt
 from .backend import RoutineInfo, TableInfo
 from .pgcatalog_sql import DDL, MACROS, VIEWS
@@ -166,6 +168,9 @@ class CatalogDatabase:
         self._lock = threading.Lock()
         self.db = duckdb.connect(":memory:")
         self._build()
+        # Client SQL runs here too (catalog queries, queries without tables): no files, network, extensions
+        # or settings, as in the driver's engine (docs/security.md).
+        seal(self.db)
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         with self._lock:

@@ -18,6 +18,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import sqlglot
+from sqlglot import exp
+
+from pipedrive_sql.engine.guard import outside_function
+
 from . import errors as pgerr
 from . import protocol, sqltext
 from . import types as pgt
@@ -402,6 +407,7 @@ class Statements:
             translated = self._translator.translate(sql)
         except TranslationError as exc:
             raise PgError(pgerr.SYNTAX_ERROR, f"cannot answer this catalog query: {exc}") from exc
+        refuse_outside(translated)
         cursor = catalog.cursor()
 
         def start() -> CursorResult:
@@ -540,3 +546,24 @@ def _split_top_level(text: str) -> list[str]:
             start = s + 1
     parts.append(text[start:])
     return parts
+
+
+def refuse_outside(sql: str) -> None:
+    """The catalog database is sealed (no files, network or settings); a statement that tries anyway is
+    refused with the driver's words (42501) rather than failing inside it: only queries run there, and only
+    functions that compute (engine/guard.py)."""
+    try:
+        trees = sqlglot.parse(sql, read="duckdb")
+    except Exception:
+        return  # the catalog database reports it as a syntax error
+    for tree in trees:
+        if tree is None:
+            continue
+        if not isinstance(tree, exp.Query):
+            verb = tree.key.upper() if not isinstance(tree, exp.Command) else str(tree.this).upper()
+            raise PgError("42501", f"{verb} is not allowed: the server answers queries (docs/security.md).")
+        for node in tree.find_all(exp.Func):
+            name = node.name if isinstance(node, exp.Anonymous) else node.sql_name()
+            why = outside_function(str(name).lower())
+            if why is not None:
+                raise PgError("42501", f"{str(name).lower()} is not allowed: {why}.")
