@@ -19,7 +19,8 @@ if [ "${1:-}" = "--with-system" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/
   command -v javac >/dev/null || need+=(openjdk-17-jdk-headless)
   # `pipedrive-sql sync` is tested against a real PostgreSQL server started in a temporary folder.
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
-  # Node's `pg` client drives the server too (tests/server/test_node.py installs pg from npm into a cache folder).
+  # Node: `pg` drives the server (tests/server/test_node.py) and Pipedrive's official client drives the sandbox
+  # (tests/sandbox/test_node_client.py); both are installed from npm into a cache folder.
   command -v npm >/dev/null || need+=(nodejs npm)
   if [ ${#need[@]} -gt 0 ]; then
     echo "installing system packages: ${need[*]}"
