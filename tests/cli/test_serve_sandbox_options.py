@@ -42,7 +42,7 @@ def test_serve_sandbox_takes_scale_seed_latency_and_plan(env: dict[str, str]) ->
         "lite",
     ]
     proc = subprocess.Popen(
-        [*COMMAND, "serve", "--sandbox", *options, "--port", "0", "--log-level", "WARNING"],
+        [*COMMAND, "serve", "--sandbox", *options, "--trust", "--port", "0", "--log-level", "WARNING"],
         env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
         preexec_fn=default_sigint,
     )  # fmt: skip
