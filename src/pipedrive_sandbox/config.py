@@ -44,3 +44,7 @@ class SandboxConfig:
     # merged-away record deleted, its related items moved to the survivor) and sparse records whose optional
     # fields are all empty. Off by default, so the counts other tests rely on stay as they are.
     oddities: bool = False
+    # Pipedrive lists a deleted deal (status=deleted) for 30 days after its deletion, then no more (a GET by
+    # id may still answer it). Days a deleted deal stays in the lists, by the sandbox clock (its
+    # ``update_time`` is the deletion's); None: forever, so the counts other tests rely on stay as they are.
+    deleted_deal_days: float | None = None

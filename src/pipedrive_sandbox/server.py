@@ -90,6 +90,7 @@ class Sandbox:
             lifespan="off",
             timeout_graceful_shutdown=1,
             server_header=False,  # Pipedrive does not answer "server: uvicorn"
+            date_header=False,  # the app sends Date by the sandbox clock
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(
@@ -288,6 +289,7 @@ def serve(config: SandboxConfig) -> None:
             lifespan="off",
             timeout_graceful_shutdown=2,
             server_header=False,
+            date_header=False,
         )
     )
     try:

@@ -136,6 +136,10 @@ def list_predicate(
     if statuses:
         wanted = set(statuses)
         preds.append(lambda r: ("deleted" in wanted) if r.get("is_deleted") else r.get("status") in wanted)
+        days = store.config.deleted_deal_days
+        if "deleted" in wanted and days is not None:
+            expired = store.now_ts() - days * 86_400  # older deleted deals are no longer listed
+            preds.append(lambda r: not r.get("is_deleted") or r.get("update_time", 0) >= expired)
     else:
         preds.append(lambda r: not r.get("is_deleted"))
     if archived is not None:

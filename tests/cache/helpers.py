@@ -68,6 +68,9 @@ def mutate(sb: Any, http: httpx.Client, op: str, kind: str, pick: int) -> None:
         http.patch(f"/api/v2/{path}/{target}", json=body)
     elif op == "delete":
         http.delete(f"/api/v2/{path}/{target}")
+    elif op == "wait":
+        # Days pass (the sandbox clock): deleted deals older than its deleted_deal_days leave the lists.
+        sb.advance_clock(86_400 * (1 + pick % 9))
     elif op == "archive" and kind == "deal":
         http.patch(f"/api/v2/deals/{target}", json={"is_archived": rng.random() < 0.7})
     elif op == "merge" and kind in ("person", "organization") and len(ids) > 2:
@@ -99,9 +102,18 @@ def as_table(spec: TableSpec, records: Iterable[dict[str, Any]]) -> pa.Table:
 
 
 def source_table(conn: Any, name: str) -> pa.Table:
-    """A fresh full read of table ``name`` through the connection's client (its current columns)."""
+    """A fresh full read of table ``name`` through the connection's client (its current columns). Its ids
+    are checked against what a query of the table returns without any cache (``SELECT Id``): a full read
+    reads the table's meaning (Deals: deleted deals included), not the API's default list."""
     spec = conn.catalog.table(name)
-    return as_table(spec, full_read(conn.client, spec).upserts)
+    table = as_table(spec, full_read(conn.client, spec).upserts)
+    assert spec.key_column is not None
+    key = spec.key_column.name
+    cursor = conn.cursor()
+    cursor.execute(f'SELECT "{key}" FROM "{spec.name}"')
+    queried = sorted((r[0] for r in cursor.fetchall()), key=str)
+    assert sorted(table.column(key).to_pylist(), key=str) == queried, f"{name}: full read != query"
+    return table
 
 
 def diff(left: pa.Table, right: pa.Table) -> str:

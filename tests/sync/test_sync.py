@@ -7,9 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.cache.helpers import api, mutate
+from tests.cache.helpers import api, mutate, source_table
 
 import pipedrive_sql
+from pipedrive_sandbox.server import Sandbox
 from pipedrive_sql.sync import open_target, sync_tables
 
 from .helpers import TABLES, assert_equal_to_source, target_rows
@@ -38,6 +39,20 @@ def where_for(kind: str, tmp_path: Path, postgres: str | None) -> str:
 
 
 @pytest.fixture
+def connection_factory() -> Any:
+    opened: list[Any] = []
+
+    def make(sb: Any) -> Any:
+        conn = pipedrive_sql.connect(BaseURL=sb.url, APIToken=sb.api_token, MaxConcurrency=1)
+        opened.append(conn)
+        return conn
+
+    yield make
+    for conn in opened:
+        conn.close()
+
+
+@pytest.fixture
 def connection(source: Any) -> Any:
     with pipedrive_sql.connect(BaseURL=source.url, APIToken=source.api_token, MaxConcurrency=1) as conn:
         yield conn
@@ -57,15 +72,58 @@ def test_sync_equals_the_source_table_by_table(
     with api(source) as http:
         for op, what, pick in WRITES:
             mutate(source, http, op, what, pick)
+    deleted_before = deleted_rows(kind, where)
     before = source.stats()["total"]
     with open_target(where) as target:
         second = sync_tables(connection, target, TABLES)
     assert all(not r.error for r in second)
     by_table = {r.table: r for r in second}
-    assert by_table["Deals"].mode == "incremental" and by_table["Deals"].deleted >= 2  # deleted + archived
+    # A deleted deal is a row (Status 'deleted'), not a delete; the archived one left Deals.
+    assert by_table["Deals"].mode == "incremental" and by_table["Deals"].deleted >= 1
+    assert deleted_rows(kind, where) > deleted_before
     assert by_table["Persons"].mode == "incremental" and by_table["Persons"].deleted >= 2  # deleted + merged
     assert source.stats()["total"] - before == sum(r.requests for r in second)
     assert_equal_to_source(connection, kind, where)
+
+
+def deleted_rows(kind: str, where: str) -> int:
+    """Rows of deleted deals in the target (the deal deleted may be an archived one)."""
+    tables = ("Deals", "ArchivedDeals")
+    return sum(1 for t in tables for r in target_rows(kind, where, t) if r["Status"] == "deleted")
+
+
+@pytest.mark.parametrize("kind", ["duckdb", "parquet", "postgresql"])
+@pytest.mark.parametrize("soft", [False, True])
+def test_deleted_deals_leave_the_target_when_the_lists_forget_them(
+    kind: str, soft: bool, connection_factory: Any, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    postgres = request.getfixturevalue("postgres_url") if kind == "postgresql" else None
+    where = where_for(kind, tmp_path, postgres)
+    with Sandbox(seed=12, scale=20, rate_limit=False, fault_rate=0.0, deleted_deal_days=30) as sb:
+        conn = connection_factory(sb)
+
+        def sync(**options: Any) -> Any:
+            with open_target(where) as target:
+                return sync_tables(conn, target, ["Deals"], soft_delete=soft, **options)[0]
+
+        with api(sb) as http:
+            deal = http.post("/api/v2/deals", json={"title": "Deleted soon"}).json()["data"]["id"]
+            sync(full=True)
+            http.delete(f"/api/v2/deals/{deal}")
+        sync()
+        rows = {r["Id"]: r for r in target_rows(kind, where, "Deals")}
+        assert rows[deal]["Status"] == "deleted" and rows[deal]["IsDeleted"] is True
+        sb.advance_clock(86_400 * 31)  # Pipedrive lists deleted deals for 30 days
+        report = sync()
+        assert report.mode == "incremental" and report.deleted == 1
+        rows = {r["Id"]: r for r in target_rows(kind, where, "Deals")}
+        if soft:  # a record gone from Pipedrive is kept with the flag
+            assert rows[deal]["_deleted"] is True
+            rows = {i: r for i, r in rows.items() if not r["_deleted"]}
+        else:
+            assert deal not in rows
+        expected = source_table(conn, "Deals")
+        assert sorted(rows) == sorted(expected.column("Id").to_pylist())
 
 
 def test_soft_deletes_keep_the_rows_with_a_flag(source: Any, connection: Any, tmp_path: Path) -> None:

@@ -10,9 +10,13 @@ How each table's changes are found (``feed_of``):
 
 ``deal_status``  Deals and ArchivedDeals: ``/api/v2/deals`` and ``/api/v2/deals/archived`` with
                  ``status=open,won,lost,deleted`` and ``updated_since`` list every deal changed since the
-                 mark, deleted and archived ones included, in full. A deal of the table's own list that
-                 the table shows (its ``visible`` rule) is an upsert; any other is gone from the table
-                 (deleted, or moved to the other list). Pipedrive keeps deleted deals for 30 days.
+                 mark, deleted and archived ones included, in full. Both tables hold deals of every status
+                 (docs/tables.md): a deal of the table's own list that the table shows (its ``visible``
+                 rule) is an upsert, a deal just deleted included (``status`` 'deleted'); a deal found in
+                 the other list moved there and is gone from this table. Pipedrive keeps deleted deals
+                 for 30 days, then lists them no more, without any change a feed could show: the kept
+                 deleted deals older than ``HORIZON`` (``held``) are asked for by id with the table's list
+                 parameters, and those the list no longer returns are gone (``_expired``).
 ``recents``      Persons, Organizations, Activities: ``/api/v1/recents`` names every id changed since the
                  mark (deletions and the losing side of a merge included); it is read first, then the
                  list with ``updated_since``. An id the feed names that the list no longer shows is gone.
@@ -24,29 +28,34 @@ How each table's changes are found (``feed_of``):
                  small: users, stages, pipelines, labels, currencies...; leads and notes can be larger).
 
 A mark older than ``HORIZON`` (what the feeds still answer for) or a table without a feed gives a full
-read: ``Changes.full`` is then true and ``upserts`` is the whole table.
+read: ``Changes.full`` is then true and ``upserts`` is the whole table. A full read sends the table's
+``list_params()`` (its ``reveal`` included): it reads what a query without conditions reads.
 """
 
 from __future__ import annotations
 
 import email.utils
-from collections.abc import Generator, Mapping
+from collections.abc import Callable, Generator, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pipedrive_sql.api.costs import TIME_SLICEABLE
 from pipedrive_sql.api.paging import paginator_for
+from pipedrive_sql.api.scan import parse_time
 from pipedrive_sql.catalog.spec import TableSpec
 
 __all__ = [
     "HORIZON",
     "OVERLAP",
     "Changes",
+    "Held",
     "cacheable",
     "changes_since",
+    "expires",
     "feed_of",
     "full_read",
+    "is_deleted_record",
     "record_key",
 ]
 
@@ -65,6 +74,9 @@ _RECENT_ITEMS = {
 _RECENTS_LIST = frozenset({"/api/v2/persons", "/api/v2/organizations", "/api/v2/activities"})
 
 Record = dict[str, Any]
+# The ids of the deleted records a cache or target keeps whose ``update_time`` is before a time (the
+# candidates for having passed Pipedrive's 30 days): ``held(cutoff) -> ids``.
+Held = Callable[[datetime], Iterable[Any]]
 
 
 @dataclass
@@ -108,10 +120,28 @@ def feed_of(spec: TableSpec) -> str:
     return ""
 
 
+def expires(spec: TableSpec) -> bool:
+    """Whether ``spec`` holds deleted records that the API lists for 30 days only (Deals, ArchivedDeals)."""
+    return "deleted" in str(spec.reveal.get("status", "")).split(",")
+
+
+def is_deleted_record(record: Mapping[str, Any]) -> bool:
+    return bool(record.get("is_deleted")) or record.get("status") == "deleted"
+
+
 def changes_since(
-    client: Any, spec: TableSpec, mark: datetime | None, *, now: datetime | None = None
+    client: Any,
+    spec: TableSpec,
+    mark: datetime | None,
+    *,
+    now: datetime | None = None,
+    held: Held | None = None,
 ) -> Changes:
-    """The changes of ``spec`` since ``mark`` (None: never read), as records to upsert and ids to delete."""
+    """The changes of ``spec`` since ``mark`` (None: never read), as records to upsert and ids to delete.
+
+    ``held``: the deleted records the caller keeps, older than a time (see ``Held``); for a table whose
+    deleted records expire (``expires``), those the list no longer returns are deleted too. Without it,
+    a deleted deal past Pipedrive's 30 days stays where the caller keeps it."""
     feed = feed_of(spec)
     current = now or datetime.now(UTC)
     if mark is None or not feed or current - mark > HORIZON:
@@ -124,6 +154,9 @@ def changes_since(
     since = mark - OVERLAP
     if feed == "deal_status":
         upserts, deleted = _deal_status_changes(reader, spec, since)
+        if held is not None and expires(spec):
+            cutoff = (reader.mark or mark) - HORIZON
+            deleted |= _expired(reader, spec, held(cutoff), {record_key(r.get("id")) for r in upserts})
     elif feed == "recents":
         upserts, deleted = _recents_changes(reader, spec, since)
     else:
@@ -136,14 +169,14 @@ def changes_since(
 def full_read(client: Any, spec: TableSpec) -> Changes:
     """Every record of ``spec`` (what a query without conditions reads), with the mark to continue from."""
     start = _counters(client)
-    params = dict(spec.fixed_params)
+    params = spec.list_params()  # what a query without conditions sends: deleted deals included
     records: list[Record] = []
     reader = _Reader(client, spec.max_page_size)
     parallel = int(getattr(client, "max_concurrency", 1) or 1) > 1 and hasattr(client, "parallel_scan")
     pages = reader.pages(spec.endpoint, params)
     for page in pages:
         records.extend(page)
-        if parallel and spec.endpoint in TIME_SLICEABLE and not params and reader.more:
+        if parallel and spec.endpoint in TIME_SLICEABLE and set(params) <= set(spec.reveal) and reader.more:
             # A large collection: read it again with several time-sliced cursors (api.scan), which
             # returns it as it was when its catch-up began, after this reader's mark.
             pages.close()
@@ -185,6 +218,31 @@ def _deal_status_changes(reader: _Reader, spec: TableSpec, since: datetime) -> t
     upserts = _newest(upserts)
     kept = {r.get("id") for r in upserts}
     return upserts, gone - kept
+
+
+def _expired(reader: _Reader, spec: TableSpec, held: Iterable[Any], upserted: set[str]) -> set[Any]:
+    """The held deleted records the table's list no longer returns (past Pipedrive's 30 days). Each is
+    asked for by id with the table's own list parameters, as a full read would send them: a full read and
+    an incremental refresh then agree on which deleted deals the table still holds."""
+    candidates = {record_key(i): i for i in held if record_key(i) not in upserted}
+    ordered = sorted(candidates)
+    listed: set[str] = set()
+    for i in range(0, len(ordered), IDS_BATCH):
+        query = {**spec.list_params(), spec.ids_param or "ids": ",".join(ordered[i : i + IDS_BATCH])}
+        for page in reader.pages(spec.endpoint, query):
+            listed.update(record_key(r.get("id")) for r in page)
+    return {candidates[k] for k in ordered if k not in listed}
+
+
+def held_before(records: Iterable[Mapping[str, Any]], cutoff: datetime) -> list[Any]:
+    """The ids of the deleted ``records`` (as the API returned them) last updated before ``cutoff``."""
+    out = []
+    for record in records:
+        if is_deleted_record(record):
+            stamp = parse_time(record.get("update_time"))
+            if stamp is None or stamp < cutoff:
+                out.append(record.get("id"))
+    return out
 
 
 def _recent_ids(reader: _Reader, path: str, since: datetime) -> set[Any]:

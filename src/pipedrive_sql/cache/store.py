@@ -30,7 +30,7 @@ import duckdb
 import orjson
 import pyarrow as pa
 
-from pipedrive_sql.cache.changes import Changes, record_key
+from pipedrive_sql.cache.changes import Changes, held_before, record_key
 from pipedrive_sql.errors import OperationalError
 
 __all__ = ["CacheStore", "TableState"]
@@ -175,6 +175,21 @@ class CacheStore:
         for i in range(0, len(bodies), READ_BATCH):
             chunk = bodies.slice(i, READ_BATCH).to_pylist()
             yield [orjson.loads(b) for b in chunk]
+
+    def held_deleted(self, name: str, cutoff: datetime) -> list[Any]:
+        """The ids of the cached deleted records of ``name`` last updated before ``cutoff`` (``Held``)."""
+        if self.state(name) is None:
+            return []
+        with self._lock:
+            con = self._con.cursor()
+            try:
+                bodies = con.sql(
+                    f'SELECT body FROM {_raw_table(name)} WHERE body LIKE \'%"status":"deleted"%\' '
+                    "OR body LIKE '%\"is_deleted\":true%'"
+                ).fetchall()
+            finally:
+                con.close()
+        return held_before((orjson.loads(b[0]) for b in bodies), cutoff)
 
     # -- field definitions --------------------------------------------------------------------------------
 

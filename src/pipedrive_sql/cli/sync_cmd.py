@@ -58,7 +58,10 @@ def sync_command(
     soft_delete: Annotated[
         bool,
         typer.Option(
-            "--soft-delete", help="Keep deleted records, with _deleted = true, instead of removing them."
+            "--soft-delete",
+            help="Keep records gone from a table (deleted persons..., deleted deals past Pipedrive's 30 days, "
+            "deals moved to the archive), with _deleted = true, instead of removing them. Deleted deals "
+            "within 30 days are rows anyway (Status = 'deleted').",
         ),
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON on stdout.")] = False,

@@ -20,7 +20,7 @@ import pyarrow as pa
 
 from pipedrive_sql.catalog.spec import Column, TableSpec
 
-__all__ = ["Batch", "ForeignKey", "Target", "TargetState", "signature_of"]
+__all__ = ["Batch", "ForeignKey", "Target", "TargetState", "deleted_filter", "signature_of"]
 
 STATE_TABLE = "_pipedrive_sync"
 FK_TABLE = "_pipedrive_foreign_keys"
@@ -74,6 +74,14 @@ class Batch:
         ]
 
 
+def deleted_filter(spec: TableSpec) -> tuple[str, str] | None:
+    """The status and update-time columns of a table whose deleted rows expire, else None."""
+    status, updated = spec.find_column("Status"), spec.find_column("UpdateTime")
+    if status is None or updated is None:
+        return None
+    return status.name, updated.name
+
+
 def signature_of(columns: Sequence[Column]) -> str:
     """Changes when a column is added, renamed, removed or retyped (custom fields): the table is rebuilt."""
     text = "|".join(f"{c.name}:{c.type.arrow}" for c in columns)
@@ -91,6 +99,11 @@ class Target(ABC):
     @abstractmethod
     def apply(self, batch: Batch, synced: Sequence[str]) -> int:
         """Write ``batch`` and its state in one transaction; the table's row count after."""
+
+    @abstractmethod
+    def held_deleted(self, spec: TableSpec, cutoff: datetime) -> list[Any]:
+        """The ids of the rows of ``spec`` with ``Status = 'deleted'`` last updated before ``cutoff`` (not
+        soft-deleted): the deleted deals that may have passed Pipedrive's 30 days (``changes.Held``)."""
 
     @abstractmethod
     def describe(self) -> str: ...

@@ -8,13 +8,24 @@ enforced foreign key would refuse.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pyarrow as pa
 
+from pipedrive_sql.catalog.spec import TableSpec
 from pipedrive_sql.errors import OperationalError
-from pipedrive_sql.sync.base import DELETED_COLUMN, FK_TABLE, STATE_TABLE, Batch, Target, TargetState
+from pipedrive_sql.sync.base import (
+    DELETED_COLUMN,
+    FK_TABLE,
+    STATE_TABLE,
+    Batch,
+    Target,
+    TargetState,
+    deleted_filter,
+)
 
 __all__ = ["DuckDBTarget"]
 
@@ -53,6 +64,22 @@ class DuckDBTarget(Target):
             f"SELECT table_name, mark, signature, rows FROM {STATE_TABLE} WHERE table_name = ?", [table]
         ).fetchone()
         return None if row is None else TargetState(row[0], row[1], row[2], int(row[3] or 0))
+
+    def held_deleted(self, spec: TableSpec, cutoff: datetime) -> list[Any]:
+        columns = deleted_filter(spec)
+        key = spec.key_column
+        if columns is None or key is None or self.state(spec.name) is None:
+            return []
+        present = {r[0] for r in self.con.execute(f"DESCRIBE {quote(spec.name)}").fetchall()}
+        if not {*columns, key.name} <= present:
+            return []
+        soft = f" AND NOT coalesce({quote(DELETED_COLUMN)}, false)" if DELETED_COLUMN in present else ""
+        rows = self.con.execute(
+            f"SELECT {quote(key.name)} FROM {quote(spec.name)} WHERE {quote(columns[0])} = 'deleted' "
+            f"AND ({quote(columns[1])} IS NULL OR {quote(columns[1])} < ?){soft}",
+            [cutoff],
+        ).fetchall()
+        return [r[0] for r in rows]
 
     def apply(self, batch: Batch, synced: Sequence[str]) -> int:
         con = self.con.cursor()

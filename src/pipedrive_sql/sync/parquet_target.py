@@ -27,7 +27,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from pipedrive_sql.sync.base import DELETED_COLUMN, Batch, Target, TargetState
+from pipedrive_sql.catalog.spec import TableSpec
+from pipedrive_sql.sync.base import DELETED_COLUMN, Batch, Target, TargetState, deleted_filter
 
 __all__ = ["ParquetTarget", "read_manifest"]
 
@@ -60,6 +61,22 @@ class ParquetTarget(Target):
             return None
         mark = datetime.fromisoformat(entry["mark"]) if entry.get("mark") else None
         return TargetState(table, mark, entry.get("signature", ""), int(entry.get("rows", 0)))
+
+    def held_deleted(self, spec: TableSpec, cutoff: datetime) -> list[Any]:
+        columns = deleted_filter(spec)
+        key = spec.key_column
+        entry = self.manifest["tables"].get(spec.name)
+        if columns is None or key is None or entry is None or not entry["files"]:
+            return []
+        table = pa.concat_tables([pq.read_table(self.folder / f) for f in entry["files"]])
+        if not {*columns, key.name} <= set(table.column_names):
+            return []
+        status, updated = table.column(columns[0]), table.column(columns[1])
+        old = pc.fill_null(pc.less(updated, pa.scalar(cutoff, updated.type)), True)
+        wanted = pc.and_(pc.fill_null(pc.equal(status, "deleted"), False), old)
+        if DELETED_COLUMN in table.column_names:
+            wanted = pc.and_(wanted, pc.invert(pc.fill_null(table.column(DELETED_COLUMN), False)))
+        return list(table.filter(wanted).column(key.name).to_pylist())
 
     def apply(self, batch: Batch, synced: Sequence[str]) -> int:
         rows = batch.rows

@@ -10,12 +10,23 @@ not enforced: Pipedrive keeps links to deleted records.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
 
 import orjson
 import pyarrow as pa
 
+from pipedrive_sql.catalog.spec import TableSpec
 from pipedrive_sql.errors import InterfaceError, OperationalError
-from pipedrive_sql.sync.base import DELETED_COLUMN, FK_TABLE, STATE_TABLE, Batch, Target, TargetState
+from pipedrive_sql.sync.base import (
+    DELETED_COLUMN,
+    FK_TABLE,
+    STATE_TABLE,
+    Batch,
+    Target,
+    TargetState,
+    deleted_filter,
+)
 
 __all__ = ["PostgresTarget"]
 
@@ -80,6 +91,29 @@ class PostgresTarget(Target):
         ).fetchone()
         self.con.commit()
         return None if row is None else TargetState(row[0], row[1], row[2], int(row[3] or 0))
+
+    def held_deleted(self, spec: TableSpec, cutoff: datetime) -> list[Any]:
+        columns = deleted_filter(spec)
+        key = spec.key_column
+        if columns is None or key is None or self.state(spec.name) is None:
+            return []
+        present = {
+            r[0]
+            for r in self.con.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = %s", [spec.name]
+            ).fetchall()
+        }
+        if not {*columns, key.name} <= present:
+            self.con.commit()
+            return []
+        soft = f" AND NOT coalesce({quote(DELETED_COLUMN)}, false)" if DELETED_COLUMN in present else ""
+        rows = self.con.execute(
+            f"SELECT {quote(key.name)} FROM {quote(spec.name)} WHERE {quote(columns[0])} = 'deleted' "
+            f"AND ({quote(columns[1])} IS NULL OR {quote(columns[1])} < %s){soft}",
+            [cutoff],
+        ).fetchall()
+        self.con.commit()
+        return [r[0] for r in rows]
 
     def apply(self, batch: Batch, synced: Sequence[str]) -> int:
         table, key = quote(batch.name), quote(batch.key)

@@ -4,6 +4,11 @@ For each table: the target's state gives the mark of the last committed sync; ``
 changed since (a full read the first time, with ``full=True``, when the columns changed, or when the mark is
 older than the change feeds answer for); the changes are typed with the table's columns and applied with the
 new mark in one transaction. A table that fails is reported and the others go on.
+
+Deleted deals are rows of Deals and ArchivedDeals (``Status = 'deleted'``): a deletion is an upsert. What a
+target deletes (or with ``soft_delete`` flags ``_deleted``) are records gone from a table: deleted
+persons, organizations..., deals moved to the other deal table, and deleted deals past Pipedrive's 30 days,
+found by asking the lists for the deleted deals the target holds (``Target.held_deleted``).
 """
 
 from __future__ import annotations
@@ -135,10 +140,18 @@ def _sync_one(
     started = time.monotonic()
     waits_before = _waits(client)
     try:
-        signature = signature_of(spec.columns) + (":soft" if soft_delete else "")
+        # The rows a table holds are part of what was written: a target synced before Deals held deleted
+        # deals (its reveal) is rebuilt once by a full read rather than left without them.
+        reveal = ",".join(f"{k}={v}" for k, v in sorted(spec.reveal.items()))
+        signature = (
+            signature_of(spec.columns) + (f":{reveal}" if reveal else "") + (":soft" if soft_delete else "")
+        )
         state = target.state(spec.name)
         mark = None if full or state is None or state.signature != signature else state.mark
-        changes: Changes = full_read(client, spec) if mark is None else changes_since(client, spec, mark)
+        if mark is None:
+            changes: Changes = full_read(client, spec)
+        else:
+            changes = changes_since(client, spec, mark, held=lambda cutoff: target.held_deleted(spec, cutoff))
         rows = _typed(spec, changes.upserts)
         batch = Batch(
             spec,
