@@ -101,7 +101,15 @@ def test_description_and_type_codes(conn: Connection) -> None:
     names = [d[0] for d in cur.description]  # type: ignore[union-attr]
     codes = [d[1] for d in cur.description]  # type: ignore[union-attr]
     assert names == ["Id", "Title", "Value", "IsDeleted", "UpdateTime", "ExpectedCloseDate", "LabelIds"]
-    assert codes == ["BIGINT", "VARCHAR", "DOUBLE", "BOOLEAN", "TIMESTAMP WITH TIME ZONE", "DATE", "BIGINT[]"]
+    assert codes == [
+        "BIGINT",
+        "VARCHAR",
+        "DECIMAL(18,4)",
+        "BOOLEAN",
+        "TIMESTAMP WITH TIME ZONE",
+        "DATE",
+        "BIGINT[]",
+    ]
     assert all(len(d) == 7 for d in cur.description)  # type: ignore[union-attr]
     assert codes[0] == pipedrive_sql.NUMBER and codes[2] == pipedrive_sql.NUMBER
     assert codes[1] == pipedrive_sql.STRING and codes[1] != pipedrive_sql.NUMBER

@@ -75,7 +75,7 @@ def test_columns_types_and_names() -> None:
     assert {n: c.type.sql for n, c in cols.items()} == {
         "DealSource": "VARCHAR",
         "ProductInterest": "VARCHAR[]",
-        "ContractValue": "DOUBLE",
+        "ContractValue": "DECIMAL(18,4)",
         "ContractValueCurrency": "VARCHAR",
         "ContractPeriod": "DATE",
         "ContractPeriodUntil": "DATE",

@@ -16,6 +16,7 @@ import signal
 import subprocess
 import time
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -85,6 +86,8 @@ def same_json(value: Any, item: Any) -> bool:
         return type(value).fromisoformat(item) == value
     if isinstance(value, float) and isinstance(item, int | float):
         return math.isclose(value, item)
+    if isinstance(value, Decimal) and isinstance(item, int | float | str):
+        return Decimal(str(item)) == value  # a JSON number with the amount's digits
     return bool(item == value)
 
 

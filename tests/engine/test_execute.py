@@ -89,7 +89,7 @@ def test_metadata_tables_through_sql(conn: Connection, sandbox: Any) -> None:
         "WHERE TableName = 'Deals' AND IsCustomField ORDER BY ColumnName"
     )
     custom = {name: (kind, key) for name, kind, key in cur.fetchall()}
-    assert custom["ContractValue"][0] == "DOUBLE" and custom["ContractValueCurrency"][0] == "VARCHAR"
+    assert custom["ContractValue"][0] == "DECIMAL(18,4)" and custom["ContractValueCurrency"][0] == "VARCHAR"
     assert custom["ProductInterest"][0] == "VARCHAR[]"
     assert len(custom["DealSource"][1]) == 40
     cur.execute("SELECT Value FROM sys_connection_props WHERE Name = 'APIToken'")

@@ -4,12 +4,14 @@ matching Python type, and values (custom fields included) equal what the API's J
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 import httpx
 import pytest
 
 from pipedrive_sql.catalog import BUILTIN_TABLES, Column, TableSpec
+from pipedrive_sql.catalog.types import MONEY
 from pipedrive_sql.dbapi import Connection
 
 from .helpers import connection_for
@@ -17,6 +19,7 @@ from .helpers import connection_for
 PYTHON_TYPES: dict[str, tuple[type, ...]] = {
     "int": (int,),
     "float": (float,),
+    "decimal": (Decimal,),
     "str": (str,),
     "json": (str,),
     "bool": (bool,),
@@ -104,7 +107,7 @@ def expected_value(column: Column, record: dict[str, Any]) -> Any:
         if kind == "set":
             return [options[str(v)] for v in raw]
         if kind == "monetary":
-            return raw["currency"] if custom.part == "currency" else float(raw["value"])
+            return raw["currency"] if custom.part == "currency" else money(raw["value"])
         if kind in ("daterange", "timerange"):
             raw = raw["until"] if custom.part == "until" else raw["start"]
         elif kind == "time":
@@ -124,14 +127,26 @@ def as_python(column: Column, raw: Any) -> Any:
         return dt.time.fromisoformat(raw)
     if kind == "float":
         return float(raw)
+    if kind == "decimal":
+        return money(raw)
     if kind == "struct":
         fields = column.type.arrow
-        return {fields.field(i).name: raw.get(fields.field(i).name) for i in range(fields.num_fields)}
+        return {fields.field(i).name: field_value(fields.field(i), raw) for i in range(fields.num_fields)}
     if kind == "list" and raw and isinstance(raw[0], dict):
         fields = column.type.arrow.value_type
-        names = [fields.field(i).name for i in range(fields.num_fields)]
-        return [{n: item.get(n) for n in names} for item in raw]
+        return [{fields.field(i).name: field_value(fields.field(i), item) for i in range(fields.num_fields)}
+                for item in raw]  # fmt: skip
     return raw
+
+
+def money(raw: Any) -> Decimal:
+    """An amount as DECIMAL(18,4) holds it: the JSON number's digits, at 4 places."""
+    return Decimal(str(raw)).quantize(Decimal("0.0001"))
+
+
+def field_value(field: Any, raw: dict[str, Any]) -> Any:
+    value = raw.get(field.name)
+    return money(value) if field.type == MONEY.arrow and value is not None else value
 
 
 @pytest.mark.parametrize(

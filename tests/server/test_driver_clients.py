@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -61,6 +62,10 @@ FOLDS = [
 ]
 
 
+def _amounts(row: Any) -> str:
+    return repr(tuple(round(float(v), 4) if isinstance(v, float | Decimal) else v for v in row))
+
+
 @pytest.mark.parametrize(("shape", "folded", "plain"), FOLDS, ids=[f[0] for f in FOLDS])
 def test_folded_shapes_cost_what_the_plain_query_costs(
     driver_server: Running, driver_dbapi: Any, shape: str, folded: str, plain: str
@@ -71,7 +76,8 @@ def test_folded_shapes_cost_what_the_plain_query_costs(
         folded_cost, folded_rows = _cost(conn, driver_dbapi, folded)
         assert plain_cost >= 1
         assert folded_cost == plain_cost, shape
-        assert sorted(map(repr, folded_rows)) == sorted(map(repr, plain_rows))
+        # Tableau casts the DECIMAL(18,4) amounts to DOUBLE PRECISION: compare at the amounts' 4 places
+        assert sorted(map(_amounts, folded_rows)) == sorted(map(_amounts, plain_rows))
         explained = conn.execute("EXPLAIN " + folded).fetchall()
         explained_plain = conn.execute("EXPLAIN " + plain).fetchall()
         assert [row[2] for row in explained] == [row[2] for row in explained_plain]

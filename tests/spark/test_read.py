@@ -59,7 +59,7 @@ def test_without_push_filters_a_dataframe_can_be_reused(spark: Any, sandbox: Any
 
 
 def test_a_schema_given_by_the_user_projects_the_columns(spark: Any, sandbox: Any) -> None:
-    frame = source(spark, sandbox).schema("Id BIGINT, Title STRING, Value DOUBLE").load("Deals")
+    frame = source(spark, sandbox).schema("Id BIGINT, Title STRING, Value DECIMAL(18,4)").load("Deals")
     assert frame.columns == ["Id", "Title", "Value"]
     expected = dbapi_rows(sandbox.url, sandbox.api_token, "SELECT Id, Title, Value FROM Deals ORDER BY Id")
     assert spark_rows(frame.orderBy("Id")) == expected

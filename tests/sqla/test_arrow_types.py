@@ -3,6 +3,7 @@ read_arrow/read_dataframe, with the types the catalog declares (no Python rows i
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import pandas as pd
@@ -65,7 +66,7 @@ def test_timestamps_lists_structs_and_custom_fields(engine: Engine) -> None:
     assert is_utc_timestamp(schema.field("AddTime").type)
     assert schema.field("LabelIds").type.value_type == pa.int64()
     assert schema.field("ProductInterest").type.value_type == pa.string()  # custom "set" field: labels
-    assert schema.field("ContractValue").type == pa.float64()  # custom "monetary" field: amount...
+    assert schema.field("ContractValue").type == pa.decimal128(18, 4)  # custom "monetary" field: amount...
     assert schema.field("ContractValueCurrency").type == pa.string()  # ...and currency
     assert schema.field("RenewalDate").type == pa.date32()  # custom "date"
     assert schema.field("KickOffCall").type == pa.time64("us")  # custom "time"
@@ -94,7 +95,8 @@ def test_fetch_df_keeps_time_zones_and_lists(engine: Engine) -> None:
     finally:
         connection.close()
     assert isinstance(frame["AddTime"].dtype, pd.DatetimeTZDtype)
-    assert ptypes.is_integer_dtype(frame["Id"]) and ptypes.is_float_dtype(frame["Value"])
+    assert ptypes.is_integer_dtype(frame["Id"]) and frame["Value"].dtype == object  # exact Decimals
+    assert all(isinstance(v, Decimal) for v in frame["Value"] if v is not None)
     assert ptypes.is_bool_dtype(frame["IsDeleted"])
     assert frame["LabelIds"].dtype == object
 
@@ -119,8 +121,8 @@ def test_read_dataframe_keeps_types_pandas_read_sql_would_lose(engine: Engine) -
     deals = Table("Deals", MetaData(), autoload_with=engine)
     statement = select(deals.c.Id, deals.c.Arr, deals.c.ProductInterest, deals.c.RenewalDate).limit(20)
     numpy_frame = read_dataframe(engine, statement)
-    # a DOUBLE column stays float even when every value is NULL (read_sql gives object then)
-    assert ptypes.is_float_dtype(numpy_frame["Arr"])
+    # a DECIMAL column holds exact Decimals (object), NULL as None
+    assert numpy_frame["Arr"].dtype == object
     arrow_frame = read_dataframe(engine, statement, dtype_backend="pyarrow")
     assert isinstance(arrow_frame["ProductInterest"].dtype, pd.ArrowDtype)
     assert pa.types.is_list(arrow_frame["ProductInterest"].dtype.pyarrow_dtype)

@@ -7,6 +7,7 @@ pushed-down filter can only make a query cheaper, never different.
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -178,9 +179,9 @@ def test_joins_and_aggregates(
     )
     rows = connection.execute(statement).all()
     names = {row.Id: row.Name for row in connection.execute(select(stages.c.Id, stages.c.Name))}
-    expected: dict[str, float] = {}
+    expected: dict[str, Decimal] = {}
     for d in all_deals:
-        expected[names[d["StageId"]]] = expected.get(names[d["StageId"]], 0.0) + (d["Value"] or 0.0)
+        expected[names[d["StageId"]]] = expected.get(names[d["StageId"]], Decimal(0)) + (d["Value"] or 0)
     assert {r.Name: pytest.approx(r.total) for r in rows} == expected
     assert [r.total for r in rows] == sorted((r.total for r in rows), reverse=True)
     assert sum(r.deals for r in rows) == len(all_deals)

@@ -21,6 +21,7 @@ VIEWS = [t.name for t in BUILTIN_TABLES if t.kind == "VIEW"]
 EXPECTED_TYPES: dict[str, type[types.TypeEngine[Any]]] = {
     "int": types.BIGINT,
     "float": types.DOUBLE,
+    "decimal": types.NUMERIC,
     "str": types.VARCHAR,
     "json": types.VARCHAR,
     "bool": types.BOOLEAN,
@@ -110,7 +111,8 @@ def test_custom_fields_are_typed_columns_with_their_field_key(metadata: MetaData
         column: Column[Any] = deals.c[declared.name]
         assert column.dialect_options["pipedrive"]["field_key"] == declared.custom.key  # type: ignore[union-attr]
         assert type(column.type) is EXPECTED_TYPES[declared.type.kind]
-    assert isinstance(deals.c.ContractValue.type, types.DOUBLE)
+    assert isinstance(deals.c.ContractValue.type, types.NUMERIC)
+    assert (deals.c.ContractValue.type.precision, deals.c.ContractValue.type.scale) == (18, 4)
     assert isinstance(deals.c.ContractValueCurrency.type, types.VARCHAR)
     interest = deals.c.ProductInterest.type
     assert isinstance(interest, types.ARRAY) and isinstance(interest.item_type, types.VARCHAR)

@@ -28,7 +28,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pipedrive_sql.catalog.spec import Column
-from pipedrive_sql.catalog.types import DATE, TIME, TIMESTAMP, ColumnType
+from pipedrive_sql.catalog.types import DATE, TIME, TIMESTAMP, ColumnType, money_from_doubles
 
 __all__ = ["RecordwiseConverter", "RowConverter", "schema_of"]
 
@@ -200,8 +200,9 @@ def _builder(col: Column) -> Builder:
             return _Times(ctype).build
         return ctype.build
     custom = col.custom
-    if custom is not None and custom.field_type == "monetary" and ctype.kind in ("float", "str"):
-        return _Money(custom.part == "currency", transform, ctype.build).build
+    if custom is not None and custom.field_type == "monetary" and ctype.kind in ("float", "decimal", "str"):
+        decimal = ctype.kind == "decimal"
+        return _Money(custom.part == "currency", transform, ctype.build, decimal).build
     if custom is not None and not custom.part and custom.field_type == "enum" and ctype.kind == "str":
         return _OptionLabels(custom.options, transform, ctype.build).enum
     if custom is not None and not custom.part and custom.field_type == "set" and ctype.kind == "list":
@@ -260,8 +261,11 @@ class _Money:
     """A monetary field's amount or currency from v2's ``{"value": 12.5, "currency": "EUR"}`` objects, read
     as one struct array; objects whose value is missing (``{"amount": ...}``) are finished per value."""
 
-    def __init__(self, currency: bool, transform: Callable[[Any], Any], build: Builder) -> None:
+    def __init__(
+        self, currency: bool, transform: Callable[[Any], Any], build: Builder, decimal: bool = False
+    ) -> None:
         self._currency = currency
+        self._decimal = decimal
         self._transform = transform
         self._build = build
 
@@ -279,6 +283,11 @@ class _Money:
         amounts = pc.struct_field(money, "value")
         if amounts.null_count != money.null_count:
             return self._slow(values)  # an object without a value: it may carry an "amount"
+        if self._decimal:
+            try:
+                return money_from_doubles(amounts)
+            except ValueError:
+                return self._slow(values)
         return amounts
 
 

@@ -19,6 +19,7 @@ from pipedrive_sql.catalog.types import (
     DATE,
     DOUBLE,
     JSON,
+    MONEY,
     TIME,
     VARCHAR,
     VARCHAR_LIST,
@@ -71,7 +72,7 @@ _RANGE_PARTS = {"daterange": DATE, "timerange": TIME}
 def field_sql_type(field_type: str) -> ColumnType:
     """The column type of a custom field's value column."""
     if field_type == "monetary":
-        return DOUBLE
+        return MONEY
     if field_type in _RANGE_PARTS:
         return _RANGE_PARTS[field_type]
     return _SIMPLE.get(field_type, VARCHAR)
@@ -115,7 +116,7 @@ def _columns_for(definition: Mapping[str, Any], base: str) -> list[Column]:
     about = f"Custom field {field_name!r} ({field_type}); key {key}."
     if field_type == "monetary":
         return [
-            Column(base, DOUBLE, path, transform=_money_amount, description=about, custom=info),
+            Column(base, MONEY, path, transform=_money_amount, description=about, custom=info),
             Column(
                 base + "Currency",
                 VARCHAR,

@@ -19,6 +19,7 @@ from pipedrive_sql.catalog.types import (
     BOOLEAN,
     DOUBLE,
     JSON,
+    MONEY,
     TIMESTAMP,
     VARCHAR,
     list_of,
@@ -197,7 +198,7 @@ DEAL_INSTALLMENTS = TableSpec(
     columns=(
         c("id", BIGINT, "The installment's ID."),
         c("deal_id", BIGINT, "The deal."),
-        c("amount", DOUBLE, "Amount."),
+        c("amount", MONEY, "Amount."),
         c("billing_date", VARCHAR, "Billing date (YYYY-MM-DD)."),
         c("description", VARCHAR, "Description."),
     ),
@@ -240,7 +241,7 @@ PRODUCT_VARIATIONS = TableSpec(
         c("name", VARCHAR, "Name."),
         c(
             "prices",
-            list_of(struct_of(price=DOUBLE, currency=VARCHAR, cost=DOUBLE, notes=VARCHAR)),
+            list_of(struct_of(price=MONEY, currency=VARCHAR, cost=MONEY, notes=VARCHAR)),
             "Prices.",
         ),
     ),

@@ -22,8 +22,8 @@ from pipedrive_sql.catalog.types import (
     BIGINT,
     BIGINT_LIST,
     BOOLEAN,
-    DOUBLE,
     JSON,
+    MONEY,
     TIMESTAMP,
     VARCHAR,
     list_of,
@@ -128,8 +128,8 @@ DEALS_SUMMARY = TableSpec(
     endpoint="/api/v1/deals/summary",
     columns=(
         c("total_count", BIGINT, "Number of deals."),
-        c("total_currency_converted_value", DOUBLE, "Their total value in the company's currency."),
-        c("total_weighted_currency_converted_value", DOUBLE, "Their total weighted by probability."),
+        c("total_currency_converted_value", MONEY, "Their total value in the company's currency."),
+        c("total_weighted_currency_converted_value", MONEY, "Their total weighted by probability."),
         c("total_currency_converted_value_formatted", VARCHAR, "The total, formatted."),
         Column(
             "ValuesTotal",

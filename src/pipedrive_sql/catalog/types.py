@@ -8,10 +8,12 @@ sent something unexpected (a string id, a nested ``{"value": ...}`` object, a na
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -23,6 +25,7 @@ __all__ = [
     "DATE",
     "DOUBLE",
     "JSON",
+    "MONEY",
     "TIME",
     "TIMESTAMP",
     "VARCHAR",
@@ -42,7 +45,7 @@ class ColumnType:
 
     sql: str
     arrow: pa.DataType
-    kind: str  # int, float, str, bool, date, time, timestamp, list, struct, json
+    kind: str  # int, float, decimal, str, bool, date, time, timestamp, list, struct, json
     coerce: Callable[[Any], Any] = field(compare=False, repr=False, default=lambda v: v)
     fast: Callable[[Sequence[Any], pa.DataType], pa.Array] | None = field(
         compare=False, repr=False, default=None
@@ -64,6 +67,7 @@ class ColumnType:
 _PYTHON_TYPES = {
     "int": "int",
     "float": "float",
+    "decimal": "decimal.Decimal",
     "str": "str",
     "json": "str",
     "bool": "bool",
@@ -120,6 +124,41 @@ def coerce_float(value: Any) -> float | None:
         return float(value)
     except (TypeError, ValueError):
         return None
+
+
+MONEY_SCALE = 4
+MONEY_PRECISION = 18
+_MONEY_QUANTUM = decimal.Decimal(1).scaleb(-MONEY_SCALE)
+_MONEY_LIMIT = decimal.Decimal(10) ** (MONEY_PRECISION - MONEY_SCALE)
+_MONEY_CONTEXT = decimal.Context(prec=60, rounding=decimal.ROUND_HALF_EVEN)
+
+
+def to_money(value: Any) -> decimal.Decimal | None:
+    """``value`` as an exact decimal at the money scale (half-even rounding past 4 places), or None when it
+    is no finite number that fits DECIMAL(18,4). A float counts as the number its shortest repr writes."""
+    if value is None or value == "" or isinstance(value, bool):
+        return None
+    try:
+        if isinstance(value, decimal.Decimal):
+            number = value
+        elif isinstance(value, int):
+            number = decimal.Decimal(value)
+        elif isinstance(value, float):
+            number = decimal.Decimal(repr(value))
+        elif isinstance(value, str):
+            number = decimal.Decimal(value.strip())
+        else:
+            return None
+        if not number.is_finite():
+            return None
+        quantized = number.quantize(_MONEY_QUANTUM, context=_MONEY_CONTEXT)
+    except (decimal.InvalidOperation, ValueError):
+        return None
+    return quantized if abs(quantized) < _MONEY_LIMIT else None
+
+
+def coerce_money(value: Any) -> decimal.Decimal | None:
+    return to_money(_unwrap(value))
 
 
 def coerce_bool(value: Any) -> bool | None:
@@ -248,9 +287,47 @@ def _times_fast(values: Sequence[Any], arrow: pa.DataType) -> pa.Array:
     return stamps.cast(arrow)
 
 
+_MONEY_ARROW = pa.decimal128(MONEY_PRECISION, MONEY_SCALE)
+_MONEY_FACTOR = 10.0**MONEY_SCALE
+# Below 2**38 a double's spacing is under 1e-4, so at most one 4-place decimal round-trips to it: that one
+# is the double's shortest repr (rounded to 4 places it is itself) and the check below finds it exactly.
+_MONEY_EXACT = float(2**38)
+
+
+def _money_fast(values: Sequence[Any], arrow: pa.DataType) -> pa.Array:
+    """Numbers (ints and floats, as JSON gives them) to DECIMAL(18,4) without a pass per value; anything
+    else (text, objects) raises and takes the per-value path."""
+    return money_from_doubles(pa.array(values, type=pa.float64()), arrow)
+
+
+def money_from_doubles(floats: pa.Array, arrow: pa.DataType = _MONEY_ARROW) -> pa.Array:
+    """A float64 array as DECIMAL(18,4), each value the decimal its shortest repr writes: n = round(x *
+    10**4) is that decimal scaled when n / 10**4 == x (exact while |x| < 2**38). Raises ValueError for
+    values that need the per-value path (more than 4 places, huge, NaN)."""
+    x = floats.to_numpy(zero_copy_only=False)
+    valid = np.asarray(floats.is_valid()) if floats.null_count else ~np.isnan(x)
+    x = np.where(valid, x, 0.0)
+    scaled = np.rint(x * _MONEY_FACTOR)
+    if not (np.all(np.abs(x) < _MONEY_EXACT) and np.all(scaled / _MONEY_FACTOR == x)):
+        raise ValueError("an amount a double cannot give exactly")
+    if not floats.null_count and not np.all(valid):
+        raise ValueError("NaN where an amount is expected")
+    low = scaled.astype(np.int64)
+    words = np.empty(2 * len(low), dtype=np.int64)
+    words[0::2] = low
+    words[1::2] = low >> 63  # two's complement: the high word carries the sign
+    validity = pa.array(valid).buffers()[1] if floats.null_count else None
+    return pa.Array.from_buffers(
+        arrow, len(low), [validity, pa.py_buffer(words.tobytes())], null_count=floats.null_count
+    )
+
+
 BIGINT = ColumnType("BIGINT", pa.int64(), "int", coerce_int)
 DOUBLE = ColumnType("DOUBLE", pa.float64(), "float", coerce_float)
 VARCHAR = ColumnType("VARCHAR", pa.string(), "str", coerce_str)
+MONEY = ColumnType(
+    f"DECIMAL({MONEY_PRECISION},{MONEY_SCALE})", _MONEY_ARROW, "decimal", coerce_money, fast=_money_fast
+)
 JSON = ColumnType(
     "VARCHAR",
     pa.string(),

@@ -19,6 +19,7 @@ import orjson
 import pyarrow as pa
 
 from pipedrive_sql.catalog.spec import Column
+from pipedrive_sql.catalog.types import to_money
 from pipedrive_sql.errors import DataError
 
 __all__ = ["BadValue", "convert", "custom_value", "option_ids"]
@@ -73,6 +74,20 @@ def to_number(value: Any) -> int | float:
     """A number as the API likes it: whole numbers as integers."""
     number = to_float(value)
     return int(number) if number.is_integer() and abs(number) < 2**53 else number
+
+
+def to_amount(value: Any) -> int | float:
+    """A monetary amount (int, float, Decimal or numeric text) at DECIMAL(18,4)'s scale, as a JSON number:
+    whole amounts as integers, others as the float whose shortest repr is the amount's digits (exact up
+    to 15 significant digits, which covers every amount below 10**11 at 4 places)."""
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal | str):
+        raise _fail("a number", value)
+    amount = to_money(value)
+    if amount is None:
+        raise _fail("a number (DECIMAL(18,4): up to 14 digits before the point)", value)
+    if amount == amount.to_integral_value():
+        return int(amount)
+    return float(amount)
 
 
 def to_text(value: Any) -> str:
@@ -268,6 +283,8 @@ def _by_kind(column: Column, value: Any) -> Any:
         return to_int(value)
     if kind == "float":
         return to_number(value)
+    if kind == "decimal":
+        return to_amount(value)
     if kind == "str":
         return to_text(value)
     if kind == "bool":
@@ -342,7 +359,7 @@ def custom_value(column: Column, value: Any) -> Any:
     field_type = column.custom.field_type
     part = column.custom.part
     if field_type == "monetary":
-        return to_text(value).upper() if part == "currency" else to_number(value)
+        return to_text(value).upper() if part == "currency" else to_amount(value)
     if field_type in ("enum", "set"):
         return option_ids(column, value)
     if field_type in ("date", "daterange"):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 import orjson
@@ -43,7 +44,7 @@ def pg_type(kind: pa.DataType) -> str:
     if pa.types.is_floating(kind):
         return "double precision"
     if pa.types.is_decimal(kind):
-        return "numeric"
+        return f"numeric({kind.precision},{kind.scale})"
     if pa.types.is_timestamp(kind):
         return "timestamptz" if kind.tz else "timestamp"
     if pa.types.is_date(kind):
@@ -53,6 +54,13 @@ def pg_type(kind: pa.DataType) -> str:
     if pa.types.is_nested(kind):
         return "jsonb"
     return "text"
+
+
+def _json_default(value: Any) -> Any:
+    """Amounts (DECIMAL(18,4) inside lists and structs) as JSON numbers, anything else as text."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return str(value)
 
 
 class PostgresTarget(Target):
@@ -187,7 +195,9 @@ class PostgresTarget(Target):
                 for values in zip(*columns, strict=True):
                     copy.write_row(
                         [
-                            orjson.dumps(v, default=str).decode() if is_json and v is not None else v
+                            orjson.dumps(v, default=_json_default).decode()
+                            if is_json and v is not None
+                            else v
                             for v, is_json in zip(values, nested, strict=True)
                         ]
                     )
