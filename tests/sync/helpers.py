@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import duckdb
@@ -25,9 +26,17 @@ TABLES = (
 
 
 def normal(value: Any) -> Any:
+    """Nested values as JSON holds them: amounts inside lists and structs (Decimal in DuckDB and Parquet) are
+    JSON numbers in a PostgreSQL jsonb column, so they compare as numbers."""
     if isinstance(value, list | dict):
-        return orjson.loads(orjson.dumps(value, default=str, option=orjson.OPT_SORT_KEYS))
+        return orjson.loads(orjson.dumps(value, default=_json_value, option=orjson.OPT_SORT_KEYS))
     return value
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return float(value)
+    return str(value)
 
 
 def rows_of(dicts: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
