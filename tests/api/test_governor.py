@@ -11,7 +11,7 @@ import pytest
 
 import pipedrive_sql
 from pipedrive_sql.api import RateGovernor, RequestCounters
-from pipedrive_sql.errors import ConfigurationError
+from pipedrive_sql.errors import ConfigurationError, RequestTimeout
 
 
 def headers(limit: int, remaining: int | None = None, reset: int = 1) -> httpx.Headers:
@@ -183,3 +183,14 @@ def test_rate_limit_share_is_a_connection_property(sandbox: Any) -> None:
     for bad in ("0", "1.5", "nan", "-1"):
         with pytest.raises(ConfigurationError, match="RateLimitShare"):
             pipedrive_sql.connect(BaseURL=sandbox.url, APIToken=sandbox.api_token, RateLimitShare=bad)
+
+
+def test_a_new_connection_counts_what_others_spent_of_the_window() -> None:
+    governor = RateGovernor(window=0.5)
+    governor.acquire()
+    governor.observe(headers(10, 2))  # 8 of the window's 10 gone: our probe and (at least) 6 of others'
+    governor.finish()
+    governor.acquire(deadline=time.monotonic() + 0.05)
+    governor.acquire(deadline=time.monotonic() + 0.05)
+    with pytest.raises(RequestTimeout):  # the allowance (10 less the reserve) is reached
+        governor.acquire(deadline=time.monotonic() + 0.05)

@@ -15,6 +15,8 @@ request back until the window surely has room, so a well-behaved scan never sees
   else is using the token: the governor takes that as the truth and waits for the window to reset.
 - After a 429 it stops everybody until the reset the server named (``Retry-After``/``x-ratelimit-reset``),
   and halves its own allowance, growing it back one request per quiet window (AIMD, as TCP does).
+- A new connection counts what others spent of the current window (``limit - remaining`` at its first
+  answer) as taken until that window resets.
 - ``share`` (the RateLimitShare property) caps it at that fraction of the server's limit, so that several
   connections on one token (Spark partitions, programs on several machines) stay under the limit together.
 - Answers without rate-limit headers (a server or proxy that does not send them) leave nothing to pace by:
@@ -124,7 +126,15 @@ class RateGovernor:
             now = self._clock()
             self._answered = True
             if limit is not None and limit > 0:
+                first = self._limit is None
                 self._learn_limit(limit, now)
+                if first and remaining is not None:
+                    # A new connection on a token others use (another program, the previous Spark partition of
+                    # the same company): what they spent in this window counts against us until it expires.
+                    others = max(0, limit - remaining - 1 - self._in_flight - len(self._expiries))
+                    until = now + min(reset, self._window) if reset else now + self._window
+                    self._expiries.extend([until] * others)
+                    self._expiries = deque(sorted(self._expiries))
             if remaining is not None and remaining <= 0 and reset:
                 self._paused_until = max(self._paused_until, now + min(reset, self._window))
             self._cond.notify_all()
