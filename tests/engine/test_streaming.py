@@ -8,6 +8,7 @@ used to hold every row back until its slices and catch-up were done). Requests a
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -29,6 +30,16 @@ WORKERS = 4
 def big() -> Iterator[Any]:
     with Sandbox(seed=3, scale=SCALE, rate_limit=False, latency_ms=0, fault_rate=0.0) as running:
         yield running
+
+
+def scan_threads(wait: float = 10.0) -> list[threading.Thread]:
+    """Scan workers still alive after ``wait`` seconds to notice they were stopped (loaded machines)."""
+    deadline = time.monotonic() + wait
+    while True:
+        alive = [t for t in threading.enumerate() if t.name.startswith("pipedrive-scan-")]
+        if not alive or time.monotonic() >= deadline:
+            return alive
+        time.sleep(0.02)
 
 
 def requests_made(sandbox: Any) -> int:
@@ -85,7 +96,7 @@ def test_a_limit_the_api_cannot_take_stops_the_scan(big: Any) -> None:
         # 16 pages of rows, DuckDB's vector of 2,048 rows (41 pages of 50), the probe, and what the
         # workers had queued (two pages each) or in flight (one each): below the table's 60 pages.
         assert requests_made(big) <= 41 + 1 + 3 * WORKERS < SCALE // PAGE + 10
-        assert not [t for t in threading.enumerate() if t.name.startswith("pipedrive-scan-")]
+        assert not scan_threads()
     finally:
         conn.close()
 
