@@ -110,6 +110,14 @@ class Connection(_ExceptionsMixin):
             "roll back."
         )
 
+    def cancel(self) -> None:
+        """Cancel what every cursor of this connection is running (from another thread), as
+        ``Cursor.cancel()`` does for one; psycopg's ``Connection.cancel()`` in the driver's terms."""
+        with self._lock:
+            cursors = [c for c in self._cursors if not c.closed]
+        for cursor in cursors:
+            cursor.cancel()
+
     def close(self) -> None:
         if self._closed:
             return
@@ -403,6 +411,16 @@ class Cursor:
         self._check_open()
 
     # -- lifecycle -------------------------------------------------------------------------------------
+
+    def cancel(self) -> None:
+        """Stop the statement this cursor is running, from another thread (pyodbc's ``Cursor.cancel``).
+
+        Its scans ask Pipedrive for no further page (a request already on the wire is the last one), and
+        the ``execute`` or fetch under way raises QueryCanceled (an OperationalError); rows fetched before
+        stay fetched. A write is not stopped part way. Does nothing when the cursor is idle or closed; the
+        cursor is usable again for the next statement."""
+        if not self.closed:
+            self._session.cancel()
 
     def close(self) -> None:
         if self.closed:

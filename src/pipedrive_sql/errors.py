@@ -15,6 +15,7 @@ PEP 249 classes at the top, domain errors below them::
         │   ├── ServiceUnavailable      Pipedrive answered 5xx after every retry
         │   ├── RateLimited             429: the burst limit, or the daily token budget is exhausted
         │   ├── Blocked                 403 block page: the client kept sending after 429s
+        │   ├── QueryCanceled           the statement was cancelled (Cursor.cancel(), a server cancel request)
         │   └── AmbiguousWrite          a write failed in a way that leaves unknown whether it happened
         ├── AuthenticationError         401: bad or expired API token / access token
         │   ├── AuthorizationError      403: the token lacks a scope or the user a permission
@@ -55,6 +56,7 @@ __all__ = [
     "OperationalError",
     "PartialWriteError",
     "ProgrammingError",
+    "QueryCanceled",
     "RateLimited",
     "RequestTimeout",
     "ServiceUnavailable",
@@ -122,6 +124,11 @@ class RateLimited(OperationalError):
 
 class Blocked(OperationalError):
     pass
+
+
+class QueryCanceled(OperationalError):
+    """The statement was cancelled from another thread (``Cursor.cancel()``, ``Connection.cancel()``, a
+    PostgreSQL CancelRequest or statement_timeout through the server): no further API page was asked for."""
 
 
 class AmbiguousWrite(OperationalError):

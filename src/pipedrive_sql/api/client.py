@@ -8,6 +8,7 @@ writes only when the failure proves they were not applied (see ``retry.py``).
 
 from __future__ import annotations
 
+import copy
 import threading
 import time
 from collections.abc import Iterator, Mapping
@@ -36,6 +37,7 @@ from pipedrive_sql.errors import (
     ConfigurationError,
     InterfaceError,
     OperationalError,
+    QueryCanceled,
     RequestTimeout,
 )
 from pipedrive_sql.settings import PROPERTIES, Settings
@@ -85,6 +87,7 @@ class ApiClient:
         self._timeout = float(settings["Timeout"])
         self._verbosity = int(settings["Verbosity"])
         self._closed = threading.Event()
+        self._stop: threading.Event | None = None  # set in a statement's view (see ``cancellable``)
         install_redaction(settings[name] for name in _SECRET_PROPERTIES)
         self._logfile = attach_logfile(settings["Logfile"], self._verbosity) if settings["Logfile"] else None
         self._logs = ClientLog(self._verbosity, self._logfile)
@@ -104,6 +107,7 @@ class ApiClient:
         """Send ``method path`` (``/api/v2/deals/5``), retrying as the policy allows; raise the mapped error."""
         if self._closed.is_set():
             raise InterfaceError("The API client is closed: open a new connection.")
+        self._check_stop()
         method = method.upper()
         op = operation(method, path)
         content, headers = _encode_body(json)
@@ -167,7 +171,18 @@ class ApiClient:
             seen=seen,
         )
 
+    def cancellable(self, stop: threading.Event) -> ApiClient:
+        """This client as one statement sees it: the same HTTP connections, governors, counters and logs,
+        but once ``stop`` is set no further request starts (nor retries, nor waits out a retry delay) and
+        each raises QueryCanceled. A request already on the wire finishes; its page is the last one read.
+        The view is never closed on its own: closing the connection's client ends it too."""
+        view = copy.copy(self)
+        view._stop = stop
+        return view
+
     def close(self) -> None:
+        if self._stop is not None:
+            return  # a statement's view: the connection closes the client they share
         if self._closed.is_set():
             return
         self._closed.set()
@@ -209,7 +224,25 @@ class ApiClient:
                     delay = self._after_error_status(response, request, op, body, decision, attempt, deadline)
             self.counters.count_retry()
             if delay > 0:
-                self._closed.wait(delay)
+                self._pause(delay)
+            self._check_stop()
+
+    def _check_stop(self) -> None:
+        if self._stop is not None and self._stop.is_set():
+            raise QueryCanceled(
+                "The statement was cancelled; no further request was sent to Pipedrive. Run it again to "
+                "read its rows."
+            )
+
+    def _pause(self, seconds: float) -> None:
+        """Wait out a retry delay, ended early by the client's closing or the statement's cancelling."""
+        if self._stop is None:
+            self._closed.wait(seconds)
+            return
+        end = time.monotonic() + seconds
+        while (left := end - time.monotonic()) > 0 and not self._closed.is_set():
+            if self._stop.wait(min(left, 0.05)):
+                return
 
     def _governors(self, op: Operation) -> tuple[RateGovernor, ...]:
         """The governors a request passes, the one whose window its answer's headers describe first."""
@@ -223,6 +256,7 @@ class ApiClient:
             for governor in self._governors(op):
                 waited += governor.acquire(until)
                 passed.append(governor)
+            self._check_stop()  # cancelled while it waited for the window: not sent after all
         except BaseException:
             for governor in passed:
                 governor.finish(sent=False)  # this request will not be sent: hand its slot back

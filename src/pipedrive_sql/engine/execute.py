@@ -44,6 +44,7 @@ from pipedrive_sql.errors import (
     NotSupportedError,
     OperationalError,
     ProgrammingError,
+    QueryCanceled,
 )
 
 __all__ = ["Engine", "Result", "Session", "WriteResult", "translate_duckdb_error"]
@@ -214,6 +215,7 @@ class Session:
         self.errors = _ScanErrors()
         self.plan: QueryPlan | None = None  # the running query's, for the names in its errors
         self.rows_read = 0  # rows the running query's scans have read from the API so far
+        self.stop = threading.Event()  # the running statement's: set by cancel(), a new one per statement
 
     # -- execute ---------------------------------------------------------------------------------------
 
@@ -270,6 +272,9 @@ class Session:
         tree = self.engine.local.expand_views(tree)
         plan = self.engine.plan(tree, prefix=self.engine.next_prefix(), extra_tables=extra_tables)
         client = self.engine.client
+        cancellable = getattr(client, "cancellable", None)
+        if cancellable is not None:
+            client = cancellable(self.stop)  # cancel() stops its scans' paging
         cache = self.engine.cache
         cached = cache.readers(plan.scans) if cache is not None else {}  # refreshes first when stale
         shared = SharedPages(s for s in plan.scans if s.name not in cached)  # common requests made once
@@ -399,6 +404,12 @@ class Session:
 
     def translate(self, exc: BaseException) -> BaseException:
         """The error to raise for a DuckDB failure: the scan's own error when a scan failed."""
+        if self.stop.is_set():
+            self.errors = _ScanErrors()
+            return QueryCanceled(
+                "The statement was cancelled; its scans asked Pipedrive for no further page. Run it again "
+                "to read its rows."
+            )
         if self.errors.first is not None:
             original = self.errors.first
             self.errors = _ScanErrors()
@@ -439,9 +450,21 @@ class Session:
         except duckdb.Error as exc:
             raise self.translate(exc) from None
 
+    def cancel(self) -> None:
+        """Stop the running statement, from another thread: its scans send no further request (a page on
+        the wire is the last one read) and DuckDB stops; the fetch or execute under way raises
+        QueryCanceled. Writes are not interrupted part way (each API call of a write completes). Safe to
+        call when nothing runs: the next statement starts afresh."""
+        self.stop.set()
+        try:
+            self.duck.interrupt()
+        except duckdb.Error:
+            pass
+
     def release(self) -> None:
         """End the previous statement: cancel what is left of its result (DuckDB refuses other work on a
         cursor with an unfinished result) and drop its registrations (their readers are done or abandoned)."""
+        self.stop = threading.Event()
         try:
             self.duck.abort()
         except duckdb.Error:
