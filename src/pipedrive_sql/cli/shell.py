@@ -280,6 +280,9 @@ class Shell:
                 console.note(summary(cursor, rows, seconds))
             elif seconds is not None:
                 console.note(f"Time: {seconds:.2f} s")
+        except KeyboardInterrupt:
+            cursor.cancel()  # Ctrl-C: its scans ask Pipedrive for no further page
+            raise
         finally:
             with contextlib.suppress(Exception):
                 cursor.close()
