@@ -174,3 +174,31 @@ def test_a_mark_older_than_the_feeds_answer_for_gives_a_full_read(writable: Any,
     assert {r["id"] for r in old.upserts} == {
         i for i, r in writable.store.tables["person"].items() if not r.get("is_deleted")
     }
+
+
+def test_a_copy_kept_by_an_older_version_is_read_whole_again(writable: Any, open_conn: Any) -> None:
+    """A cache file written before Deals held deleted deals: its Deals copy lacks them and has no record
+    of how it was read. The next online query reads Deals whole (not an incremental refresh that would
+    keep the old meaning), and gives the rows a connection without a cache gives."""
+    sql = "SELECT Status, count(*) FROM Deals GROUP BY Status ORDER BY Status"
+    plain = open_conn(writable).cursor().execute(sql).fetchall()
+    assert "deleted" in {row[0] for row in plain}
+    conn = open_conn(writable, AutoCache=True, CacheTolerance=600)
+    assert conn.cursor().execute(sql).fetchall() == plain
+    store = conn.cache.store
+    # What the older version left: no deleted deal kept, no shape recorded.
+    with store._lock:
+        store._con.execute('DELETE FROM r_deals WHERE body LIKE \'%"status":"deleted"%\'')
+        store._con.execute("UPDATE _pd_tables SET shape = NULL WHERE name = 'deals'")
+    assert store.state("Deals").shape == ""
+    # Within CacheTolerance still: the copy is not the table this version means, so it is read whole.
+    explained = conn.cursor().execute(f"EXPLAIN {sql}").fetchall()
+    assert any("read the table differently" in str(row) for row in explained), explained
+    before = requests(writable)
+    assert conn.cursor().execute(sql).fetchall() == plain
+    assert requests(writable) > before
+    assert store.state("Deals").shape.startswith("/api/v2/deals?")
+    # ... once: the next query is answered from the file again.
+    between = requests(writable)
+    assert conn.cursor().execute(sql).fetchall() == plain
+    assert requests(writable) == between

@@ -30,7 +30,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from pipedrive_sql.cache.changes import Changes, cacheable, changes_since, feed_of, full_read
+from pipedrive_sql.cache.changes import Changes, cacheable, changes_since, feed_of, full_read, shape_of
 from pipedrive_sql.cache.store import CacheStore, TableState
 from pipedrive_sql.catalog.arrow import RowConverter
 from pipedrive_sql.catalog.catalog import Catalog, FieldsLoader
@@ -174,6 +174,8 @@ class TableCache:
             return Decision(FULL, "never cached: the table is read whole once, then kept")
         if self.offline:
             return Decision(HIT, f"offline; cached {_age(state)} ago")
+        if state.shape != shape_of(spec):
+            return Decision(FULL, "kept by a version that read the table differently: read whole again")
         if not state.stale and state.age() <= self.tolerance:
             return Decision(HIT, f"cached {_age(state)} ago (CacheTolerance={int(self.tolerance)})", 0)
         feed = feed_of(spec)
@@ -229,7 +231,8 @@ class TableCache:
             )
         with self._lock:
             state = self.store.state(spec.name)
-            mark = None if full or state is None else state.mark
+            reshaped = state is not None and state.shape != shape_of(spec)
+            mark = None if full or state is None or reshaped else state.mark
             if mark is None:
                 changes = full_read(self.client, spec)
             else:
@@ -237,7 +240,11 @@ class TableCache:
                 changes = changes_since(
                     self.client, spec, mark, held=lambda cutoff: store.held_deleted(spec.name, cutoff)
                 )
-            self.store.apply(changes)
+            if reshaped:
+                changes.notes.append(
+                    "the copy was kept by a version that read the table differently: read whole"
+                )
+            self.store.apply(changes, shape_of(spec))
             self.requests += changes.requests
             return changes
 

@@ -109,6 +109,14 @@ def cacheable(spec: TableSpec) -> bool:
     )
 
 
+def shape_of(spec: TableSpec) -> str:
+    """What a whole read of ``spec`` asks the API for (endpoint and parameters): a copy kept by a version
+    of the driver that read the table differently (before Deals held deleted deals, say) is not the table
+    this version means, and is read whole again rather than refreshed."""
+    params = "&".join(f"{k}={v}" for k, v in sorted(spec.list_params().items()))
+    return f"{spec.endpoint}?{params}"
+
+
 def feed_of(spec: TableSpec) -> str:
     """How changes of ``spec`` are found: "deal_status", "recents", "recents_ids" or "" (re-read)."""
     if spec.endpoint in _DEAL_LISTS and spec.visible is not None:

@@ -44,6 +44,7 @@ CREATE TABLE IF NOT EXISTS _pd_tables (
     rows BIGINT,
     stale BOOLEAN DEFAULT false
 );
+ALTER TABLE _pd_tables ADD COLUMN IF NOT EXISTS shape VARCHAR;
 CREATE TABLE IF NOT EXISTS _pd_fields (
     entity VARCHAR PRIMARY KEY,
     definitions VARCHAR,
@@ -61,6 +62,7 @@ class TableState:
     full_at: float
     rows: int
     stale: bool
+    shape: str = ""  # how the table was read (changes.shape_of); "" in files older than the column
 
     def age(self, now: float | None = None) -> float:
         return max(0.0, (now if now is not None else time.time()) - self.refreshed_at)
@@ -99,13 +101,19 @@ class CacheStore:
     def state(self, name: str) -> TableState | None:
         with self._lock:
             row = self._con.execute(
-                "SELECT name, mark, refreshed_at, full_at, rows, stale FROM _pd_tables WHERE name = ?",
+                "SELECT name, mark, refreshed_at, full_at, rows, stale, shape FROM _pd_tables WHERE name = ?",
                 [name.lower()],
             ).fetchone()
         if row is None:
             return None
         return TableState(
-            row[0], row[1], float(row[2] or 0), float(row[3] or 0), int(row[4] or 0), bool(row[5])
+            row[0],
+            row[1],
+            float(row[2] or 0),
+            float(row[3] or 0),
+            int(row[4] or 0),
+            bool(row[5]),
+            str(row[6] or ""),
         )
 
     def states(self) -> list[TableState]:
@@ -113,8 +121,9 @@ class CacheStore:
             names = [r[0] for r in self._con.execute("SELECT name FROM _pd_tables ORDER BY name").fetchall()]
         return [s for s in (self.state(n) for n in names) if s is not None]
 
-    def apply(self, changes: Changes) -> int:
-        """Write a read's changes (and the new mark) in one transaction; the table's row count after."""
+    def apply(self, changes: Changes, shape: str = "") -> int:
+        """Write a read's changes (and the new mark) in one transaction; the table's row count after.
+        ``shape``: how the table was read (``changes.shape_of``), kept with it."""
         table = _raw_table(changes.table)
         keys = [record_key(r.get("id")) for r in changes.upserts]
         bodies = [orjson.dumps(r).decode() for r in changes.upserts]
@@ -141,8 +150,9 @@ class CacheStore:
                 full_at = now if changes.full or previous is None else float(previous[0] or 0)
                 con.execute("DELETE FROM _pd_tables WHERE name = ?", [changes.table.lower()])
                 con.execute(
-                    "INSERT INTO _pd_tables VALUES (?, ?, ?, ?, ?, false)",
-                    [changes.table.lower(), changes.new_mark, now, full_at, rows],
+                    "INSERT INTO _pd_tables (name, mark, refreshed_at, full_at, rows, stale, shape) "
+                    "VALUES (?, ?, ?, ?, ?, false, ?)",
+                    [changes.table.lower(), changes.new_mark, now, full_at, rows, shape],
                 )
                 con.execute("COMMIT")
             except BaseException:
