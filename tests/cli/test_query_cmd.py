@@ -375,3 +375,21 @@ def test_numbers_are_printed_as_stored(
     assert term.wait() == 0
     assert "12345678901234567.89" in term.text and "457729282.5 " in term.text
     assert "0.1000000" not in term.text
+
+
+def test_sync_shows_live_progress_per_table_on_a_terminal(
+    terminal: Callable[..., Terminal], slow_sandbox: Sandbox, tmp_path: Path
+) -> None:
+    term = terminal(
+        "sync",
+        "-c",
+        f"{connection_string(slow_sandbox)};Pagesize=20;MaxConcurrency=1",
+        "--to",
+        str(tmp_path / "copy.duckdb"),
+        "--tables",
+        "Deals",
+    )
+    # While Deals is read: the records and requests so far, as they arrive.
+    term.expect(r"Syncing Deals… [1-9][\d,]* rows read · [1-9]\d* API requests?")
+    assert term.wait(timeout=120) == 0
+    assert "Deals: full," in term.text and "synced" in term.text

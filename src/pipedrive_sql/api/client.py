@@ -217,9 +217,13 @@ class ApiClient:
                 decision = self.policy.on_status(request.method, response.status_code)
                 if decision is Decision.SUCCEED:
                     try:
-                        return _api_response(response)
+                        answer = _api_response(response)
                     except _MalformedBody as exc:
                         delay = self._after_malformed(exc, request, op, attempt, deadline)
+                    else:
+                        if isinstance(answer.data, list):
+                            self.counters.count_records(len(answer.data))
+                        return answer
                 else:
                     delay = self._after_error_status(response, request, op, body, decision, attempt, deadline)
             self.counters.count_retry()

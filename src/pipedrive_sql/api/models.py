@@ -34,6 +34,7 @@ class CounterSnapshot:
     rate_limit_waits: int = 0  # times a request waited for the rate limit (pacing ahead, or after a 429)
     seconds_waited: float = 0.0  # seconds spent in those waits
     throttled: int = 0  # 429 answers received
+    records: int = 0  # records received in list answers (what a scan or a sync has read so far)
     by_operation: MappingProxyType[str, int] = field(default_factory=lambda: MappingProxyType({}))
 
     def __sub__(self, earlier: CounterSnapshot) -> CounterSnapshot:
@@ -46,6 +47,7 @@ class CounterSnapshot:
             rate_limit_waits=self.rate_limit_waits - earlier.rate_limit_waits,
             seconds_waited=self.seconds_waited - earlier.seconds_waited,
             throttled=self.throttled - earlier.throttled,
+            records=self.records - earlier.records,
             by_operation=MappingProxyType({k: v for k, v in ops.items() if v}),
         )
 
@@ -65,6 +67,7 @@ class RequestCounters:
         self.rate_limit_waits = 0
         self.seconds_waited = 0.0
         self.throttled = 0
+        self.records = 0
         self.by_operation: Counter[str] = Counter()
 
     def count_request(self, operation_key: str, cost: int) -> None:
@@ -82,6 +85,10 @@ class RequestCounters:
             self.seconds_waited += seconds
             self.rate_limit_waits += 1
 
+    def count_records(self, count: int) -> None:
+        with self._lock:
+            self.records += count
+
     def count_throttled(self) -> None:
         with self._lock:
             self.throttled += 1
@@ -95,6 +102,7 @@ class RequestCounters:
                 rate_limit_waits=self.rate_limit_waits,
                 seconds_waited=self.seconds_waited,
                 throttled=self.throttled,
+                records=self.records,
                 by_operation=MappingProxyType(dict(self.by_operation)),
             )
 

@@ -45,6 +45,30 @@ def cursor_stats(cursor: Any) -> StatsFn:
     return stats
 
 
+def client_stats(client: Any) -> StatsFn:
+    """What a connection's API client has read since now: records, requests, tokens, rate-limit waits
+    (for work that reads through the client without a cursor, such as a sync of one table)."""
+    counters = getattr(client, "counters", None)
+    snapshot = getattr(counters, "snapshot", None)
+    if snapshot is None:
+        return dict
+    start = snapshot()
+
+    def stats() -> dict[str, Any]:
+        spent = snapshot() - start
+        out: dict[str, Any] = {
+            "api_rows": spent.records,
+            "api_requests": spent.requests,
+            "api_tokens": spent.tokens,
+        }
+        if spent.rate_limit_waits:
+            out["rate_limit_waits"] = spent.rate_limit_waits
+            out["rate_limit_seconds"] = spent.seconds_waited
+        return out
+
+    return stats
+
+
 def _waits(counters: Any) -> tuple[int, float] | None:
     snapshot = getattr(counters, "snapshot", None)
     if snapshot is None:
@@ -54,9 +78,13 @@ def _waits(counters: Any) -> tuple[int, float] | None:
 
 
 class QueryProgress:
-    def __init__(self, stats: StatsFn, *, enabled: bool) -> None:
+    """The live line, from ``stats`` (see ``cursor_stats``, ``client_stats``) every 0.2 s; ``label`` says
+    what runs ("Running…", "Syncing Deals (2 of 9)…")."""
+
+    def __init__(self, stats: StatsFn, *, enabled: bool, label: str = "Running…") -> None:
         self._stats = stats
         self._enabled = enabled
+        self._label = label
         self._rows = 0
         self._started = time.monotonic()
         self._done = threading.Event()
@@ -111,4 +139,4 @@ class QueryProgress:
                 f"{stats['rate_limit_waits']} waits for the rate limit ({stats['rate_limit_seconds']:.1f} s)"
             )
         parts.append(f"{time.monotonic() - self._started:.1f} s")
-        return Text("Running… " + " · ".join(parts) + "  (Ctrl-C stops)", style="dim")
+        return Text(f"{self._label} " + " · ".join(parts) + "  (Ctrl-C stops)", style="dim")

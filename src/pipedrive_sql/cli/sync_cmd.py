@@ -30,6 +30,7 @@ from pipedrive_sql.cli.connecting import (
     connect,
     make_target,
 )
+from pipedrive_sql.cli.progress import QueryProgress, client_stats
 
 EXIT_PARTIAL = 3
 EXIT_TEMPORARY = 75
@@ -78,12 +79,23 @@ def sync_command(
     names = [n.strip() for item in tables or [] for n in item.split(",") if n.strip()]
     source = make_target(dsn, connection_string, sandbox, sandbox_scale, properties, system)
     quiet = as_json
+    live: list[QueryProgress] = []  # the table being synced: its live line (a terminal only)
+    client: list[Any] = []
 
     def started(name: str) -> None:
-        if not quiet:
+        if quiet:
+            return
+        if not console.stderr_is_terminal():
             console.note(f"{name}: syncing...")
+            return
+        progress = QueryProgress(
+            client_stats(client[0] if client else None), enabled=True, label=f"Syncing {name}…"
+        )
+        live.append(progress.__enter__())
 
     def finished(report: TableReport) -> None:
+        while live:
+            live.pop().__exit__(None, None, None)
         if quiet:
             return
         if report.error:
@@ -99,6 +111,7 @@ def sync_command(
     where = target.describe()
     try:
         conn = connect(source)
+        client.append(getattr(conn, "client", None))
         try:
             reports = sync_tables(
                 conn,
@@ -109,6 +122,8 @@ def sync_command(
                 progress=Progress(started, finished),
             )
         finally:
+            while live:
+                live.pop().__exit__(None, None, None)
             with contextlib.suppress(Exception):
                 conn.close()
     finally:
