@@ -252,6 +252,25 @@ def test_per_user_connection_limits(tmp_path: Path) -> None:
             psycopg.connect(dsn(server))
 
 
+def test_a_removed_user_is_ended_at_its_next_statement_and_cannot_log_in(tmp_path: Path) -> None:
+    with running(tmp_path) as server:
+        bob = psycopg.connect(dsn(server, user="bob"), autocommit=True)
+        alice = psycopg.connect(dsn(server, user="alice"), autocommit=True)
+        try:
+            assert bob.execute("SELECT 1").fetchone() == (1,)
+            assert server.users is not None and server.users.remove("bob")  # `serve user remove bob`
+            with pytest.raises(psycopg.OperationalError) as ended:
+                bob.execute("SELECT 1")
+            assert "removed" in str(ended.value)
+            assert poll(lambda: server.connection_count() == 1)
+            with pytest.raises(psycopg.OperationalError, match="password authentication failed"):
+                psycopg.connect(dsn(server, user="bob"))
+            assert alice.execute("SELECT 2").fetchone() == (2,)  # the others go on
+        finally:
+            bob.close()
+            alice.close()
+
+
 def test_serve_without_users_refuses_to_start(tmp_path: Path, tls_files: tuple[Path, Path]) -> None:
     empty = tmp_path / "nobody.json"
     with pytest.raises(ServerConfigError, match="serve user add"):

@@ -196,6 +196,17 @@ class Server:
             self._sessions.pop(session.pid, None)
             self._slots.pop(session.pid, None)
 
+    def still_allowed(self, user: str) -> bool:
+        """Whether a session of ``user`` may run its next statement: with a users file, not once the user
+        has been removed from it (`serve user remove`). A file that cannot be read keeps the sessions going
+        (logins fail and say why)."""
+        if self.users is None:
+            return True
+        try:
+            return self.users.get(user) is not None
+        except (UsersFileError, ValueError):
+            return True
+
     def connection_count(self) -> int:
         with self._lock:
             return len(self._sessions)

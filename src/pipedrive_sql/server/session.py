@@ -215,6 +215,14 @@ class Session(Statements):
             kind, body = self.wire.read_message()
             if kind == b"X":
                 return
+            if kind in (b"Q", b"P") and not self.server.still_allowed(self.user):
+                log.warning(
+                    "session %s: %s was removed from the users file: session ended", self.pid, self.user
+                )
+                raise PgError(
+                    pgerr.ADMIN_SHUTDOWN,
+                    f'terminating connection: role "{self.user}" was removed from the users file',
+                )
             if self.skip_until_sync and kind != b"S":
                 continue
             handler = handlers.get(kind)

@@ -47,16 +47,24 @@ class UserStore:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self._lock = threading.Lock()
+        self._read: tuple[tuple[int, int, int], dict[str, dict[str, Any]]] | None = None
 
     def _load(self) -> dict[str, dict[str, Any]]:
+        """The users, read again whenever the file changed (its inode, size or modification time)."""
         try:
+            info = self.path.stat()
+            stamp = (info.st_ino, info.st_size, info.st_mtime_ns)
+            if self._read is not None and self._read[0] == stamp:
+                return {k: dict(v) for k, v in self._read[1].items()}
             data = json.loads(self.path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             return {}
         except (OSError, ValueError) as exc:
             raise UsersFileError(f"cannot read the users file {self.path}: {exc}") from exc
         users = data.get("users", {}) if isinstance(data, dict) else {}
-        return {str(k): dict(v) for k, v in users.items() if isinstance(v, dict)}
+        loaded = {str(k): dict(v) for k, v in users.items() if isinstance(v, dict)}
+        self._read = (stamp, loaded)
+        return {k: dict(v) for k, v in loaded.items()}
 
     def _save(self, users: dict[str, dict[str, Any]]) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
