@@ -27,7 +27,7 @@ class Entry:
     name: str
     sql: str
     client: str
-    params: list[str | None] = field(default_factory=list)
+    params: list[str | int | bool | None] = field(default_factory=list)
     expect_rows: int | None = None
     expect_columns: list[str] | None = None
     expect_contains: list[str] = field(default_factory=list)

@@ -59,17 +59,28 @@ def _rows(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
 
 
 def _replay(conn: psycopg.Connection, entry: ToolEntry) -> tuple[list[str] | None, list[tuple[Any, ...]]]:
-    if "{oid:" in entry.sql:
+    oids: dict[str, int] = {}
+    if "{oid:" in entry.sql or any("{oid:" in str(p) for p in entry.params):
         oids = dict(
             conn.execute("SELECT relname, oid FROM pg_catalog.pg_class WHERE relkind = 'r'").fetchall()
         )
-        entry.sql = re.sub(r"\{oid:(\w+)\}", lambda m: str(oids[m.group(1)]), entry.sql)
+
+    def fill(text: str) -> str:
+        return re.sub(r"\{oid:(\w+)\}", lambda m: str(oids[m.group(1)]), text)
+
     cur = conn.cursor()
     if entry.params:
-        cur.execute(entry.sql.replace("%", "%%").replace("$1", "%s").replace("$2", "%s"), entry.params)
+        # $n as the tool's driver numbers its parameters (the same $n may occur twice); a "{oid:Name}"
+        # parameter is the oid the tool read before, sent as a number
+        values = {
+            f"p{i}": int(fill(p)) if isinstance(p, str) and p.startswith("{oid:") else p
+            for i, p in enumerate(entry.params, 1)
+        }
+        sql = re.sub(r"\$(\d+)", lambda m: f"%(p{m.group(1)})s", fill(entry.sql).replace("%", "%%"))
+        cur.execute(sql, values)
     else:
         # prepare=True: Parse/Describe/Bind/Execute, the extended protocol the tools' drivers use
-        cur.execute(entry.sql, prepare=True)
+        cur.execute(fill(entry.sql), prepare=True)
     if cur.description is None:
         return None, []
     return [d.name for d in cur.description], cur.fetchall()
