@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from .conftest import Running
-from .corpus import STEPS, Tool, ToolEntry, load_tools
+from .corpus import STEPS, Tool, ToolEntry, load, load_tools
 
 psycopg = pytest.importorskip("psycopg", reason="psycopg 3 is not installed (pip install 'psycopg[binary]')")
 
@@ -41,6 +41,22 @@ def test_every_tool_covers_the_five_steps() -> None:
             assert entry.source, f"{entry.name} names no source"
             if entry.step in ("preview", "report"):
                 assert entry.compare, f"{entry.name} has nothing to compare with"
+
+
+def test_each_statement_has_one_source() -> None:
+    """A tool's statement that the regression corpus (corpus/*.sql) already holds is referenced with
+    `-- same-as:`, not copied; so is one tool's statement that another tool's file holds."""
+    seen: dict[str, str] = {}
+    for entry in load():
+        seen.setdefault(" ".join(entry.sql.split()), f"corpus/{entry.client}.sql {entry.name}")
+    for tool in TOOLS:
+        for entry in tool.entries:
+            if entry.same_as is not None:
+                assert entry.same_as in seen.values() or entry.same_as.startswith("tools/"), entry.name
+                continue
+            text = " ".join(entry.sql.split())
+            assert text not in seen, f"{tool.name} {entry.name} repeats {seen[text]}: use -- same-as"
+            seen[text] = f"tools/{tool.name}.sql {entry.name}"
 
 
 def _normal(value: Any) -> Any:

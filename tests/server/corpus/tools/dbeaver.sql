@@ -21,7 +21,7 @@ ORDER BY db.datname;
 -- step: connect
 -- source: dbeaver/dbeaver plugins/org.jkiss.dbeaver.ext.postgresql/src/org/jkiss/dbeaver/ext/postgresql/model/PostgreDataSource.java (commit 2428359b748778a5a345432906ab3da69289c20c), server version (verbatim)
 -- expect-contains: PostgreSQL
-SELECT version();
+-- same-as: corpus/constructs.sql constructs-02
 
 -- name: dbeaver-connect-session
 -- step: connect

@@ -10,7 +10,7 @@
 -- name: metabase-connect-float
 -- step: connect
 -- source: captured from pgjdbc 42.5.5 (Debian libpostgresql-jdbc-java) driven for real against `pipedrive-sql serve`, logged by the driver (org.postgresql FINEST: FE=> Parse), connection startup
-SET extra_float_digits = 3;
+-- same-as: corpus/pgjdbc.sql pgjdbc-01
 
 -- name: metabase-connect-appname
 -- step: connect
@@ -32,7 +32,7 @@ SET SESSION TIMEZONE TO 'UTC';
 -- step: tables
 -- source: metabase/metabase src/metabase/driver/sql_jdbc/sync/describe_database.clj and describe_table.clj (0.4x line, as stored in the search library), fast-active-tables: DatabaseMetaData.getSchemas(), captured from pgjdbc 42.5.5 (Debian libpostgresql-jdbc-java) driven for real against `pipedrive-sql serve`, logged by the driver (org.postgresql FINEST: FE=> Parse)
 -- expect-contains: public
-SELECT nspname AS TABLE_SCHEM, NULL AS TABLE_CATALOG FROM pg_catalog.pg_namespace  WHERE nspname <> 'pg_toast' AND (nspname !~ '^pg_temp_'  OR nspname = (pg_catalog.current_schemas(true))[1]) AND (nspname !~ '^pg_toast_temp_'  OR nspname = replace((pg_catalog.current_schemas(true))[1], 'pg_temp_', 'pg_toast_temp_'))  ORDER BY TABLE_SCHEM;
+-- same-as: corpus/pgjdbc.sql pgjdbc-08
 
 -- name: metabase-tables
 -- step: tables
@@ -84,13 +84,13 @@ SELECT * FROM (SELECT n.nspname,c.relname,a.attname,a.atttypid,a.attnotnull OR (
 -- step: columns
 -- source: metabase/metabase src/metabase/driver/sql_jdbc/sync/describe_database.clj and describe_table.clj (0.4x line, as stored in the search library), add-table-pks: DatabaseMetaData.getPrimaryKeys(nil, nil, "Deals"), captured from pgjdbc 42.5.5 (Debian libpostgresql-jdbc-java) driven for real against `pipedrive-sql serve`, logged by the driver (org.postgresql FINEST: FE=> Parse)
 -- expect-contains: Deals_pkey
-SELECT        result.TABLE_CAT,        result.TABLE_SCHEM,        result.TABLE_NAME,        result.COLUMN_NAME,        result.KEY_SEQ,        result.PK_NAME FROM      (SELECT NULL AS TABLE_CAT, n.nspname AS TABLE_SCHEM,   ct.relname AS TABLE_NAME, a.attname AS COLUMN_NAME,   (information_schema._pg_expandarray(i.indkey)).n AS KEY_SEQ, ci.relname AS PK_NAME,   information_schema._pg_expandarray(i.indkey) AS KEYS, a.attnum AS A_ATTNUM FROM pg_catalog.pg_class ct   JOIN pg_catalog.pg_attribute a ON (ct.oid = a.attrelid)   JOIN pg_catalog.pg_namespace n ON (ct.relnamespace = n.oid)   JOIN pg_catalog.pg_index i ON ( a.attrelid = i.indrelid)   JOIN pg_catalog.pg_class ci ON (ci.oid = i.indexrelid) WHERE true  AND ct.relname = 'Deals' AND i.indisprimary  ) result where  result.A_ATTNUM = (result.KEYS).x  ORDER BY result.table_name, result.pk_name, result.key_seq;
+-- same-as: corpus/pgjdbc.sql pgjdbc-05
 
 -- name: metabase-fks-index-keys
 -- step: columns
 -- source: metabase/metabase src/metabase/driver/sql_jdbc/sync/describe_database.clj and describe_table.clj (0.4x line, as stored in the search library), describe-table-fks: DatabaseMetaData.getImportedKeys(nil, "public", "Deals"), first statement, captured from pgjdbc 42.5.5 (Debian libpostgresql-jdbc-java) driven for real against `pipedrive-sql serve`, logged by the driver (org.postgresql FINEST: FE=> Parse)
 -- expect-rows: 1
-SELECT setting FROM pg_catalog.pg_settings WHERE name='max_index_keys';
+-- same-as: corpus/pgjdbc.sql pgjdbc-06
 
 -- name: metabase-fks
 -- step: columns

@@ -8,13 +8,13 @@
 -- step: connect
 -- source: captured from SQLAlchemy 2.1.9 (sqlalchemy/dialects/postgresql/base.py and psycopg.py, PGDialect) driven for real over postgresql+psycopg (psycopg 3.3.9): PGDialect._get_server_version_info on first connect
 -- expect-contains: PostgreSQL
-select pg_catalog.version();
+-- same-as: corpus/surface.sql surface-version
 
 -- name: superset-connect-schema
 -- step: connect
 -- source: captured from SQLAlchemy 2.1.9 (sqlalchemy/dialects/postgresql/base.py and psycopg.py, PGDialect) driven for real over postgresql+psycopg (psycopg 3.3.9): PGDialect._get_default_schema_name
 -- expect-contains: public
-select current_schema();
+-- same-as: corpus/psqlodbc.sql psqlodbc-04
 
 -- name: superset-connect-isolation
 -- step: connect
@@ -30,15 +30,10 @@ show standard_conforming_strings;
 
 -- name: superset-connect-hstore
 -- step: connect
--- source: captured from SQLAlchemy 2.1.9 (sqlalchemy/dialects/postgresql/base.py and psycopg.py, PGDialect) driven for real over postgresql+psycopg (psycopg 3.3.9): PGDialect_psycopg.initialize asks psycopg's TypeInfo.fetch(conn, "hstore") (psycopg/_typeinfo.py, the Composed query as psycopg renders it)
+-- source: captured from SQLAlchemy 2.1.9 over postgresql+psycopg (psycopg 3.3.9): PGDialect_psycopg.initialize asks psycopg's TypeInfo.fetch(conn, "hstore")
 -- params: ["hstore"]
 -- expect-rows: 0
-SELECT
-    typname AS name, oid, typarray AS array_oid,
-    oid::regtype::text AS regtype, typdelim AS delimiter
-FROM pg_type t
-WHERE t.oid = to_regtype($1)
-ORDER BY t.oid;
+-- same-as: tools/psycopg.sql psycopg-connect-typeinfo
 
 -- name: superset-tables
 -- step: tables

@@ -10,12 +10,12 @@
 -- name: tableau-connect-float
 -- step: connect
 -- source: captured from pgjdbc 42.5.5 (Debian libpostgresql-jdbc-java, /usr/share/java/postgresql.jar) driven for real against `pipedrive-sql serve` and logged by the driver (java.util.logging, org.postgresql FINEST: FE=> Parse), connection startup
-SET extra_float_digits = 3;
+-- same-as: corpus/pgjdbc.sql pgjdbc-01
 
 -- name: tableau-connect-appname
 -- step: connect
 -- source: captured from pgjdbc 42.5.5 (Debian libpostgresql-jdbc-java, /usr/share/java/postgresql.jar) driven for real against `pipedrive-sql serve` and logged by the driver (java.util.logging, org.postgresql FINEST: FE=> Parse), connection startup (no ApplicationName in the SDK's connectionProperties.js, so pgjdbc's default)
-SET application_name = 'PostgreSQL JDBC Driver';
+-- same-as: tools/metabase.sql metabase-connect-appname
 
 -- name: tableau-tables
 -- step: tables
@@ -40,13 +40,13 @@ SELECT        result.TABLE_CAT,        result.TABLE_SCHEM,        result.TABLE_N
 -- step: columns
 -- source: captured from pgjdbc 42.5.5 (Debian libpostgresql-jdbc-java, /usr/share/java/postgresql.jar) driven for real against `pipedrive-sql serve` and logged by the driver (java.util.logging, org.postgresql FINEST: FE=> Parse): DatabaseMetaData.getImportedKeys(null, "public", "Deals"), first statement
 -- expect-rows: 1
-SELECT setting FROM pg_catalog.pg_settings WHERE name='max_index_keys';
+-- same-as: corpus/pgjdbc.sql pgjdbc-06
 
 -- name: tableau-columns-fks
 -- step: columns
 -- source: captured from pgjdbc 42.5.5 (Debian libpostgresql-jdbc-java, /usr/share/java/postgresql.jar) driven for real against `pipedrive-sql serve` and logged by the driver (java.util.logging, org.postgresql FINEST: FE=> Parse): DatabaseMetaData.getImportedKeys(null, "public", "Deals"), second statement
 -- expect-contains: PersonId
-SELECT NULL::text AS PKTABLE_CAT, pkn.nspname AS PKTABLE_SCHEM, pkc.relname AS PKTABLE_NAME, pka.attname AS PKCOLUMN_NAME, NULL::text AS FKTABLE_CAT, fkn.nspname AS FKTABLE_SCHEM, fkc.relname AS FKTABLE_NAME, fka.attname AS FKCOLUMN_NAME, pos.n AS KEY_SEQ, CASE con.confupdtype  WHEN 'c' THEN 0 WHEN 'n' THEN 2 WHEN 'd' THEN 4 WHEN 'r' THEN 1 WHEN 'p' THEN 1 WHEN 'a' THEN 3 ELSE NULL END AS UPDATE_RULE, CASE con.confdeltype  WHEN 'c' THEN 0 WHEN 'n' THEN 2 WHEN 'd' THEN 4 WHEN 'r' THEN 1 WHEN 'p' THEN 1 WHEN 'a' THEN 3 ELSE NULL END AS DELETE_RULE, con.conname AS FK_NAME, pkic.relname AS PK_NAME, CASE  WHEN con.condeferrable AND con.condeferred THEN 5 WHEN con.condeferrable THEN 6 ELSE 7 END AS DEFERRABILITY  FROM  pg_catalog.pg_namespace pkn, pg_catalog.pg_class pkc, pg_catalog.pg_attribute pka,  pg_catalog.pg_namespace fkn, pg_catalog.pg_class fkc, pg_catalog.pg_attribute fka,  pg_catalog.pg_constraint con,  pg_catalog.generate_series(1, 32) pos(n),  pg_catalog.pg_class pkic WHERE pkn.oid = pkc.relnamespace AND pkc.oid = pka.attrelid AND pka.attnum = con.confkey[pos.n] AND con.confrelid = pkc.oid  AND fkn.oid = fkc.relnamespace AND fkc.oid = fka.attrelid AND fka.attnum = con.conkey[pos.n] AND con.conrelid = fkc.oid  AND con.contype = 'f' AND (pkic.relkind = 'i' OR pkic.relkind = 'I') AND pkic.oid = con.conindid  AND fkn.nspname = 'public' AND fkc.relname = 'Deals' ORDER BY pkn.nspname,pkc.relname, con.conname,pos.n;
+-- same-as: tools/metabase.sql metabase-fks
 
 -- name: tableau-columns-where-false
 -- step: columns
