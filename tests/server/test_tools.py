@@ -43,6 +43,18 @@ def test_every_tool_covers_the_five_steps() -> None:
                 assert entry.compare, f"{entry.name} has nothing to compare with"
 
 
+def test_metadata_statements_are_verbatim_or_captured() -> None:
+    """What these tools send to connect and browse is taken from their source or captured from the real
+    driver or library; only the data queries of closed tools (and Power BI's navigator) are reconstructed."""
+    for tool in TOOLS:
+        if tool.name not in {"npgsql4", "metabase", "tableau", "dbeaver", "grafana", "superset"}:
+            continue
+        for entry in tool.entries:
+            if entry.step in ("connect", "tables", "columns"):
+                assert not entry.reconstructed, f"{entry.name}: {entry.source}"
+                assert "verbatim" in entry.source or "captured" in entry.source or "rendered" in entry.source
+
+
 def test_each_statement_has_one_source() -> None:
     """A tool's statement that the regression corpus (corpus/*.sql) already holds is referenced with
     `-- same-as:`, not copied; so is one tool's statement that another tool's file holds."""

@@ -48,12 +48,6 @@ SELECT        result.TABLE_CAT,        result.TABLE_SCHEM,        result.TABLE_N
 -- expect-contains: PersonId
 -- same-as: tools/metabase.sql metabase-fks
 
--- name: tableau-columns-where-false
--- step: columns
--- source: tableau/connector-plugin-sdk samples/plugins/postgres_jdbc (commit cdf746b322da944bc386e01dc24ed593b69758b7) manifest.xml CAP_QUERY_WHERE_FALSE_METADATA=yes (columns read from an empty result) and dialect.tdd format-false predicate 'FALSE' (rendered; Tableau's own alias of the table is reconstructed)
--- expect-rows: 0
-SELECT * FROM "public"."Deals" "Deals" WHERE FALSE;
-
 -- name: tableau-preview
 -- step: preview
 -- source: tableau/connector-plugin-sdk samples/plugins/postgres_jdbc (commit cdf746b322da944bc386e01dc24ed593b69758b7) dialect.tdd format-select (SELECT %1 / FROM %1 / LIMIT %1) with the data source page's 1,000-row preview (rendered; column list and aliases reconstructed)
