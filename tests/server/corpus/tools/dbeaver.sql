@@ -82,13 +82,13 @@ ORDER BY c.oid;
 
 -- name: dbeaver-preview
 -- step: preview
--- source: dbeaver/dbeaver plugins/org.jkiss.dbeaver.model.jdbc/src/org/jkiss/dbeaver/model/impl/jdbc/struct/JDBCTable.java (commit 2428359b748778a5a345432906ab3da69289c20c), readData: "SELECT " + * + " FROM " + the table's full name, no alias without a filter (rendered); the 1,000-row limit goes through JDBC setMaxRows (resultset.maxrows.sql is false by default), so the text carries none and all rows are compared
+-- source: dbeaver/dbeaver plugins/org.jkiss.dbeaver.model.jdbc/src/org/jkiss/dbeaver/model/impl/jdbc/struct/JDBCTable.java (commit 2428359b748778a5a345432906ab3da69289c20c), readData rendered for the data editor: "SELECT " + alias.* + " FROM " + getFullyQualifiedName + " x" (the editor passes its data filter, so needAliasInSelect adds the alias x; PostgreDialect.supportsAliasInSelect is true); the 1,000-row limit goes through JDBC setMaxRows (resultset.maxrows.sql is false by default), so the text carries none and all rows are compared
 -- compare: SELECT * FROM Deals
-SELECT * FROM public."Deals";
+SELECT x.* FROM public."Deals" x;
 
 -- name: dbeaver-report
 -- step: report
--- source: JDBCTable.java (commit 2428359b748778a5a345432906ab3da69289c20c) readData with a data filter ("Status" IN ('open', 'won')): the alias x is added and SQLUtils.appendQueryConditions appends the WHERE (rendered)
+-- source: dbeaver/dbeaver plugins/org.jkiss.dbeaver.model.jdbc/src/org/jkiss/dbeaver/model/impl/jdbc/struct/JDBCTable.java (commit 2428359b748778a5a345432906ab3da69289c20c), readData with the text "Status" IN ('open', 'won') typed in the data editor's filter box: StandardSQLDialectQueryGenerator.appendQueryConditions appends "\nWHERE " and the filter's text as typed (rendered)
 -- compare: SELECT * FROM Deals WHERE "Status" IN ('open', 'won')
 SELECT x.* FROM public."Deals" x
-WHERE x."Status" IN ('open', 'won');
+WHERE "Status" IN ('open', 'won');
