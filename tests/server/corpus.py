@@ -27,7 +27,7 @@ class Entry:
     name: str
     sql: str
     client: str
-    params: list[str | None] = field(default_factory=list)
+    params: list[str | int | bool | None] = field(default_factory=list)
     expect_rows: int | None = None
     expect_columns: list[str] | None = None
     expect_contains: list[str] = field(default_factory=list)
@@ -72,6 +72,8 @@ class ToolEntry(Entry):
     source: str = ""
     #: SQL for the driver (DB-API) whose rows this statement's rows must equal
     compare: str | None = None
+    #: "corpus/<file>.sql <name>" or "tools/<file>.sql <name>": the statement is that entry's (one source each)
+    same_as: str | None = None
 
     @property
     def reconstructed(self) -> bool:
@@ -88,8 +90,11 @@ class Tool:
 def load_tools() -> list[Tool]:
     """Each file: a `-- tool: title` line, then entries as in load(), with `-- step:` (one of STEPS),
     `-- source:` (where the statement was taken from; "reconstructed" when not verbatim) and, for preview
-    and report steps, `-- compare:` (the DB-API query whose rows the entry's rows must equal)."""
+    and report steps, `-- compare:` (the DB-API query whose rows the entry's rows must equal).
+    `-- same-as: corpus/psql.sql psql-13` (or `tools/<file>.sql <name>`) instead of a body: the statement,
+    and its parameters unless the entry gives its own, are that entry's, so each statement has one source."""
     tools: list[Tool] = []
+    known: dict[str, Entry] = {f"corpus/{e.client}.sql {e.name}": e for e in load()}
     for path in sorted(TOOLS.glob("*.sql")):
         lines = path.read_text(encoding="utf-8").splitlines()
         title = next((ln[len("-- tool: ") :] for ln in lines if ln.startswith("-- tool: ")), path.stem)
@@ -111,6 +116,8 @@ def load_tools() -> list[Tool]:
                 current.source = line[len("-- source: ") :].strip()
             elif line.startswith("-- compare: "):
                 current.compare = line[len("-- compare: ") :].strip()
+            elif line.startswith("-- same-as: "):
+                current.same_as = line[len("-- same-as: ") :].strip()
             elif line.startswith("-- params: "):
                 current.params = json.loads(line[len("-- params: ") :])
             elif line.startswith("-- expect-rows: "):
@@ -121,5 +128,15 @@ def load_tools() -> list[Tool]:
                 current.expect_contains.append(line[len("-- expect-contains: ") :])
             else:
                 body.append(line)
-        tools.append(Tool(path.stem, title, [e for e in entries if e.name != "<end>"]))
+        for entry in entries:
+            if entry.same_as is not None:
+                if entry.sql:
+                    raise ValueError(f"{path.name} {entry.name}: same-as and a statement of its own")
+                if entry.same_as not in known:
+                    raise ValueError(f"{path.name} {entry.name}: same-as {entry.same_as!r} names no entry")
+                origin = known[entry.same_as]
+                entry.sql = origin.sql
+                entry.params = entry.params or list(origin.params)
+            known[f"tools/{path.name} {entry.name}"] = entry
+        tools.append(Tool(path.stem, title, entries))
     return tools

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from .conftest import Running
-from .corpus import STEPS, Tool, ToolEntry, load_tools
+from .corpus import STEPS, Tool, ToolEntry, load, load_tools
 
 psycopg = pytest.importorskip("psycopg", reason="psycopg 3 is not installed (pip install 'psycopg[binary]')")
 
@@ -43,6 +43,34 @@ def test_every_tool_covers_the_five_steps() -> None:
                 assert entry.compare, f"{entry.name} has nothing to compare with"
 
 
+def test_metadata_statements_are_verbatim_or_captured() -> None:
+    """What these tools send to connect and browse is taken from their source or captured from the real
+    driver or library; only the data queries of closed tools (and Power BI's navigator) are reconstructed."""
+    for tool in TOOLS:
+        if tool.name not in {"npgsql4", "metabase", "tableau", "dbeaver", "grafana", "superset"}:
+            continue
+        for entry in tool.entries:
+            if entry.step in ("connect", "tables", "columns"):
+                assert not entry.reconstructed, f"{entry.name}: {entry.source}"
+                assert "verbatim" in entry.source or "captured" in entry.source or "rendered" in entry.source
+
+
+def test_each_statement_has_one_source() -> None:
+    """A tool's statement that the regression corpus (corpus/*.sql) already holds is referenced with
+    `-- same-as:`, not copied; so is one tool's statement that another tool's file holds."""
+    seen: dict[str, str] = {}
+    for entry in load():
+        seen.setdefault(" ".join(entry.sql.split()), f"corpus/{entry.client}.sql {entry.name}")
+    for tool in TOOLS:
+        for entry in tool.entries:
+            if entry.same_as is not None:
+                assert entry.same_as in seen.values() or entry.same_as.startswith("tools/"), entry.name
+                continue
+            text = " ".join(entry.sql.split())
+            assert text not in seen, f"{tool.name} {entry.name} repeats {seen[text]}: use -- same-as"
+            seen[text] = f"tools/{tool.name}.sql {entry.name}"
+
+
 def _normal(value: Any) -> Any:
     """Values as both sides deliver them: psycopg decodes PostgreSQL types, the DB-API hands Python ones."""
     if isinstance(value, decimal.Decimal):
@@ -59,17 +87,28 @@ def _rows(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
 
 
 def _replay(conn: psycopg.Connection, entry: ToolEntry) -> tuple[list[str] | None, list[tuple[Any, ...]]]:
-    if "{oid:" in entry.sql:
+    oids: dict[str, int] = {}
+    if "{oid:" in entry.sql or any("{oid:" in str(p) for p in entry.params):
         oids = dict(
             conn.execute("SELECT relname, oid FROM pg_catalog.pg_class WHERE relkind = 'r'").fetchall()
         )
-        entry.sql = re.sub(r"\{oid:(\w+)\}", lambda m: str(oids[m.group(1)]), entry.sql)
+
+    def fill(text: str) -> str:
+        return re.sub(r"\{oid:(\w+)\}", lambda m: str(oids[m.group(1)]), text)
+
     cur = conn.cursor()
     if entry.params:
-        cur.execute(entry.sql.replace("%", "%%").replace("$1", "%s").replace("$2", "%s"), entry.params)
+        # $n as the tool's driver numbers its parameters (the same $n may occur twice); a "{oid:Name}"
+        # parameter is the oid the tool read before, sent as a number
+        values = {
+            f"p{i}": int(fill(p)) if isinstance(p, str) and p.startswith("{oid:") else p
+            for i, p in enumerate(entry.params, 1)
+        }
+        sql = re.sub(r"\$(\d+)", lambda m: f"%(p{m.group(1)})s", fill(entry.sql).replace("%", "%%"))
+        cur.execute(sql, values)
     else:
         # prepare=True: Parse/Describe/Bind/Execute, the extended protocol the tools' drivers use
-        cur.execute(entry.sql, prepare=True)
+        cur.execute(fill(entry.sql), prepare=True)
     if cur.description is None:
         return None, []
     return [d.name for d in cur.description], cur.fetchall()

@@ -61,6 +61,7 @@ INVALID_TEXT_REPRESENTATION = "22P02"
 INVALID_BINARY_REPRESENTATION = "22P03"
 INVALID_DATETIME_FORMAT = "22007"
 NUMERIC_VALUE_OUT_OF_RANGE = "22003"
+DIVISION_BY_ZERO = "22012"
 
 # Driver (pipedrive_sql.errors) and PEP 249 class names, most specific first along the MRO.
 _BY_CLASS = {
@@ -143,6 +144,7 @@ def _is_mapped_module(cls: type) -> bool:
 
 
 _COLUMN_HINTS = re.compile(r"(column|Referenced column) .*(not found|does not exist)", re.I)
+_DIVISION_BY_ZERO = re.compile(r"\bdivision by zero\b", re.I)
 _TABLE_HINTS = re.compile(r"(Table with name|table|relation) .*(does not exist|not found|unknown)", re.I)
 
 
@@ -163,6 +165,9 @@ def from_exception(exc: BaseException) -> PgError:
     message = str(exc).strip() or type(exc).__name__
     if sqlstate == INTERNAL and type(exc).__name__ in ("InternalException", "FatalException"):
         return internal_error(exc)  # DuckDB's own assertion failures: their text is not for clients
+    if sqlstate in ("22000", INVALID_PARAMETER_VALUE) and _DIVISION_BY_ZERO.search(message):
+        # PostgreSQL's words; DuckDB's text advises TRY(...) and settings a PostgreSQL client cannot use
+        return PgError(DIVISION_BY_ZERO, "division by zero")
     if sqlstate in ("42000", UNDEFINED_TABLE) and _COLUMN_HINTS.search(message):
         sqlstate = UNDEFINED_COLUMN
     elif sqlstate == "42000" and _TABLE_HINTS.search(message):

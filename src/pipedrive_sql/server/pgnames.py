@@ -16,7 +16,7 @@ driver accepts as written); `name_outputs` is shared with the catalog translator
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import sqlglot
@@ -60,9 +60,13 @@ def _array_parameters(tree: exp.Expr) -> frozenset[int]:
 class DataQueryRewriter:
     """Rewrites one database's data queries; knows the tables the catalog shows and their schemas."""
 
-    def __init__(self, database: str, tables: Iterable[tuple[str, str]]) -> None:
-        """`tables`: (schema, name) of every table the emulated catalog lists."""
+    def __init__(
+        self, database: str, tables: Iterable[tuple[str, str]], integer_columns: IntegerColumns | None = None
+    ) -> None:
+        """`tables`: (schema, name) of every table the emulated catalog lists; `integer_columns`: which of
+        their columns are integers (PostgreSQL divides those as integers)."""
         self.database = database
+        self.integer_columns: IntegerColumns = integer_columns or {}
         self.exact: dict[str, str] = {}
         self.folded: dict[str, list[str]] = {}
         self.schemas = {"public"}
@@ -90,6 +94,7 @@ class DataQueryRewriter:
         tree = trees[0]
         name_outputs(tree)
         self.resolve_tables(tree)
+        integer_division(tree, self.integer_columns)
         for node in list(tree.find_all(*_KEYWORD_FUNCTIONS)):
             node.replace(exp.Anonymous(this=_KEYWORD_FUNCTIONS[type(node)], expressions=[]))
         return Rewritten(tree.sql(dialect="duckdb"), _array_parameters(tree))
@@ -342,3 +347,90 @@ def _cast_type_name(to: exp.Expr) -> str:
     if isinstance(to, exp.ObjectIdentifier):
         return to.name.lower()
     return "?column?"
+
+
+# ---- integer division ------------------------------------------------------------------------------------
+
+#: PostgreSQL's integer types (int2, int4, int8): `/` between two of them truncates toward zero
+INTEGER_OIDS = frozenset({20, 21, 23})
+_INTEGER_TYPES = frozenset(
+    {exp.DataType.Type.SMALLINT, exp.DataType.Type.INT, exp.DataType.Type.BIGINT, exp.DataType.Type.TINYINT}
+)
+#: table -> column -> True if the column is an integer (the catalog's types)
+IntegerColumns = Mapping[str, Mapping[str, bool]]
+
+
+def integer_division(tree: exp.Expr, columns: IntegerColumns) -> None:
+    """PostgreSQL's `a / b` divides integers as integers (`7 / 2` is 3, `-7 / 2` is -3) and anything else
+    exactly; DuckDB's `/` always divides exactly. Where both operands are integers (integer literals, casts
+    to an integer type, integer columns of the catalog's tables or of sub-selects over them, and arithmetic
+    and counts of those), the division becomes DuckDB's `//`, which truncates toward zero and refuses a zero
+    divisor as PostgreSQL does. Operands of unknown type (parameters, strings, other functions) keep the
+    exact division."""
+    divisions = list(tree.find_all(exp.Div))
+    # deepest first, so that `a / b / c` sees its inner division already typed
+    for node in reversed(divisions):
+        if _integer(node.this, columns) and _integer(node.expression, columns):
+            node.replace(exp.IntDiv(this=node.this, expression=node.expression))
+
+
+def _integer(node: exp.Expr, columns: IntegerColumns) -> bool:
+    if isinstance(node, (exp.Paren, exp.Neg)):
+        return _integer(node.this, columns)
+    if isinstance(node, exp.Literal):
+        return not node.is_string and node.is_int
+    if isinstance(node, (exp.Cast, exp.TryCast)):
+        to = node.to
+        return isinstance(to, exp.DataType) and to.this in _INTEGER_TYPES
+    if isinstance(node, (exp.Add, exp.Sub, exp.Mul, exp.Mod)):
+        return _integer(node.this, columns) and _integer(node.expression, columns)
+    if isinstance(node, (exp.IntDiv, exp.Count)):
+        return True
+    if isinstance(node, exp.Column):
+        return _integer_column(node, columns)
+    return False
+
+
+def _integer_column(column: exp.Column, columns: IntegerColumns) -> bool:
+    select = column.find_ancestor(exp.Select)
+    if select is None or not isinstance(column.this, exp.Identifier):
+        return False
+    sources = _sources(select)
+    qualifier = column.table
+    if qualifier:
+        chosen = [s for alias, s in sources if alias.lower() == qualifier.lower()]
+    else:
+        chosen = [s for _alias, s in sources]
+    kinds = [k for k in (_column_kind(s, column.this, columns) for s in chosen) if k is not None]
+    return len(kinds) == 1 and kinds[0]
+
+
+def _sources(select: exp.Select) -> list[tuple[str, exp.Expr]]:
+    """(alias or name, table or sub-select) of the select's FROM and JOINs."""
+    found: list[exp.Expr] = []
+    from_ = select.args.get("from_") or select.args.get("from")
+    if isinstance(from_, exp.From):
+        found.append(from_.this)
+    for join in select.args.get("joins") or []:
+        found.append(join.this)
+    return [(s.alias_or_name, s) for s in found if isinstance(s, (exp.Table, exp.Subquery))]
+
+
+def _column_kind(source: exp.Expr, name: exp.Identifier, columns: IntegerColumns) -> bool | None:
+    """True/False if `source` has the column (integer or not), None if it has no such column."""
+    if isinstance(source, exp.Table):
+        table = columns.get(source.name)
+        if table is None:
+            return None
+        if name.quoted:
+            return table.get(name.name)
+        matches = [kind for column, kind in table.items() if column.lower() == name.name.lower()]
+        return matches[0] if len(matches) == 1 else None
+    inner = source.this
+    if not isinstance(inner, exp.Select):
+        return None
+    for projection in inner.expressions:
+        alias = projection.alias_or_name
+        if alias == name.name or (not name.quoted and alias.lower() == name.name.lower()):
+            return _integer(projection.unalias(), columns)
+    return None

@@ -31,7 +31,7 @@ from .config import check_setting
 from .copyout import CopyOut, parse_copy
 from .errors import PgError
 from .pgcatalog import SERVER_VERSION, SERVER_VERSION_NUM, CatalogDatabase, type_oid
-from .pgnames import DataQueryRewriter, Rewritten
+from .pgnames import INTEGER_OIDS, DataQueryRewriter, Rewritten
 from .results import BATCH_ROWS, CommandResult, CursorResult, OutColumn, Result, StaticResult
 from .translate import TranslationError, Translator, has_no_tables, looks_like_catalog_query
 
@@ -391,7 +391,11 @@ class Statements:
                 database=self.database,
                 settings=self.settings,
             )
-            self._rewriter = DataQueryRewriter(self.database, ((t.schema, t.name) for t in catalog.tables))
+            self._rewriter = DataQueryRewriter(
+                self.database,
+                ((t.schema, t.name) for t in catalog.tables),
+                {t.name: {c.name: c.type.oid in INTEGER_OIDS for c in t.columns} for t in catalog.tables},
+            )
         return catalog
 
     def driver_sql(self, sql: str) -> Rewritten:

@@ -27,7 +27,7 @@ from sqlglot import expressions as exp
 from .config import check_setting
 from .pgcatalog import VERSION_STRING
 from .pgcatalog_sql import MACRO_NAMES, TABLE_MACRO_NAMES
-from .pgnames import name_outputs
+from .pgnames import integer_division, name_outputs
 
 _OPERATOR = re.compile(r"OPERATOR\s*\(\s*pg_catalog\s*\.\s*([~!<>=*@#%^&|`?+\-/]+)\s*\)", re.I)
 # `has_table_privilege(...) AS select` (Metabase): PostgreSQL takes any keyword after AS as a name
@@ -124,6 +124,8 @@ class Translator:
             raise TranslationError("empty statement")
         # names first: PostgreSQL names a column after what the client wrote, not after our rewrite
         name_outputs(tree)
+        # the catalog's own columns keep DuckDB's types: integer literals and casts decide here
+        integer_division(tree, {})
         tree = self._post_order(tree)
         return tree.sql(dialect="duckdb")
 

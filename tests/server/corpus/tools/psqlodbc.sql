@@ -2,32 +2,32 @@
 
 -- name: psqlodbc-02
 -- step: connect
--- source: captured from psqlODBC 13 with pyodbc against PostgreSQL 15, as in corpus/psqlodbc.sql (connect)
-select oid, typbasetype from pg_type where typname = 'lo';
+-- source: captured from psqlODBC 13 with pyodbc against PostgreSQL 15 (connect)
+-- same-as: corpus/psqlodbc.sql psqlodbc-02
 
 -- name: psqlodbc-03
 -- step: tables
--- source: captured from psqlODBC 13 with pyodbc against PostgreSQL 15, as in corpus/psqlodbc.sql (SQLTables)
+-- source: captured from psqlODBC 13 with pyodbc against PostgreSQL 15 (SQLTables)
 -- expect-contains: Deals
-select relname, nspname, relkind from pg_catalog.pg_class c, pg_catalog.pg_namespace n where relkind in ('r', 'v', 'm', 'f', 'p') and nspname not in ('pg_catalog', 'information_schema', 'pg_toast', 'pg_temp_1') and n.oid = relnamespace order by nspname, relname;
+-- same-as: corpus/psqlodbc.sql psqlodbc-03
 
 -- name: psqlodbc-04
 -- step: tables
--- source: captured from psqlODBC 13 with pyodbc against PostgreSQL 15, as in corpus/psqlodbc.sql (SQLTables)
+-- source: captured from psqlODBC 13 with pyodbc against PostgreSQL 15 (SQLTables)
 -- expect-contains: public
-select current_schema();
+-- same-as: corpus/psqlodbc.sql psqlodbc-04
 
 -- name: psqlodbc-06
 -- step: columns
--- source: captured from psqlODBC 13 with pyodbc against PostgreSQL 15, as in corpus/psqlodbc.sql (SQLColumns)
+-- source: captured from psqlODBC 13 with pyodbc against PostgreSQL 15 (SQLColumns)
 -- expect-contains: Title
-select n.nspname, c.relname, a.attname, a.atttypid, t.typname, a.attnum, a.attlen, a.atttypmod, a.attnotnull, c.relhasrules, c.relkind, c.oid, pg_get_expr(d.adbin, d.adrelid), case t.typtype when 'd' then t.typbasetype else 0 end, t.typtypmod, 0, attidentity, c.relhassubclass from (((pg_catalog.pg_class c inner join pg_catalog.pg_namespace n on n.oid = c.relnamespace and c.relname like 'Deals' and n.nspname like 'public') inner join pg_catalog.pg_attribute a on (not a.attisdropped) and a.attnum > 0 and a.attrelid = c.oid) inner join pg_catalog.pg_type t on t.oid = a.atttypid) left outer join pg_attrdef d on a.atthasdef and d.adrelid = a.attrelid and d.adnum = a.attnum order by n.nspname, c.relname, attnum;
+-- same-as: corpus/psqlodbc.sql psqlodbc-06
 
 -- name: psqlodbc-07
 -- step: columns
--- source: captured from psqlODBC 13 with pyodbc against PostgreSQL 15, as in corpus/psqlodbc.sql (SQLPrimaryKeys)
+-- source: captured from psqlODBC 13 with pyodbc against PostgreSQL 15 (SQLPrimaryKeys)
 -- expect-contains: Id
-select ta.attname, ia.attnum, ic.relname, n.nspname, tc.relname from pg_catalog.pg_attribute ta, pg_catalog.pg_attribute ia, pg_catalog.pg_class tc, pg_catalog.pg_index i, pg_catalog.pg_namespace n, pg_catalog.pg_class ic where tc.relname = 'Deals' AND n.nspname = 'public' AND tc.oid = i.indrelid AND n.oid = tc.relnamespace AND i.indisprimary = 't' AND ia.attrelid = i.indexrelid AND ta.attrelid = i.indrelid AND ta.attnum = i.indkey[ia.attnum-1] AND (NOT ta.attisdropped) AND (NOT ia.attisdropped) AND ic.oid = i.indexrelid order by ia.attnum;
+-- same-as: corpus/psqlodbc.sql psqlodbc-07
 
 -- name: psqlodbc-08
 -- step: columns

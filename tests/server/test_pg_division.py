@@ -1,0 +1,84 @@
+"""PostgreSQL's division through the server: integer / integer truncates toward zero, anything else divides
+exactly, a zero divisor is SQLSTATE 22012. The server types the operands from the SQL and the catalog's
+column types; the driver's own SQL (DuckDB's meaning of `/`) is not changed."""
+
+from __future__ import annotations
+
+import decimal
+from typing import Any
+
+import pytest
+
+from .conftest import Running
+
+psycopg = pytest.importorskip("psycopg", reason="psycopg 3 is not installed (pip install 'psycopg[binary]')")
+
+
+@pytest.fixture(scope="module")
+def conn(driver_server: Running) -> Any:
+    with psycopg.connect(driver_server.dsn(), autocommit=True) as c:
+        yield c
+
+
+@pytest.mark.parametrize(
+    ("sql", "expected"),
+    [
+        ("SELECT 7/2", 3),
+        ("SELECT -7/2", -3),
+        ("SELECT 7/-2", -3),
+        ("SELECT (7/2)/2", 1),
+        ("SELECT 7/2/2", 1),
+        ("SELECT 7::int8/2::int2", 3),
+        ("SELECT CAST(9 AS bigint)/4", 2),
+        ("SELECT (3 + 4)/2", 3),
+        ("SELECT 7.0/2", 3.5),
+        ("SELECT 7/2.0", 3.5),
+        ("SELECT 7::float8/2", 3.5),
+        ("SELECT 7::numeric/2", 3.5),
+    ],
+)
+def test_literals_divide_as_postgresql_does(conn: Any, sql: str, expected: float) -> None:
+    (value,) = conn.execute(sql).fetchone()
+    assert float(value) == expected
+    assert isinstance(value, int) == isinstance(expected, int), (sql, value)
+
+
+def test_extended_protocol_divides_the_same(conn: Any) -> None:
+    assert conn.execute("SELECT 7/2", prepare=True).fetchone() == (3,)
+
+
+def test_a_catalog_query_divides_integers(conn: Any) -> None:
+    # Grafana's getVersion(): the server version as an integer (1500 for 15.x)
+    (version,) = conn.execute("SELECT current_setting('server_version_num')::int/100 as version").fetchone()
+    assert version == int(conn.execute("SHOW server_version_num").fetchone()[0]) // 100
+
+
+def test_integer_columns_divide_as_integers(conn: Any, driver_dbapi: Any) -> None:
+    cursor = driver_dbapi.cursor()
+    cursor.execute('SELECT "Id", "Value" FROM Deals ORDER BY "Id" LIMIT 20')
+    expected = cursor.fetchall()
+    rows = conn.execute(
+        'SELECT d."Id", d."Id"/2, -d."Id"/3, "Value"/2 FROM public."Deals" d ORDER BY d."Id" LIMIT 20'
+    ).fetchall()
+    assert [r[0] for r in rows] == [e[0] for e in expected]
+    for (deal_id, half, third, value_half), (_, value) in zip(rows, expected, strict=True):
+        assert half == deal_id // 2 and isinstance(half, int)
+        assert third == -(deal_id // 3)  # toward zero, not floor
+        if value is not None:
+            assert decimal.Decimal(str(value_half)) == decimal.Decimal(str(value)) / 2  # numeric: exact
+
+
+def test_columns_of_a_sub_select_keep_their_type(conn: Any) -> None:
+    rows = conn.execute(
+        'SELECT "x", "x"/2, "v"/2 FROM (SELECT "Id" AS "x", "Id"::float8 AS "v" FROM "Deals" ORDER BY "Id" LIMIT 5) s'
+    ).fetchall()
+    assert len(rows) == 5
+    for x, half, exact in rows:
+        assert half == x // 2 and isinstance(half, int)
+        assert exact == x / 2
+
+
+@pytest.mark.parametrize("sql", ["SELECT 7/0", 'SELECT "Id"/0 FROM "Deals"'])
+def test_a_zero_divisor_is_postgresqls_error(conn: Any, sql: str) -> None:
+    with pytest.raises(psycopg.errors.DivisionByZero, match="division by zero"):
+        conn.execute(sql).fetchall()
