@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
-from tests.helpers import scan_threads
+from tests.shared_helpers import scan_threads
 
 from pipedrive_sql import errors
 from pipedrive_sql.api import ParallelScan

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from tests.helpers import scan_threads
+from tests.shared_helpers import scan_threads
 
 from pipedrive_sandbox.server import Sandbox
 from pipedrive_sql.engine.parse import parse
