@@ -39,7 +39,7 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any, Protocol, TypeVar
 
-from pipedrive_sandbox import data, data_more
+from pipedrive_sandbox import data, data_fields, data_more, data_vocab, data_work
 from pipedrive_sandbox.config import SandboxConfig
 
 Record = dict[str, Any]
@@ -120,7 +120,7 @@ class Store:
         self._version: Counter[str] = Counter()
         self._cache: dict[Any, tuple[tuple[int, ...], Any]] = {}
         self._tokens = {user["api_token"]: uid for uid, user in self.users.items()}
-        self._last_now = float(data.HISTORY_END)
+        self._last_now = float(data_vocab.HISTORY_END)
         self._recent: tuple[Any, list[tuple[str, Any, int]]] | None = None  # the last /recents answer
         self._uuid_rng = random.Random(config.seed ^ 0x5EED)
         # Everything generated lives as long as the store, and none of it is cyclic garbage: keep the
@@ -426,19 +426,19 @@ class Store:
     ) -> Record:
         now = self.now_ts()
         every = [d for fields in self._fields.values() for d in fields]
-        key = data.field_key(self.config.seed, entity, f"{name}#{len(self._fields[entity])}#{now}")
+        key = data_fields.field_key(self.config.seed, entity, f"{name}#{len(self._fields[entity])}#{now}")
         option_id = max(
             (o["id"] for d in every for o in (d["options"] or []) if isinstance(o["id"], int)), default=100
         )
         definition = {
-            **data.field_definition(
+            **data_fields.field_definition(
                 max(d["id"] for d in self._fields[entity]) + 1,
                 key,
                 key,
                 name,
                 field_type,
                 custom=True,
-                subfields=data.SUBFIELDS.get(field_type),
+                subfields=data_fields.SUBFIELDS.get(field_type),
                 description=description,
                 options=[
                     {"id": option_id + index + 1, "label": label, "add_time": now, "update_time": now}
@@ -642,7 +642,7 @@ class Store:
         content = record.get("content")
         if isinstance(content, bytes):
             return content
-        return data.file_content(record)
+        return data_work.file_content(record)
 
 
 # ---------------------------------------------------------------------------------------------------------

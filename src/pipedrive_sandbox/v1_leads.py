@@ -8,7 +8,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from pipedrive_sandbox import data
+from pipedrive_sandbox import data_vocab
 from pipedrive_sandbox.responses import ok
 from pipedrive_sandbox.store import Store
 from pipedrive_sandbox.v1_base import (
@@ -254,4 +254,4 @@ async def delete_lead_label(request: Request) -> Response:
 
 @endpoint
 async def list_lead_sources(request: Request) -> Response:
-    return ok([{"name": name} for name in data.LEAD_SOURCES])
+    return ok([{"name": name} for name in data_vocab.LEAD_SOURCES])

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from pipedrive_sandbox import data
+from pipedrive_sandbox import data_fields
 from pipedrive_sandbox.store import Store
 from pipedrive_sandbox.v1_base import (
     ADDRESS_PARTS,
@@ -457,7 +457,7 @@ def user_v1(store: Store, user: Record, me: int | None = None) -> Record:
 
 
 def _permission_set(store: Store, app: str, admin: bool) -> str:
-    return data.field_key(store.company_id, "permission_set", f"{app}:{admin}")[:32]
+    return data_fields.field_key(store.company_id, "permission_set", f"{app}:{admin}")[:32]
 
 
 def file_v1(store: Store, record: Record, base_url: str = "") -> Record:
