@@ -11,6 +11,7 @@ from starlette.responses import Response
 from pipedrive_sandbox import data_vocab
 from pipedrive_sandbox.responses import ok
 from pipedrive_sandbox.store import Store
+from pipedrive_sandbox.store_filters import filter_predicate
 from pipedrive_sandbox.v1_base import (
     Record,
     bad_request,
@@ -63,7 +64,7 @@ def make_list_leads(archived: bool) -> Callable[[Request], Any]:
                 raise not_found("Filter not found")
             if flt["type"] != "leads":
                 raise bad_request(f"Filter {filter_id} is not a leads filter")
-            preds.append(store.filter_predicate(flt, "lead"))
+            preds.append(filter_predicate(store, flt, "lead"))
         else:
             for param, key in (
                 ("owner_id", "owner_id"),

@@ -14,6 +14,7 @@ import pytest
 from pipedrive_sandbox import data, data_deals, data_gen, data_vocab, data_work
 from pipedrive_sandbox.config import SandboxConfig
 from pipedrive_sandbox.store import Store
+from pipedrive_sandbox.store_filters import filter_predicate
 
 HASH = re.compile(r"^[0-9a-f]{40}$")
 
@@ -231,7 +232,7 @@ def test_filters_apply_to_the_generated_data(dataset: data.Dataset) -> None:
         entity = {"deals": "deal", "people": "person", "org": "organization", "activity": "activity"}[
             flt["type"]
         ]
-        match = store.filter_predicate(flt, entity)
+        match = filter_predicate(store, flt, entity)
         hits = sum(1 for record in store.tables[entity].values() if match(record))
         assert 0 < hits < len(store.tables[entity]), flt["name"]
 
