@@ -173,11 +173,15 @@ def activity_v2(store: Store, record: Record, view: View) -> Record:
     return out
 
 
+def product_categories(store: Store) -> dict[Any, str]:
+    """Option id -> label of the products' Category field (the API answers the label)."""
+    options = (store.field_by_code("product", "category") or {}).get("options") or []
+    return {option["id"]: option["label"] for option in options}
+
+
 def product_v2(store: Store, record: Record, view: View) -> Record:
     get = record.get
-    categories = {
-        o["id"]: o["label"] for o in (store.field_by_code("product", "category") or {}).get("options") or []
-    }
+    categories = product_categories(store)
     return {
         "id": record["id"],
         "name": record["name"],
