@@ -24,6 +24,7 @@ def owning_select(node: exp.Table) -> tuple[exp.Select | None, exp.Join | None]:
 
 
 def sources_of(select: exp.Select) -> list[exp.Expression]:
+    """The FROM source and the JOIN sources of ``select``, in order."""
     found: list[exp.Expression] = []
     from_ = select.args.get("from_")
     if isinstance(from_, exp.From):
