@@ -6,7 +6,7 @@ driver: ``pipedrive_sandbox`` never imports ``pipedrive_sql``.
 Modules:
     config      SandboxConfig: every server option (seed, scale, plan, latency, faults, OAuth client...)
     spec        the OpenAPI documents: operations, path templates, token costs, response schemas
-    data        deterministic generation of a company's data from a seed
+    data        deterministic generation of a company's data from a seed (data_* hold its parts)
     store       the in-memory state of one company: records, custom fields, soft deletes, recents
     v2, v1      the API routes (v2 cursor paging; v1 offset paging, under /api/v1 and /v1)
     oauth       the OAuth server (authorize consent page, token, revoke)

@@ -15,7 +15,8 @@ import itertools
 import random
 from typing import Any
 
-from pipedrive_sandbox.data import DAY, HISTORY_END, HISTORY_START, NOTE_SENTENCES, field_definition
+from pipedrive_sandbox.data_fields import field_definition
+from pipedrive_sandbox.data_vocab import DAY, HISTORY_END, HISTORY_START, NOTE_SENTENCES
 
 Record = dict[str, Any]
 

@@ -23,8 +23,11 @@ Public surface used by the app and the routes:
     merge(kind, source_id, target_id, user_id)                  (StoreError carries status and message)
     fields(entity), custom_fields(entity), field_by_code / field_by_key / field_by_id(entity, ...),
     add_field(...), update_field(...), delete_field(...)
-    filter_predicate(filter_record, entity), validate_filter_conditions(conditions, type)
     changes_since(ts, kinds), file_content(record)
+
+Split by concept: ``store_writes`` holds the write rules, ``StoreError`` and what a merge moves;
+``store_filters`` applies stored filters (``filter_predicate(store, filter, entity)``,
+``validate_filter_conditions(store, conditions, type)``).
 """
 
 from __future__ import annotations
@@ -39,8 +42,9 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any, Protocol, TypeVar
 
-from pipedrive_sandbox import data, data_more
+from pipedrive_sandbox import data, data_fields, data_more, data_vocab, data_work
 from pipedrive_sandbox.config import SandboxConfig
+from pipedrive_sandbox.store_writes import LABEL, MERGE_LINKS, NO_MERGE, RULES, StoreError, union_contacts
 
 Record = dict[str, Any]
 Predicate = Callable[[Record], bool]
@@ -81,15 +85,6 @@ class NowSource(Protocol):
     def time(self) -> float: ...
 
 
-class StoreError(Exception):
-    """A write the store refuses; ``status`` and ``message`` become the API's error response."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-
-
 class Store:
     def __init__(self, config: SandboxConfig, clock: NowSource | None = None) -> None:
         self.config = config
@@ -120,7 +115,7 @@ class Store:
         self._version: Counter[str] = Counter()
         self._cache: dict[Any, tuple[tuple[int, ...], Any]] = {}
         self._tokens = {user["api_token"]: uid for uid, user in self.users.items()}
-        self._last_now = float(data.HISTORY_END)
+        self._last_now = float(data_vocab.HISTORY_END)
         self._recent: tuple[Any, list[tuple[str, Any, int]]] | None = None  # the last /recents answer
         self._uuid_rng = random.Random(config.seed ^ 0x5EED)
         # Everything generated lives as long as the store, and none of it is cyclic garbage: keep the
@@ -345,7 +340,7 @@ class Store:
         self, kind: str, old: Record | None, changes: Record, user_id: int | None, now: int
     ) -> None:
         """The side effects Pipedrive applies on writes (status times, stage moves, name parts...)."""
-        rule = _RULES.get(kind)
+        rule = RULES.get(kind)
         if rule is not None:
             rule(self, old, changes, user_id, now)
 
@@ -357,16 +352,16 @@ class Store:
         table = self.tables[kind]
         source, target = table.get(source_id), table.get(target_id)
         if source is None or source.get("is_deleted") or target is None or target.get("is_deleted"):
-            raise StoreError(404, f"{_LABEL[kind]} not found")
+            raise StoreError(404, f"{LABEL[kind]} not found")
         if source_id == target_id:
-            raise StoreError(400, f"Cannot merge {_LABEL[kind].lower()} with itself")
+            raise StoreError(400, f"Cannot merge {LABEL[kind].lower()} with itself")
         changes: Record = {
-            key: value for key, value in source.items() if key not in target and key not in _NO_MERGE
+            key: value for key, value in source.items() if key not in target and key not in NO_MERGE
         }
         if kind == "person":
-            changes["emails"] = _union_contacts(target.get("emails", ()), source.get("emails", ()))
-            changes["phones"] = _union_contacts(target.get("phones", ()), source.get("phones", ()))
-        for related_kind, key in _MERGE_LINKS[kind]:
+            changes["emails"] = union_contacts(target.get("emails", ()), source.get("emails", ()))
+            changes["phones"] = union_contacts(target.get("phones", ()), source.get("phones", ()))
+        for related_kind, key in MERGE_LINKS[kind]:
             for record in list(self.tables[related_kind].values()):
                 if record.get(key) == source_id:
                     self.update(related_kind, record, {key: target_id}, user_id)
@@ -426,19 +421,19 @@ class Store:
     ) -> Record:
         now = self.now_ts()
         every = [d for fields in self._fields.values() for d in fields]
-        key = data.field_key(self.config.seed, entity, f"{name}#{len(self._fields[entity])}#{now}")
+        key = data_fields.field_key(self.config.seed, entity, f"{name}#{len(self._fields[entity])}#{now}")
         option_id = max(
             (o["id"] for d in every for o in (d["options"] or []) if isinstance(o["id"], int)), default=100
         )
         definition = {
-            **data.field_definition(
+            **data_fields.field_definition(
                 max(d["id"] for d in self._fields[entity]) + 1,
                 key,
                 key,
                 name,
                 field_type,
                 custom=True,
-                subfields=data.SUBFIELDS.get(field_type),
+                subfields=data_fields.SUBFIELDS.get(field_type),
                 description=description,
                 options=[
                     {"id": option_id + index + 1, "label": label, "add_time": now, "update_time": now}
@@ -493,87 +488,6 @@ class Store:
         definition["last_updated_by_user_id"] = user_id
         self._version["fields:" + entity] += 1
         return definition
-
-    # -- filters --------------------------------------------------------------------------------------
-
-    def filter_predicate(self, flt: Record, entity: str) -> Predicate:
-        """A predicate for the stored filter ``flt`` applied to records of ``entity``.
-
-        Supported (a subset of Pipedrive's filters, enough to push filters down): the documented structure
-        ``{"glue": "and", "conditions": [{"glue": "and", ...}, {"glue": "or", ...}]}``; conditions on any
-        field of the filter's own entity or of a linked one (a deal's person and organization, a person's
-        organization, an activity's deal/person/organization); operators ``=``, ``!=``, ``<``, ``>``,
-        ``<=``, ``>=``, ``IS NULL``, ``IS NOT NULL``, ``LIKE '$%'`` (starts with), ``LIKE '%$%'``
-        (contains), ``NOT LIKE '$%'``, ``NOT LIKE '%$%'``. Dates compare as ``YYYY-MM-DD``, option fields
-        by option id, sets by membership, e-mails and phones by any of their values, texts case-insensitively.
-        """
-        groups = []
-        for group in flt["conditions"].get("conditions", []):
-            preds = [self._condition(condition, entity) for condition in group.get("conditions") or []]
-            groups.append((group.get("glue", "and"), preds))
-
-        def match(record: Record) -> bool:
-            for glue, preds in groups:
-                if not preds:
-                    continue
-                if glue == "or":
-                    if not any(p(record) for p in preds):
-                        return False
-                elif not all(p(record) for p in preds):
-                    return False
-            return True
-
-        return match
-
-    def validate_filter_conditions(self, conditions: Any, filter_type: str) -> str | None:
-        """None if ``conditions`` is a filter this store can apply, else what is wrong with it."""
-        if not isinstance(conditions, dict) or not isinstance(conditions.get("conditions"), list):
-            return "conditions must be an object with a conditions array"
-        count = 0
-        for group in conditions["conditions"]:
-            if not isinstance(group, dict) or group.get("glue") not in ("and", "or"):
-                return "each condition group needs glue 'and' or 'or'"
-            if not isinstance(group.get("conditions") or [], list):
-                return "a condition group's conditions must be an array"
-            for condition in group.get("conditions") or []:
-                if not isinstance(condition, dict):
-                    return "each condition must be an object"
-                count += 1
-                try:
-                    self._condition(condition, FILTER_TYPES[filter_type])
-                except (KeyError, TypeError, ValueError) as exc:
-                    return f"invalid condition {condition!r}: {exc}"
-        if count > 16:
-            return "a filter can have at most 16 conditions"
-        return None
-
-    def _condition(self, condition: Record, entity: str) -> Predicate:
-        obj = OBJECT_ENTITY[condition["object"]]
-        field_id = str(condition["field_id"])
-        # Pipedrive's conditions name fields by numeric id; a field key is accepted too.
-        definition = (
-            self.field_by_id(obj, int(field_id))
-            if field_id.isdigit()
-            else (self.field_by_key(obj, field_id) or self.field_by_code(obj, field_id))
-        )
-        if definition is None:
-            raise ValueError(f"unknown field {condition['field_id']} for {condition['object']}")
-        operator = condition["operator"]
-        if operator not in OPERATORS:
-            raise ValueError(f"unknown operator {operator!r}")
-        test = _condition_test(definition, operator, condition.get("value"))
-        if obj == entity:
-            return test
-        link = LINKS.get((entity, obj))
-        if link is None:
-            raise ValueError(f"{condition['object']} conditions do not apply to {entity} filters")
-        table = self.tables[obj]
-
-        def linked(record: Record) -> bool:
-            other = table.get(record.get(link))
-            return other is not None and test(other)
-
-        return linked
 
     # -- recents --------------------------------------------------------------------------------------
 
@@ -642,307 +556,4 @@ class Store:
         content = record.get("content")
         if isinstance(content, bytes):
             return content
-        return data.file_content(record)
-
-
-# ---------------------------------------------------------------------------------------------------------
-# Write rules: what Pipedrive derives when a record changes.
-
-
-def _deal_rule(store: Store, old: Record | None, changes: Record, user_id: int | None, now: int) -> None:
-    if old is None:
-        changes.setdefault("creator_user_id", user_id or store.main_user_id)
-        changes.setdefault("owner_id", user_id or store.main_user_id)
-        changes.setdefault("currency", store.default_currency)
-        changes.setdefault("value", 0.0)
-        changes.setdefault("status", "open")
-        changes.setdefault("visible_to", 3)
-        changes.setdefault("origin", "API")
-        changes.setdefault("stage_change_time", now)
-        if "stage_id" not in changes:
-            pipeline_id = changes.get("pipeline_id") or min(
-                p["id"] for p in store.tables["pipeline"].values() if not p.get("is_deleted")
-            )
-            changes["stage_id"] = _first_stage(store, pipeline_id)
-    if "stage_id" in changes and changes["stage_id"] is not None:
-        stage = store.tables["stage"][changes["stage_id"]]
-        changes["pipeline_id"] = stage["pipeline_id"]
-        if old is not None and old.get("stage_id") != changes["stage_id"]:
-            changes["stage_change_time"] = now
-    elif "pipeline_id" in changes and old is not None and changes["pipeline_id"] != old.get("pipeline_id"):
-        changes["stage_id"] = _first_stage(store, changes["pipeline_id"])
-        changes["stage_change_time"] = now
-    status = changes.get("status")
-    if status is not None and (old is None or old.get("status") != status):
-        if status == "open":
-            changes.update(close_time=None, won_time=None, lost_time=None)
-        else:
-            changes.setdefault("close_time", now)
-            changes.setdefault("won_time" if status == "won" else "lost_time", now)
-            changes["lost_time" if status == "won" else "won_time"] = None
-            if status == "won":
-                changes["lost_reason"] = None
-    if changes.get("is_archived") and not (old or {}).get("is_archived"):
-        changes.setdefault("archive_time", now)
-    elif changes.get("is_archived") is False:
-        changes["archive_time"] = None
-        changes["is_archived"] = None
-
-
-def _first_stage(store: Store, pipeline_id: int) -> int:
-    stages = [
-        s
-        for s in store.tables["stage"].values()
-        if s["pipeline_id"] == pipeline_id and not s.get("is_deleted")
-    ]
-    if not stages:
-        raise StoreError(400, f"Pipeline {pipeline_id} has no stages")
-    return int(min(stages, key=lambda s: (s["order_nr"], s["id"]))["id"])
-
-
-def _person_rule(store: Store, old: Record | None, changes: Record, user_id: int | None, now: int) -> None:
-    if old is None:
-        changes.setdefault("owner_id", user_id or store.main_user_id)
-        changes.setdefault("visible_to", 3)
-    if "name" in changes and changes["name"] is not None and "first_name" not in changes:
-        first, _, last = changes["name"].partition(" ")
-        changes["first_name"] = first
-        changes["last_name"] = last or None
-
-
-def _owned_rule(store: Store, old: Record | None, changes: Record, user_id: int | None, now: int) -> None:
-    if old is None:
-        changes.setdefault("owner_id", user_id or store.main_user_id)
-        changes.setdefault("visible_to", 3)
-
-
-def _activity_rule(store: Store, old: Record | None, changes: Record, user_id: int | None, now: int) -> None:
-    if old is None:
-        changes.setdefault("owner_id", user_id or store.main_user_id)
-        changes.setdefault("creator_user_id", user_id or store.main_user_id)
-        changes.setdefault("type", "task")
-        changes.setdefault("done", False)
-        changes.setdefault("busy", False)
-    if "done" in changes and changes["done"] is not None and changes["done"] != (old or {}).get("done"):
-        changes["marked_as_done_time"] = now if changes["done"] else None
-
-
-def _product_rule(store: Store, old: Record | None, changes: Record, user_id: int | None, now: int) -> None:
-    _owned_rule(store, old, changes, user_id, now)
-    if old is None:
-        changes.setdefault("is_linkable", True)
-        changes.setdefault("tax", 0.0)
-        changes.setdefault("billing_frequency", "one-time")
-        changes.setdefault("prices", ((store.default_currency, 0.0, 0.0, None),))
-
-
-def _lead_rule(store: Store, old: Record | None, changes: Record, user_id: int | None, now: int) -> None:
-    if old is None:
-        changes.setdefault("owner_id", user_id or store.main_user_id)
-        changes.setdefault("creator_id", user_id or store.main_user_id)
-        changes.setdefault("label_ids", ())
-        changes.setdefault("source_name", "API")
-        changes.setdefault("origin", "API")
-        changes.setdefault("is_archived", False)
-        changes.setdefault("was_seen", False)
-        changes.setdefault("visible_to", "3")
-
-
-def _note_rule(store: Store, old: Record | None, changes: Record, user_id: int | None, now: int) -> None:
-    if old is None:
-        changes.setdefault("user_id", user_id or store.main_user_id)
-    changes["last_update_user_id"] = user_id or store.main_user_id
-
-
-_RULES: dict[str, Callable[[Store, Record | None, Record, int | None, int], None]] = {
-    "deal": _deal_rule,
-    "person": _person_rule,
-    "organization": _owned_rule,
-    "activity": _activity_rule,
-    "product": _product_rule,
-    "lead": _lead_rule,
-    "note": _note_rule,
-}
-
-_LABEL = {
-    "deal": "Deal",
-    "person": "Person",
-    "organization": "Organization",
-    "activity": "Activity",
-    "product": "Product",
-    "pipeline": "Pipeline",
-    "stage": "Stage",
-}
-_NO_MERGE = frozenset({"id", "add_time", "update_time", "is_deleted", "is_archived", "archive_time"})
-# (related kind, key) pairs whose records follow a merged record to the surviving one.
-_MERGE_LINKS: dict[str, tuple[tuple[str, str], ...]] = {
-    "deal": (
-        ("activity", "deal_id"),
-        ("note", "deal_id"),
-        ("file", "deal_id"),
-        ("participant", "deal_id"),
-        ("deal_product", "deal_id"),
-    ),
-    "person": (
-        ("deal", "person_id"),
-        ("activity", "person_id"),
-        ("note", "person_id"),
-        ("file", "person_id"),
-        ("participant", "person_id"),
-        ("lead", "person_id"),
-    ),
-    "organization": (
-        ("person", "org_id"),
-        ("deal", "org_id"),
-        ("activity", "org_id"),
-        ("note", "org_id"),
-        ("file", "org_id"),
-        ("lead", "organization_id"),
-    ),
-}
-
-
-def _union_contacts(first: tuple[Any, ...], second: tuple[Any, ...]) -> tuple[Any, ...]:
-    seen = {entry[0] for entry in first}
-    extra = tuple((value, label, False) for value, label, _primary in second if value not in seen)
-    return tuple(first) + extra
-
-
-# ---------------------------------------------------------------------------------------------------------
-# Filter conditions.
-
-FILTER_TYPES = {
-    "deals": "deal",
-    "people": "person",
-    "org": "organization",
-    "products": "product",
-    "activity": "activity",
-    "leads": "lead",
-}
-OBJECT_ENTITY = {
-    "deal": "deal",
-    "person": "person",
-    "organization": "organization",
-    "org": "organization",
-    "product": "product",
-    "activity": "activity",
-    "lead": "lead",
-}
-LINKS = {
-    ("deal", "person"): "person_id",
-    ("deal", "organization"): "org_id",
-    ("person", "organization"): "org_id",
-    ("activity", "deal"): "deal_id",
-    ("activity", "person"): "person_id",
-    ("activity", "organization"): "org_id",
-    ("lead", "person"): "person_id",
-    ("lead", "organization"): "organization_id",
-}
-OPERATORS = frozenset(
-    {
-        "=",
-        "!=",
-        "<",
-        ">",
-        "<=",
-        ">=",
-        "IS NULL",
-        "IS NOT NULL",
-        "LIKE '$%'",
-        "LIKE '%$%'",
-        "NOT LIKE '$%'",
-        "NOT LIKE '%$%'",
-    }
-)
-NUMERIC_TYPES = frozenset(
-    {"double", "int", "monetary", "user", "org", "people", "stage", "enum", "visible_to", "activity", "deal"}
-)
-TIMESTAMP_KEYS = frozenset(
-    {
-        "add_time",
-        "update_time",
-        "stage_change_time",
-        "won_time",
-        "lost_time",
-        "close_time",
-        "marked_as_done_time",
-        "archive_time",
-    }
-)
-
-
-def condition_values(definition: Record, record: Record) -> list[Any]:
-    """The comparable values a record holds for a field (several for sets, e-mails and phones)."""
-    key = definition["code"] or definition["v1_key"]
-    value = record.get(key)
-    if value is None:
-        return []
-    ftype = definition["field_type"]
-    if key in TIMESTAMP_KEYS and isinstance(value, int):
-        return [datetime.fromtimestamp(value, UTC).strftime("%Y-%m-%d")]
-    if key in ("emails", "phones"):
-        return [entry[0] for entry in value]
-    if ftype == "monetary" and isinstance(value, tuple):
-        return [value[0]]
-    if ftype in ("daterange", "timerange", "time") and isinstance(value, tuple):
-        return [value[0]]
-    if ftype == "address" and isinstance(value, dict):
-        return [value.get("value")]
-    if isinstance(value, tuple | list):
-        return list(value)
-    if isinstance(value, bool):
-        return [int(value)]
-    return [value]
-
-
-def _condition_test(definition: Record, operator: str, wanted: Any) -> Predicate:
-    numeric = definition["field_type"] in NUMERIC_TYPES or definition["field_type"] == "boolean"
-    if operator in ("IS NULL", "IS NOT NULL"):
-        present = operator == "IS NOT NULL"
-        return lambda record: bool(condition_values(definition, record)) == present
-    if wanted is None:
-        raise ValueError(f"operator {operator} needs a value")
-    text = str(wanted).lower()
-    target: Any = text
-    if numeric and operator in ("=", "!=", "<", ">", "<=", ">="):
-        if text in ("true", "false"):
-            text = "1" if text == "true" else "0"
-        target = float(text)  # ValueError for a non-number is what the caller reports
-
-    def compare(value: Any) -> bool:
-        if numeric and operator in ("=", "!=", "<", ">", "<=", ">="):
-            try:
-                left: Any = float(value)
-            except (TypeError, ValueError):
-                return False
-        else:
-            left = str(value).lower()
-        if operator == "=":
-            return bool(left == target)
-        if operator == "!=":
-            return bool(left != target)
-        if operator == "<":
-            return bool(left < target)
-        if operator == ">":
-            return bool(left > target)
-        if operator == "<=":
-            return bool(left <= target)
-        if operator == ">=":
-            return bool(left >= target)
-        if operator == "LIKE '$%'":
-            return str(left).startswith(text)
-        if operator == "NOT LIKE '$%'":
-            return not str(left).startswith(text)
-        if operator == "LIKE '%$%'":
-            return text in str(left)
-        return text not in str(left)  # NOT LIKE '%$%'
-
-    negative = operator in ("!=", "NOT LIKE '$%'", "NOT LIKE '%$%'")
-
-    def test(record: Record) -> bool:
-        values = condition_values(definition, record)
-        if negative:
-            return all(compare(value) for value in values)
-        return any(compare(value) for value in values)
-
-    return test
+        return data_work.file_content(record)

@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from pipedrive_sandbox import data
+from pipedrive_sandbox import data_fields, data_vocab
 from pipedrive_sandbox.responses import JSON, ok
 from pipedrive_sandbox.store import Store
 from pipedrive_sandbox.v1_base import bad_request, offset_list, path_id
@@ -39,7 +39,7 @@ def teams(store: Store) -> list[Record]:
             "users": [u["id"] for u in users],
             "active_flag": 1,
             "deleted_flag": 0,
-            "add_time": v1_time(data.HISTORY_START),
+            "add_time": v1_time(data_vocab.HISTORY_START),
             "created_by_user_id": lead,
         }
     ]
@@ -88,7 +88,7 @@ def permission_sets(store: Store) -> list[Record]:
     out = []
     for app in ("sales", "global"):
         for admin in (True, False):
-            key = data.field_key(store.company_id, "permission_set", f"{app}:{admin}")[:32]
+            key = data_fields.field_key(store.company_id, "permission_set", f"{app}:{admin}")[:32]
             holders = [u for u in _active_users(store) if bool(u.get("is_admin")) == admin]
             out.append(
                 {
@@ -160,13 +160,13 @@ async def list_webhooks(request: Request) -> Response:
                 "subscription_url": f"https://hooks.example/{store.company_domain}/{n + 1}",
                 "version": "2.0",
                 "is_active": 1,
-                "add_time": v1_time(data.HISTORY_START + n * data.DAY),
+                "add_time": v1_time(data_vocab.HISTORY_START + n * data_vocab.DAY),
                 "remove_time": None,
                 "type": "general",
                 "http_auth_user": None,
                 "http_auth_password": None,
                 "remove_reason": None,
-                "last_delivery_time": v1_time(data.HISTORY_END),
+                "last_delivery_time": v1_time(data_vocab.HISTORY_END),
                 "last_http_status": 200,
                 "admin_id": store.main_user_id,
                 "name": f"Sync {('deals', 'persons', 'organizations')[n % 3]}",
@@ -179,7 +179,7 @@ async def list_webhooks(request: Request) -> Response:
 async def user_connections(request: Request) -> Response:
     store = store_of(request)
     user = store.users[user_of(request)]
-    return ok({"google": data.field_key(store.company_id, "google", str(user["id"]))[:24]})
+    return ok({"google": data_fields.field_key(store.company_id, "google", str(user["id"]))[:24]})
 
 
 @endpoint

@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from pipedrive_sandbox.data import EUR_RATE
+from pipedrive_sandbox.data_vocab import EUR_RATE
 from pipedrive_sandbox.responses import ok
 from pipedrive_sandbox.store import Store
 from pipedrive_sandbox.v1_base import bad_request, v1_int

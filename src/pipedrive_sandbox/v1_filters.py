@@ -8,7 +8,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from pipedrive_sandbox.responses import ok
-from pipedrive_sandbox.store import FILTER_TYPES, Store
+from pipedrive_sandbox.store import Store
+from pipedrive_sandbox.store_filters import FILTER_TYPES, validate_filter_conditions
 from pipedrive_sandbox.v1_base import Record, bad_request, v1_flag
 from pipedrive_sandbox.v1_notes import active_or_404
 from pipedrive_sandbox.v1_render import filter_v1
@@ -57,7 +58,7 @@ def check_conditions(store: Store, conditions: Any, ftype: str) -> Record:
             raise bad_request("conditions must be a JSON object") from exc
     if ftype not in FILTER_TYPES:
         raise bad_request(f"Filters of type {ftype} are not supported")
-    problem = store.validate_filter_conditions(conditions, ftype)
+    problem = validate_filter_conditions(store, conditions, ftype)
     if problem:
         raise bad_request(f"Invalid filter conditions: {problem}")
     return {

@@ -8,9 +8,10 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from pipedrive_sandbox import data
+from pipedrive_sandbox import data_vocab
 from pipedrive_sandbox.responses import ok
 from pipedrive_sandbox.store import Store
+from pipedrive_sandbox.store_filters import filter_predicate
 from pipedrive_sandbox.v1_base import (
     Record,
     bad_request,
@@ -63,7 +64,7 @@ def make_list_leads(archived: bool) -> Callable[[Request], Any]:
                 raise not_found("Filter not found")
             if flt["type"] != "leads":
                 raise bad_request(f"Filter {filter_id} is not a leads filter")
-            preds.append(store.filter_predicate(flt, "lead"))
+            preds.append(filter_predicate(store, flt, "lead"))
         else:
             for param, key in (
                 ("owner_id", "owner_id"),
@@ -254,4 +255,4 @@ async def delete_lead_label(request: Request) -> Response:
 
 @endpoint
 async def list_lead_sources(request: Request) -> Response:
-    return ok([{"name": name} for name in data.LEAD_SOURCES])
+    return ok([{"name": name} for name in data_vocab.LEAD_SOURCES])

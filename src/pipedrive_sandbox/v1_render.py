@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from pipedrive_sandbox import data
+from pipedrive_sandbox import data_fields
 from pipedrive_sandbox.store import Store
 from pipedrive_sandbox.v1_base import (
     ADDRESS_PARTS,
@@ -25,10 +25,20 @@ from pipedrive_sandbox.v2_render import (
     activity_marks,
     included_deal_fields,
     included_party_fields,
+    product_categories,
 )
 
 # ---------------------------------------------------------------------------------------------------------
 # v1 renderings of the v2 entities (recents, merges, participants)
+
+# What a v1 deal, person or organization tells of its next and last activity (``activity_summary``).
+ACTIVITY_SUMMARY_KEYS = (
+    "next_activity_date",
+    "next_activity_time",
+    "next_activity_id",
+    "last_activity_id",
+    "last_activity_date",
+)
 
 
 def currency_symbol(store: Store, code: str | None) -> str:
@@ -105,16 +115,7 @@ def deal_v1(store: Store, record: Record) -> Record:
         "is_archived": bool(get("is_archived")),
         "status": status,
         "probability": get("probability"),
-        **{
-            k: summary[k]
-            for k in (
-                "next_activity_date",
-                "next_activity_time",
-                "next_activity_id",
-                "last_activity_id",
-                "last_activity_date",
-            )
-        },
+        **{k: summary[k] for k in ACTIVITY_SUMMARY_KEYS},
         "lost_reason": get("lost_reason"),
         "visible_to": str(get("visible_to", 3)),
         "close_time": v1_time(get("close_time")),
@@ -219,16 +220,7 @@ def person_v1(store: Store, record: Record, *, objects: bool = False) -> Record:
         "add_time": v1_time(get("add_time")),
         "visible_to": str(get("visible_to", 3)),
         "picture_id": None,
-        **{
-            k: summary[k]
-            for k in (
-                "next_activity_date",
-                "next_activity_time",
-                "next_activity_id",
-                "last_activity_id",
-                "last_activity_date",
-            )
-        },
+        **{k: summary[k] for k in ACTIVITY_SUMMARY_KEYS},
         "last_incoming_mail_time": None,
         "last_outgoing_mail_time": None,
         "label": label_ids[0] if label_ids else None,
@@ -273,16 +265,7 @@ def organization_v1(store: Store, record: Record) -> Record:
         **counts,
         "address": address.get("value"),
         **{f"address_{part}": address.get(part) for part in ADDRESS_PARTS},
-        **{
-            k: summary[k]
-            for k in (
-                "next_activity_date",
-                "next_activity_time",
-                "next_activity_id",
-                "last_activity_id",
-                "last_activity_date",
-            )
-        },
+        **{k: summary[k] for k in ACTIVITY_SUMMARY_KEYS},
     }
     custom_fields_v1(store, "organization", record, out)
     return out
@@ -355,9 +338,7 @@ def activity_v1(store: Store, record: Record) -> Record:
 
 def product_v1(store: Store, record: Record) -> Record:
     get = record.get
-    categories = {
-        o["id"]: o["label"] for o in (store.field_by_code("product", "category") or {}).get("options") or []
-    }
+    categories = product_categories(store)
     out: Record = {
         "id": record["id"],
         "name": record["name"],
@@ -457,7 +438,7 @@ def user_v1(store: Store, user: Record, me: int | None = None) -> Record:
 
 
 def _permission_set(store: Store, app: str, admin: bool) -> str:
-    return data.field_key(store.company_id, "permission_set", f"{app}:{admin}")[:32]
+    return data_fields.field_key(store.company_id, "permission_set", f"{app}:{admin}")[:32]
 
 
 def file_v1(store: Store, record: Record, base_url: str = "") -> Record:

@@ -19,7 +19,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from pipedrive_sandbox.responses import error, ok
-from pipedrive_sandbox.store import STRING_SORT_KEYS, Store, StoreError
+from pipedrive_sandbox.store import STRING_SORT_KEYS, Store
+from pipedrive_sandbox.store_writes import StoreError
 
 Record = dict[str, Any]
 Handler = Callable[[Request], Awaitable[Response]]

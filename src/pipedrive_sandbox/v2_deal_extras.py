@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from pipedrive_sandbox import data
+from pipedrive_sandbox import data_vocab
 from pipedrive_sandbox.responses import ok
 from pipedrive_sandbox.store import Store
 from pipedrive_sandbox.v1_base import offsets, path_id
@@ -153,7 +153,7 @@ async def participants_changelog(request: Request) -> Response:
             "actor_user_id": p.get("added_by_user_id") or deal.get("owner_id"),
             "person_id": p["person_id"],
             "action": "added",
-            "time": v1_time(p.get("add_time") or data.HISTORY_START),
+            "time": v1_time(p.get("add_time") or data_vocab.HISTORY_START),
         }
         for p in store.scan("participant")
         if p["deal_id"] == deal["id"]

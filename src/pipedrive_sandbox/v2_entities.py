@@ -12,6 +12,7 @@ from starlette.responses import Response
 
 from pipedrive_sandbox.responses import ok
 from pipedrive_sandbox.store import Store
+from pipedrive_sandbox.store_filters import filter_predicate
 from pipedrive_sandbox.v2_base import (
     ApiError,
     Handler,
@@ -110,7 +111,7 @@ def list_predicate(
         statuses = q_csv(request, "status", ("open", "won", "lost", "deleted"))
     if filter_id is not None:
         flt = filter_for(store, filter_id, entity.filter_type)
-        preds.append(store.filter_predicate(flt, entity.fields_entity or entity.kind))
+        preds.append(filter_predicate(store, flt, entity.fields_entity or entity.kind))
         ids = None
         statuses = []
     else:

@@ -26,6 +26,7 @@ from pipedrive_sandbox.responses import ok
 from pipedrive_sandbox.store import Store
 from pipedrive_sandbox.v2_base import (
     ApiError,
+    Handler,
     check_date,
     endpoint,
     invalid,
@@ -134,6 +135,26 @@ def _or_404(store: Store, kind: str, raw: Any) -> Record:
     if record is None or record.get("is_deleted"):
         raise ApiError(404, f"{LABELS[kind]} not found")
     return record
+
+
+def _soft_delete(kind: str) -> Handler:
+    """The DELETE of a project, task, board or phase: the record is flagged deleted (later reads answer 404)
+    and the answer is its id."""
+
+    @endpoint
+    async def delete(request: Request) -> Response:
+        store = store_of(request)
+        record = _or_404(store, kind, request.path_params["id"])
+        store.update(kind, record, {"is_deleted": True}, user_of(request))
+        return ok({"id": record["id"]})
+
+    return delete
+
+
+delete_project = _soft_delete("project")
+delete_task = _soft_delete("task")
+delete_board = _soft_delete("project_board")
+delete_phase = _soft_delete("project_phase")
 
 
 def _live(store: Store, kind: str, value: Any, name: str) -> int:
@@ -261,14 +282,6 @@ async def update_project(request: Request) -> Response:
         values["status_change_time"] = store.now_ts()
     store.update("project", record, values, user_of(request))
     return ok(project_v2(record))
-
-
-@endpoint
-async def delete_project(request: Request) -> Response:
-    store = store_of(request)
-    record = _or_404(store, "project", request.path_params["id"])
-    store.update("project", record, {"is_deleted": True}, user_of(request))
-    return ok({"id": record["id"]})
 
 
 @endpoint
@@ -414,14 +427,6 @@ async def update_task(request: Request) -> Response:
     return ok(task_v2(record), {})
 
 
-@endpoint
-async def delete_task(request: Request) -> Response:
-    store = store_of(request)
-    record = _or_404(store, "task", request.path_params["id"])
-    store.update("task", record, {"is_deleted": True}, user_of(request))
-    return ok({"id": record["id"]})
-
-
 # ---- boards, phases, templates ---------------------------------------------------------------------------
 
 
@@ -486,14 +491,6 @@ async def update_board(request: Request) -> Response:
 
 
 @endpoint
-async def delete_board(request: Request) -> Response:
-    store = store_of(request)
-    record = _or_404(store, "project_board", request.path_params["id"])
-    store.update("project_board", record, {"is_deleted": True}, user_of(request))
-    return ok({"id": record["id"]})
-
-
-@endpoint
 async def add_phase(request: Request) -> Response:
     store = store_of(request)
     body = await json_body(request)
@@ -515,14 +512,6 @@ async def update_phase(request: Request) -> Response:
         values["board_id"] = _live(store, "project_board", body["board_id"], "board_id")
     store.update("project_phase", record, values, user_of(request))
     return ok(phase_v2(record))
-
-
-@endpoint
-async def delete_phase(request: Request) -> Response:
-    store = store_of(request)
-    record = _or_404(store, "project_phase", request.path_params["id"])
-    store.update("project_phase", record, {"is_deleted": True}, user_of(request))
-    return ok({"id": record["id"]})
 
 
 @endpoint

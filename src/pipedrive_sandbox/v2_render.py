@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from pipedrive_sandbox import data
+from pipedrive_sandbox import data_deals
 from pipedrive_sandbox.store import Store
 from pipedrive_sandbox.v2_base import Record, View, iso
 from pipedrive_sandbox.v2_custom import ADDRESS_KEYS, custom_fields_v2
@@ -173,11 +173,15 @@ def activity_v2(store: Store, record: Record, view: View) -> Record:
     return out
 
 
+def product_categories(store: Store) -> dict[Any, str]:
+    """Option id -> label of the products' Category field (the API answers the label)."""
+    options = (store.field_by_code("product", "category") or {}).get("options") or []
+    return {option["id"]: option["label"] for option in options}
+
+
 def product_v2(store: Store, record: Record, view: View) -> Record:
     get = record.get
-    categories = {
-        o["id"]: o["label"] for o in (store.field_by_code("product", "category") or {}).get("options") or []
-    }
+    categories = product_categories(store)
     return {
         "id": record["id"],
         "name": record["name"],
@@ -238,7 +242,7 @@ def stage_v2(store: Store, record: Record, view: View) -> Record:
 
 def deal_product_sum(record: Record) -> float:
     """The row total Pipedrive shows: price x quantity, less the discount, plus exclusive tax."""
-    return data.line_total(record)
+    return data_deals.line_total(record)
 
 
 def deal_value_from_products(store: Store, deal: Record, user_id: int) -> None:

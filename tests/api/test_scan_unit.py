@@ -5,13 +5,13 @@ from __future__ import annotations
 import os
 import tempfile
 import threading
-import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
+from tests.shared_helpers import scan_threads
 
 from pipedrive_sql import errors
 from pipedrive_sql.api import ParallelScan
@@ -133,17 +133,6 @@ def test_an_empty_collection_costs_one_request() -> None:
     with mock_client(fake) as client:
         assert list(client.parallel_scan("/api/v2/deals")) == []
     assert len(fake.requests) == 1
-
-
-def scan_threads(wait: float = 10.0) -> list[threading.Thread]:
-    """The scan workers still alive once they have had ``wait`` seconds to see they were told to stop (a
-    worker answers between requests; on a loaded machine that takes a moment)."""
-    deadline = time.monotonic() + wait
-    while True:
-        alive = [t for t in threading.enumerate() if t.name.startswith("pipedrive-scan-")]
-        if not alive or time.monotonic() >= deadline:
-            return alive
-        time.sleep(0.02)
 
 
 def test_abandoning_a_scan_while_it_reads_stops_its_workers_and_deletes_the_spill() -> None:

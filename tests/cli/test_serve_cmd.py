@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import configparser
-import datetime as dt
-import ipaddress
 import queue
 import re
 import signal
@@ -18,6 +16,7 @@ from typing import Any
 
 import pytest
 from tests.cli.helpers import COMMAND, Terminal
+from tests.shared_helpers import self_signed_cert
 
 CLI = Callable[..., subprocess.CompletedProcess[str]]
 PASSWORD = "tr0ub4dor & 3"
@@ -154,7 +153,7 @@ def test_serve_refuses_a_network_address_without_tls_and_users(cli: CLI, tmp_pat
     assert no_tls.returncode == 1
     assert "Refusing to listen on 0.0.0.0 without TLS" in error_line(no_tls)
 
-    cert, key = _self_signed(tmp_path)
+    cert, key = self_signed_cert(tmp_path)
     no_users = cli(
         "serve", "--sandbox", "--host", "0.0.0.0", "--port", "0", "--tls-cert", str(cert), "--tls-key", str(key),
         "--users-file", str(tmp_path / "nobody.json"),
@@ -260,38 +259,6 @@ def test_serve_sandbox_to_psycopg_with_scram_and_stop_on_ctrl_c(
     assert "Server stopped." in log
     assert "authentication failed for 'alice'" in log
     assert PASSWORD not in log and "Traceback" not in log
-
-
-def _self_signed(directory: Path) -> tuple[Path, Path]:
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False
-        )
-        .sign(key, hashes.SHA256())
-    )
-    cert_path, key_path = directory / "server.crt", directory / "server.key"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
-    )
-    return cert_path, key_path
 
 
 def test_serve_trust_is_explicit_loopback_only_and_warned(cli: CLI, server: Any, tmp_path: Path) -> None:

@@ -9,7 +9,8 @@ import pytest
 from pipedrive_sql.catalog import Catalog
 from pipedrive_sql.engine.params import bind
 from pipedrive_sql.engine.parse import parse
-from pipedrive_sql.engine.plan import MAX_PARTS, QueryPlan, ScanPlan, plan_query
+from pipedrive_sql.engine.plan import QueryPlan, ScanPlan, plan_query
+from pipedrive_sql.engine.pushdown import MAX_PARTS
 from pipedrive_sql.errors import ProgrammingError
 
 CATALOG = Catalog()

@@ -7,12 +7,11 @@ used to hold every row back until its slices and catch-up were done). Requests a
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from tests.shared_helpers import scan_threads
 
 from pipedrive_sandbox.server import Sandbox
 from pipedrive_sql.engine.parse import parse
@@ -30,16 +29,6 @@ WORKERS = 4
 def big() -> Iterator[Any]:
     with Sandbox(seed=3, scale=SCALE, rate_limit=False, latency_ms=0, fault_rate=0.0) as running:
         yield running
-
-
-def scan_threads(wait: float = 10.0) -> list[threading.Thread]:
-    """Scan workers still alive after ``wait`` seconds to notice they were stopped (loaded machines)."""
-    deadline = time.monotonic() + wait
-    while True:
-        alive = [t for t in threading.enumerate() if t.name.startswith("pipedrive-scan-")]
-        if not alive or time.monotonic() >= deadline:
-            return alive
-        time.sleep(0.02)
 
 
 def requests_made(sandbox: Any) -> int:

@@ -144,3 +144,19 @@ def test_deals_summary_counts_what_deals_lists(api: httpx.Client, sandbox: Sandb
     ]
     assert summary["total_count"] == len(won)
     assert sum(v["count"] for v in summary["values_total"].values()) == len(won)
+
+
+@pytest.mark.parametrize(
+    ("path", "kind"),
+    [("projects", "project"), ("tasks", "task"), ("boards", "project_board"), ("phases", "project_phase")],
+)
+def test_deleting_a_project_task_board_or_phase_answers_its_id_then_404(
+    wapi: httpx.Client, own: Sandbox, path: str, kind: str
+) -> None:
+    record = next(r for r in own.store.scan(kind) if not r.get("is_deleted"))
+    url = f"/api/v2/{path}/{record['id']}"
+    assert data(wapi.get(url))["id"] == record["id"]
+    assert data(wapi.delete(url)) == {"id": record["id"]}
+    assert own.store.get(kind, record["id"])["is_deleted"] is True  # soft: the record stays, flagged
+    assert wapi.get(url).status_code == 404
+    assert wapi.delete(url).status_code == 404

@@ -4,7 +4,7 @@ Modules:
     types          column types (SQL name, Arrow type, coercion of raw API values)
     spec           Column, Pushdown, Source, WriteSpec, TableSpec: the declarations the planner reads
     naming         PascalCase names and deterministic collision handling
-    tables         the built-in tables (Deals, Persons, ...), one declaration each
+    tables         the built-in tables (Deals, Persons, ...), one declaration each (tables_* by family)
     custom_fields  custom fields as typed columns
     catalog        Catalog: one connection's tables, custom fields read once
     arrow          API records -> Arrow record batches, column-wise

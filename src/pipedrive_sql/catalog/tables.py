@@ -3,39 +3,44 @@
 Columns are the API's fields in PascalCase (``owner_id`` -> ``OwnerId``). Entities that Pipedrive moved to
 API v2 (deals, persons, organizations, activities, products, pipelines, stages, the field definitions) are
 read from v2; the rest from v1. Custom-field columns are added per connection by ``custom_fields``.
+
+This module declares activities, products, pipelines, stages, notes, users, files, filters, activity types and
+currencies, and assembles ``BUILTIN_TABLES`` in catalog order; the other families have a module each:
+``tables_deals``, ``tables_contacts``, ``tables_leads``, ``tables_fields``, ``tables_collab``,
+``tables_projects``, ``tables_history``, ``tables_company`` and ``tables_views``.
 """
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Mapping
-from typing import Any
-
 from pipedrive_sql.catalog.declare import (
     ADDRESS,
-    CONTACTS,
-    EVERY_STATUS,
     V2_SORT,
-    active_deal,
-    archived_deal,
     c,
     id_pushdowns,
     not_deleted,
-    primary,
     updated_pushdowns,
     v1_writes,
     v2_writes,
 )
-from pipedrive_sql.catalog.naming import pascal_case
-from pipedrive_sql.catalog.spec import Column, Pushdown, Source, TableSpec, WriteSpec
+from pipedrive_sql.catalog.spec import Pushdown, TableSpec
 from pipedrive_sql.catalog.tables_collab import COLLAB_TABLES
 from pipedrive_sql.catalog.tables_company import COMPANY_TABLES
+from pipedrive_sql.catalog.tables_contacts import ORGANIZATIONS, PERSON_EMAILS, PERSON_PHONES, PERSONS
+from pipedrive_sql.catalog.tables_deals import ARCHIVED_DEALS, DEAL_PARTICIPANTS, DEAL_PRODUCTS, DEALS
+from pipedrive_sql.catalog.tables_fields import (
+    ACTIVITY_FIELDS,
+    DEAL_FIELDS,
+    ORGANIZATION_FIELDS,
+    PERSON_FIELDS,
+    PRODUCT_FIELDS,
+    PROJECT_FIELDS,
+)
 from pipedrive_sql.catalog.tables_history import HISTORY_TABLES
+from pipedrive_sql.catalog.tables_leads import ARCHIVED_LEADS, LEAD_LABELS, LEAD_SOURCES, LEADS
 from pipedrive_sql.catalog.tables_projects import PROJECT_TABLES
 from pipedrive_sql.catalog.tables_views import view_tables
 from pipedrive_sql.catalog.types import (
     BIGINT,
-    BIGINT_LIST,
     BOOLEAN,
     DATE,
     DOUBLE,
@@ -43,158 +48,12 @@ from pipedrive_sql.catalog.types import (
     TIME,
     TIMESTAMP,
     VARCHAR,
-    VARCHAR_LIST,
     list_of,
     struct_of,
 )
 
 __all__ = ["BUILTIN_TABLES", "builtin_table_names"]
 
-
-# ---- deals -----------------------------------------------------------------------------------------
-
-_DEAL_COLUMNS = (
-    c("id", BIGINT, "The deal's ID."),
-    c("title", VARCHAR, "The deal's title."),
-    c("creator_user_id", BIGINT, "The user who created the deal."),
-    c("owner_id", BIGINT, "The user who owns the deal."),
-    c("person_id", BIGINT, "The person the deal is with."),
-    c("org_id", BIGINT, "The organization the deal is with."),
-    c("pipeline_id", BIGINT, "The deal's pipeline."),
-    c("stage_id", BIGINT, "The deal's stage."),
-    c("value", MONEY, "The deal's value."),
-    c("currency", VARCHAR, "The currency of the value (ISO 4217)."),
-    c("add_time", TIMESTAMP, "When the deal was created."),
-    c("update_time", TIMESTAMP, "When the deal was last updated."),
-    c("stage_change_time", TIMESTAMP, "When the deal last changed stage."),
-    c("is_deleted", BOOLEAN, "Whether the deal is deleted."),
-    c("is_archived", BOOLEAN, "Whether the deal is archived."),
-    c("archive_time", TIMESTAMP, "When the deal was archived."),
-    c("status", VARCHAR, "open, won, lost or deleted."),
-    c("probability", DOUBLE, "Success probability in percent."),
-    c("lost_reason", VARCHAR, "Why the deal was lost."),
-    c("visible_to", BIGINT, "Visibility: 1 owner, 3 entire company, 5 owner's group, 7 group and subgroups."),
-    c("close_time", TIMESTAMP, "When the deal was closed."),
-    c("won_time", TIMESTAMP, "When the deal was won."),
-    c("lost_time", TIMESTAMP, "When the deal was lost."),
-    c("local_won_date", DATE, "The day the deal was won, in the company's time zone."),
-    c("local_lost_date", DATE, "The day the deal was lost, in the company's time zone."),
-    c("local_close_date", DATE, "The day the deal was closed, in the company's time zone."),
-    c("expected_close_date", DATE, "The expected close date."),
-    c("label_ids", BIGINT_LIST, "IDs of the deal's labels."),
-    c("origin", VARCHAR, "How the deal was created."),
-    c("origin_id", VARCHAR, "The ID of the origin."),
-    c("channel", BIGINT, "The marketing channel."),
-    c("channel_id", VARCHAR, "The ID of the marketing channel."),
-    c("source_lead_id", VARCHAR, "The lead the deal was converted from.", references=("Leads", "Id")),
-    c("arr", MONEY, "Annual recurring revenue."),
-    c("mrr", MONEY, "Monthly recurring revenue."),
-    c("acv", MONEY, "Annual contract value."),
-)
-
-_DEAL_PUSHDOWNS = (
-    *id_pushdowns("owner_id", "person_id", "org_id", "pipeline_id", "stage_id"),
-    Pushdown("Status", "status", "eq", "str", batch=4, choices=("open", "won", "lost", "deleted")),
-    *updated_pushdowns(),
-)
-
-DEALS = TableSpec(
-    name="Deals",
-    endpoint="/api/v2/deals",
-    columns=_DEAL_COLUMNS,
-    description="Deals that are not archived, of every status: open, won, lost and deleted (Status = 'deleted', "
-    "the API keeps deleted deals 30 days).",
-    get_path="/api/v2/deals/{id}",
-    ids_param="ids",
-    pushdowns=_DEAL_PUSHDOWNS,
-    sortable=V2_SORT,
-    custom_entity="deal",
-    reveal=EVERY_STATUS,
-    visible=active_deal,
-    writes=v2_writes("deals"),
-)
-
-ARCHIVED_DEALS = TableSpec(
-    name="ArchivedDeals",
-    endpoint="/api/v2/deals/archived",
-    columns=_DEAL_COLUMNS,
-    description="Archived deals, of every status (deleted ones included, with Status = 'deleted').",
-    get_path="/api/v2/deals/{id}",
-    ids_param="ids",
-    pushdowns=_DEAL_PUSHDOWNS,
-    sortable=V2_SORT,
-    custom_entity="deal",
-    reveal=EVERY_STATUS,
-    visible=archived_deal,
-)
-
-# ---- persons and organizations -----------------------------------------------------------------------
-
-PERSONS = TableSpec(
-    name="Persons",
-    endpoint="/api/v2/persons",
-    description="Persons (contacts) that are not deleted (the API lists no deleted person; a merged person is "
-    "deleted), custom fields as columns.",
-    columns=(
-        c("id", BIGINT, "The person's ID."),
-        c("name", VARCHAR, "Full name."),
-        c("first_name", VARCHAR, "First name."),
-        c("last_name", VARCHAR, "Last name."),
-        c("owner_id", BIGINT, "The user who owns the person."),
-        c("org_id", BIGINT, "The person's organization."),
-        c("add_time", TIMESTAMP, "When the person was created."),
-        c("update_time", TIMESTAMP, "When the person was last updated."),
-        c("emails", CONTACTS, "Email addresses (also the PersonEmails table)."),
-        c("phones", CONTACTS, "Phone numbers (also the PersonPhones table)."),
-        c("emails", VARCHAR, "The primary email address.", name="Email", read_only=True, transform=primary),
-        c("phones", VARCHAR, "The primary phone number.", name="Phone", read_only=True, transform=primary),
-        c("is_deleted", BOOLEAN, "Whether the person is deleted."),
-        c("visible_to", BIGINT, "Visibility."),
-        c("label_ids", BIGINT_LIST, "IDs of the person's labels."),
-        c("picture_id", BIGINT, "The person's picture."),
-        c("postal_address", ADDRESS, "Postal address."),
-        c("notes", VARCHAR, "Notes."),
-        c("im", CONTACTS, "Instant messenger accounts."),
-        c("birthday", DATE, "Birthday."),
-        c("job_title", VARCHAR, "Job title."),
-    ),
-    get_path="/api/v2/persons/{id}",
-    ids_param="ids",
-    pushdowns=(*id_pushdowns("owner_id", "org_id"), *updated_pushdowns()),
-    sortable=V2_SORT,
-    custom_entity="person",
-    visible=not_deleted,
-    writes=v2_writes("persons"),
-)
-
-ORGANIZATIONS = TableSpec(
-    name="Organizations",
-    endpoint="/api/v2/organizations",
-    description="Organizations that are not deleted, custom fields as columns.",
-    columns=(
-        c("id", BIGINT, "The organization's ID."),
-        c("name", VARCHAR, "Name."),
-        c("owner_id", BIGINT, "The user who owns the organization."),
-        c("add_time", TIMESTAMP, "When the organization was created."),
-        c("update_time", TIMESTAMP, "When the organization was last updated."),
-        c("is_deleted", BOOLEAN, "Whether the organization is deleted."),
-        c("visible_to", BIGINT, "Visibility."),
-        c("address", ADDRESS, "Address."),
-        c("label_ids", BIGINT_LIST, "IDs of the organization's labels."),
-        c("website", VARCHAR, "Website."),
-        c("linkedin", VARCHAR, "LinkedIn profile."),
-        c("industry", BIGINT, "Industry (option ID)."),
-        c("annual_revenue", MONEY, "Annual revenue."),
-        c("employee_count", BIGINT, "Number of employees."),
-    ),
-    get_path="/api/v2/organizations/{id}",
-    ids_param="ids",
-    pushdowns=(*id_pushdowns("owner_id"), *updated_pushdowns()),
-    sortable=V2_SORT,
-    custom_entity="organization",
-    visible=not_deleted,
-    writes=v2_writes("organizations"),
-)
 
 # ---- activities, products, pipelines, stages --------------------------------------------------------------
 
@@ -348,91 +207,6 @@ STAGES = TableSpec(
     sortable=V2_SORT,
     visible=not_deleted,
     writes=v2_writes("stages"),
-)
-
-# ---- leads (v1) ---------------------------------------------------------------------------------------
-
-_LEAD_COLUMNS = (
-    c("id", VARCHAR, "The lead's ID (a UUID)."),
-    c("title", VARCHAR, "Title."),
-    c("owner_id", BIGINT, "The user who owns the lead."),
-    c("creator_id", BIGINT, "The user who created the lead."),
-    c("label_ids", VARCHAR_LIST, "IDs of the lead's labels (LeadLabels.Id)."),
-    c("person_id", BIGINT, "The person the lead is with."),
-    c("organization_id", BIGINT, "The organization the lead is with."),
-    c("source_name", VARCHAR, "Where the lead came from (LeadSources.Name)."),
-    c("origin", VARCHAR, "How the lead was created."),
-    c("origin_id", VARCHAR, "The ID of the origin."),
-    c("channel", BIGINT, "The marketing channel."),
-    c("channel_id", VARCHAR, "The ID of the marketing channel."),
-    c("source_deal_id", BIGINT, "The deal the lead came from.", references=("Deals", "Id")),
-    c("is_archived", BOOLEAN, "Whether the lead is archived."),
-    c("was_seen", BOOLEAN, "Whether the lead was seen."),
-    c("value", MONEY, "The lead's potential value.", path=("value", "amount")),
-    c("currency", VARCHAR, "The currency of the value.", path=("value", "currency")),
-    c("expected_close_date", DATE, "The expected close date."),
-    c("next_activity_id", BIGINT, "The next activity.", references=("Activities", "Id")),
-    c("add_time", TIMESTAMP, "When the lead was created."),
-    c("update_time", TIMESTAMP, "When the lead was last updated."),
-    c("visible_to", BIGINT, "Visibility."),
-    c("cc_email", VARCHAR, "The lead's BCC address."),
-)
-
-LEADS = TableSpec(
-    name="Leads",
-    endpoint="/api/v1/leads",
-    columns=_LEAD_COLUMNS,
-    description="Leads that are not archived (ArchivedLeads holds the others).",
-    get_path="/api/v1/leads/{id}",
-    get_by_id_max=10,
-    pushdowns=(
-        *id_pushdowns("owner_id", "person_id", "organization_id"),
-        Pushdown("UpdateTime", "updated_since", "lower", "timestamp"),
-    ),
-    sortable={"AddTime": "add_time", "UpdateTime": "update_time"},
-    sort_style="v1",
-    visible=lambda r: not r.get("is_archived"),
-    writes=v1_writes("leads", "PATCH"),
-)
-
-ARCHIVED_LEADS = TableSpec(
-    name="ArchivedLeads",
-    endpoint="/api/v1/leads/archived",
-    columns=_LEAD_COLUMNS,
-    description="Archived leads (Leads holds the others).",
-    get_path="/api/v1/leads/{id}",
-    get_by_id_max=10,
-    pushdowns=id_pushdowns("owner_id", "person_id", "organization_id"),
-    sortable={"AddTime": "add_time", "UpdateTime": "update_time"},
-    sort_style="v1",
-    visible=lambda r: bool(r.get("is_archived")),
-)
-
-LEAD_LABELS = TableSpec(
-    name="LeadLabels",
-    endpoint="/api/v1/leadLabels",
-    description="Labels that can be put on leads.",
-    columns=(
-        c("id", VARCHAR, "The label's ID (a UUID)."),
-        c("name", VARCHAR, "Name."),
-        c("color", VARCHAR, "Color."),
-        c("add_time", TIMESTAMP, "When the label was created."),
-        c("update_time", TIMESTAMP, "When the label was last updated."),
-    ),
-    paged=False,
-    limit_pushable=False,
-    sort_style="",
-    writes=v1_writes("leadLabels", "PATCH"),
-)
-
-LEAD_SOURCES = TableSpec(
-    name="LeadSources",
-    endpoint="/api/v1/leadSources",
-    description="Where leads come from (API, import, web forms, ...).",
-    columns=(Column("Name", VARCHAR, ("name",), description="The source's name.", key=True, read_only=True),),
-    paged=False,
-    limit_pushable=False,
-    sort_style="",
 )
 
 # ---- notes, users, files, filters, activity types, currencies (v1) ----------------------------------------
@@ -631,188 +405,6 @@ CURRENCIES = TableSpec(
     limit_pushable=False,
     sort_style="",
 )
-
-# ---- deal products and participants --------------------------------------------------------------------
-
-DEAL_PRODUCTS = TableSpec(
-    name="DealProducts",
-    endpoint="/api/v2/deals/products",
-    columns=(
-        c("id", BIGINT, "The attachment's ID."),
-        c("deal_id", BIGINT, "The deal."),
-        c("product_id", BIGINT, "The product."),
-        c("product_variation_id", BIGINT, "The product variation."),
-        c("name", VARCHAR, "The product's name."),
-        c("item_price", MONEY, "Price per item."),
-        c("quantity", DOUBLE, "Quantity."),
-        c("sum", MONEY, "Total."),
-        c("currency", VARCHAR, "Currency."),
-        c("discount", DOUBLE, "Discount."),
-        c("discount_type", VARCHAR, "percentage or amount."),
-        c("tax", DOUBLE, "Tax percentage."),
-        c("tax_method", VARCHAR, "exclusive, inclusive or none."),
-        c("is_enabled", BOOLEAN, "Whether the product is enabled on the deal."),
-        c("order_nr", BIGINT, "Position."),
-        c("comments", VARCHAR, "Comments."),
-        c("billing_frequency", VARCHAR, "Billing frequency."),
-        c("billing_frequency_cycles", BIGINT, "Number of billing cycles."),
-        c("billing_start_date", DATE, "Billing start date."),
-        c("add_time", TIMESTAMP, "When the product was attached."),
-        c("update_time", TIMESTAMP, "When the attachment was last updated."),
-    ),
-    description="Products attached to deals, archived and deleted deals included, read in batches of 100 deals.",
-    sortable={"Id": "id"},
-    source=Source(
-        table="Deals", column="DealId", param="deal_ids", batch=100, more_parents=("ArchivedDeals",)
-    ),
-    writes=WriteSpec(
-        "/api/v2/deals/{deal_id}/products",
-        "/api/v2/deals/{deal_id}/products/{id}",
-        "PATCH",
-        "/api/v2/deals/{deal_id}/products/{id}",
-    ),
-)
-
-
-def _participant_person(record: Mapping[str, Any]) -> Any:
-    person = record.get("person")
-    if isinstance(person, dict) and "id" in person:
-        return person["id"]
-    return record.get("person_id")
-
-
-def _participant_name(record: Mapping[str, Any]) -> Any:
-    person = record.get("person")
-    if isinstance(person, dict) and "name" in person:
-        return person["name"]
-    ref = record.get("person_id")
-    return ref.get("name") if isinstance(ref, dict) else None
-
-
-DEAL_PARTICIPANTS = TableSpec(
-    name="DealParticipants",
-    endpoint="/api/v1/deals/{id}/participants",
-    columns=(
-        c("id", BIGINT, "The participant's ID."),
-        Column("DealId", BIGINT, ("_parent_id",), description="The deal.", references=("Deals", "Id")),
-        Column(
-            "PersonId",
-            BIGINT,
-            getter=_participant_person,
-            description="The person.",
-            references=("Persons", "Id"),
-        ),
-        Column(
-            "PersonName", VARCHAR, getter=_participant_name, description="The person's name.", read_only=True
-        ),
-        c("add_time", TIMESTAMP, "When the participant was added."),
-        c("active_flag", BOOLEAN, "Whether the participant is active."),
-        c("added_by_user_id", BIGINT, "The user who added the participant.", references=("Users", "Id")),
-    ),
-    description="Participants of deals that are not deleted (archived ones included): one request per deal; "
-    "a DealId condition reads only those deals.",
-    source=Source(
-        "Deals",
-        "DealId",
-        batch=1,
-        more_parents=("ArchivedDeals",),
-        parent_reveal={"status": "open,won,lost"},
-    ),
-    sort_style="",
-    writes=WriteSpec(
-        "/api/v1/deals/{deal_id}/participants", "", "", "/api/v1/deals/{deal_id}/participants/{id}"
-    ),
-)
-
-# ---- child views -------------------------------------------------------------------------------------------
-
-
-def _contact_view(name: str, list_key: str, what: str) -> TableSpec:
-    return TableSpec(
-        name=name,
-        endpoint=PERSONS.endpoint,
-        columns=(
-            Column(
-                "PersonId",
-                BIGINT,
-                ("_parent_id",),
-                description="The person.",
-                references=("Persons", "Id"),
-                read_only=True,
-            ),
-            Column("Value", VARCHAR, ("value",), description=f"The {what}.", read_only=True),
-            Column("Label", VARCHAR, ("label",), description="work, home, mobile, other...", read_only=True),
-            Column(
-                "Primary",
-                BOOLEAN,
-                ("primary",),
-                description=f"Whether this is the primary {what}.",
-                read_only=True,
-            ),
-        ),
-        description=f"One row per {what} of each person (from Persons.{pascal_case(list_key)}).",
-        source=Source(table="Persons", column="PersonId", explode=list_key),
-        limit_pushable=False,
-        sort_style="",
-        kind="VIEW",
-    )
-
-
-PERSON_EMAILS = _contact_view("PersonEmails", "emails", "email address")
-PERSON_PHONES = _contact_view("PersonPhones", "phones", "phone number")
-
-# ---- field definitions ------------------------------------------------------------------------------------
-
-
-def _fields_table(name: str, entity: str) -> TableSpec:
-    return TableSpec(
-        name=name,
-        endpoint=f"/api/v2/{entity}Fields",
-        columns=(
-            Column(
-                "FieldCode",
-                VARCHAR,
-                ("field_code",),
-                description="The field's key (a 40-character hash for custom fields).",
-                key=True,
-                nullable=False,
-                read_only=True,
-            ),
-            c("field_name", VARCHAR, "The field's name."),
-            c("field_type", VARCHAR, "The field's type (varchar, enum, set, monetary, ...)."),
-            c("description", VARCHAR, "Description."),
-            c("is_custom_field", BOOLEAN, "Whether the field is a custom field.", read_only=True),
-            c(
-                "is_optional_response_field",
-                BOOLEAN,
-                "Whether the API returns it only on request.",
-                read_only=True,
-            ),
-            c(
-                "options",
-                list_of(struct_of(id=VARCHAR, label=VARCHAR, color=VARCHAR)),
-                "Options of enum/set fields.",
-            ),
-            c(
-                "subfields",
-                list_of(struct_of(field_code=VARCHAR, field_name=VARCHAR, field_type=VARCHAR)),
-                "Subfields of address and monetary fields.",
-                read_only=True,
-            ),
-        ),
-        description=f"Definitions of {entity} fields, custom fields included.",
-        get_path=f"/api/v2/{entity}Fields/{{id}}",
-        sort_style="",
-        writes=v2_writes(f"{entity}Fields"),
-    )
-
-
-DEAL_FIELDS = _fields_table("DealFields", "deal")
-PERSON_FIELDS = _fields_table("PersonFields", "person")
-ORGANIZATION_FIELDS = _fields_table("OrganizationFields", "organization")
-PRODUCT_FIELDS = _fields_table("ProductFields", "product")
-ACTIVITY_FIELDS = _fields_table("ActivityFields", "activity")
-PROJECT_FIELDS = dataclasses.replace(_fields_table("ProjectFields", "project"), writes=None)
 
 CORE_TABLES: tuple[TableSpec, ...] = (
     DEALS,

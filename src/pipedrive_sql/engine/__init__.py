@@ -2,7 +2,8 @@
 
     parse      SQL text -> a classified statement (query, EXPLAIN, EXEC, write); syntax errors that locate
     params     ? / @name / :name markers -> literals
-    plan       a query -> one scan plan per table reference (API parameters, projection, ORDER BY/LIMIT)
+    plan       a query -> one scan plan per table reference (API parameters, projection, ORDER BY/LIMIT);
+               plan_model (the plan as data), pushdown (one reference), projection, plan_values
     scan       a scan plan -> a lazily pulled Arrow RecordBatchReader over the API's pages
     execute    Engine (one DuckDB database per connection) and Session (one DuckDB cursor per cursor)
     diagnostics DuckDB's errors in the driver's words, with suggestions from the catalog
@@ -24,7 +25,8 @@ from __future__ import annotations
 
 from pipedrive_sql.engine.execute import Engine, Result, Session, WriteResult
 from pipedrive_sql.engine.parse import Statement, parse
-from pipedrive_sql.engine.plan import Call, QueryPlan, ScanPlan, plan_query
+from pipedrive_sql.engine.plan import plan_query
+from pipedrive_sql.engine.plan_model import Call, QueryPlan, ScanPlan
 from pipedrive_sql.engine.procedures import REGISTRY, Procedure, ProcedureColumn, ProcedureParameter, register
 
 __all__ = [

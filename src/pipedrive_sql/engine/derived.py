@@ -16,6 +16,7 @@ from __future__ import annotations
 from sqlglot import exp
 
 from pipedrive_sql.engine.predicates import comparisons, conjuncts
+from pipedrive_sql.engine.projection import sources_of
 
 __all__ = ["push_into_derived"]
 
@@ -40,7 +41,7 @@ def _push_from(select: exp.Select, tree: exp.Expression, copied: set[tuple[int, 
     where = select.args.get("where")
     if not isinstance(where, exp.Where):
         return 0
-    sources = _sources(select)
+    sources = sources_of(select)
     added = 0
     for source in sources:
         found = _body(source, tree)
@@ -63,16 +64,6 @@ def _push_from(select: exp.Select, tree: exp.Expression, copied: set[tuple[int, 
             body.where(inner, append=True, copy=False)
             added += 1
     return added
-
-
-def _sources(select: exp.Select) -> list[exp.Expression]:
-    found: list[exp.Expression] = []
-    from_ = select.args.get("from_")
-    if isinstance(from_, exp.From):
-        found.append(from_.this)
-    for join in select.args.get("joins") or ():
-        found.append(join.this)
-    return found
 
 
 def _body(source: exp.Expression, tree: exp.Expression) -> tuple[str, exp.Select] | None:

@@ -35,7 +35,7 @@ from pipedrive_sql.errors import (
 
 if TYPE_CHECKING:
     from pipedrive_sql.catalog.catalog import Catalog
-    from pipedrive_sql.engine.plan import QueryPlan
+    from pipedrive_sql.engine.plan_model import QueryPlan
 
 __all__ = ["Scope", "suggest", "suggestion", "translate_duckdb_error"]
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from pipedrive_sql.engine.plan import QueryPlan, ScanPlan
+from pipedrive_sql.engine.plan_model import QueryPlan, ScanPlan
 
 __all__ = ["explain_rows", "explain_table"]
 

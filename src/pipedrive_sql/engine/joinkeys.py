@@ -28,7 +28,7 @@ from sqlglot import exp
 
 from pipedrive_sql.catalog.catalog import Catalog
 from pipedrive_sql.catalog.spec import Column
-from pipedrive_sql.engine.plan import KeyFeed, QueryPlan, ScanPlan
+from pipedrive_sql.engine.plan_model import KeyFeed, QueryPlan, ScanPlan
 from pipedrive_sql.engine.predicates import conjuncts
 
 __all__ = ["MAX_DRIVER_PAGES", "MAX_KEYED_REQUESTS", "push_join_keys", "scan_sources"]

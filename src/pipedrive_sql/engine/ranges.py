@@ -7,7 +7,7 @@ stops at the first older record. The condition itself stays in the SQL DuckDB ru
 hold records past the bound, and NULLs never satisfy a range): stopping only ever skips rows the WHERE
 removes, so the result is the same with or without it.
 
-The planner (``plan._ScanPlanner``) hands every range comparison it cannot push as a parameter to
+The planner (``pushdown.ScanPlanner``) hands every range comparison it cannot push as a parameter to
 ``RangeBounds.offer``; ``RangeBounds.choose`` picks one column and direction for the scan's calls.
 """
 

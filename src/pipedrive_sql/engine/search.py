@@ -19,7 +19,7 @@ import re
 from sqlglot import exp
 
 from pipedrive_sql.engine.joinkeys import MAX_KEYED_REQUESTS, scan_sources
-from pipedrive_sql.engine.plan import Call, KeyFeed, QueryPlan, ScanPlan
+from pipedrive_sql.engine.plan_model import Call, KeyFeed, QueryPlan, ScanPlan
 from pipedrive_sql.engine.predicates import conjuncts, literal_value
 
 __all__ = ["SEARCHABLE", "push_searches"]

@@ -20,7 +20,7 @@ import pyarrow as pa
 
 from pipedrive_sql.catalog.spec import Column, TableSpec
 
-__all__ = ["Batch", "ForeignKey", "Target", "TargetState", "deleted_filter", "signature_of"]
+__all__ = ["Batch", "ForeignKey", "Target", "TargetState", "deleted_filter", "quote", "signature_of"]
 
 STATE_TABLE = "_pipedrive_sync"
 FK_TABLE = "_pipedrive_foreign_keys"
@@ -80,6 +80,11 @@ def deleted_filter(spec: TableSpec) -> tuple[str, str] | None:
     if status is None or updated is None:
         return None
     return status.name, updated.name
+
+
+def quote(name: str) -> str:
+    """``name`` as a double-quoted SQL identifier (DuckDB and PostgreSQL alike)."""
+    return '"' + name.replace('"', '""') + '"'
 
 
 def signature_of(columns: Sequence[Column]) -> str:

@@ -25,13 +25,10 @@ from pipedrive_sql.sync.base import (
     Target,
     TargetState,
     deleted_filter,
+    quote,
 )
 
 __all__ = ["DuckDBTarget"]
-
-
-def quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 class DuckDBTarget(Target):

@@ -27,13 +27,10 @@ from pipedrive_sql.sync.base import (
     Target,
     TargetState,
     deleted_filter,
+    quote,
 )
 
 __all__ = ["PostgresTarget"]
-
-
-def quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def pg_type(kind: pa.DataType) -> str:
