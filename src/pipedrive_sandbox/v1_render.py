@@ -48,7 +48,8 @@ def currency_symbol(store: Store, code: str | None) -> str:
     return code or ""
 
 
-def formatted(store: Store, amount: float, code: str | None) -> str:
+def formatted(store: Store, amount: float | None, code: str | None) -> str:
+    amount = amount or 0  # a deal without a value shows as 0 in Pipedrive's formatted strings
     return (
         f"{currency_symbol(store, code)}{amount:,.0f}"
         if float(amount).is_integer()
@@ -141,8 +142,8 @@ def deal_v1(store: Store, record: Record) -> Record:
             )
         },
         "formatted_value": formatted(store, value, get("currency")),
-        "weighted_value": round(value * weight, 2),
-        "formatted_weighted_value": formatted(store, round(value * weight, 2), get("currency")),
+        "weighted_value": round((value or 0) * weight, 2),
+        "formatted_weighted_value": formatted(store, round((value or 0) * weight, 2), get("currency")),
         "weighted_value_currency": get("currency"),
         "rotten_time": None,
         "owner_name": owner.get("name"),

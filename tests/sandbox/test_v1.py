@@ -589,3 +589,14 @@ def test_leads_filter_on_lead_and_linked_fields(wapi: httpx.Client, own: Sandbox
     deal_filter = next(f for f in store.tables["filter"].values() if f["type"] == "deals")
     error(wapi.get("/v1/leads", params={"filter_id": deal_filter["id"]}), 400)
     error(wapi.get("/v1/leads", params={"filter_id": 99_999}), 404)
+
+
+def test_recents_of_sparse_records_answer_200() -> None:
+    """Deals without a value (the oddities' sparse records) are formatted as 0, not a 500."""
+    with (
+        Sandbox(seed=11, scale=40, rate_limit=False, latency_ms=0, fault_rate=0.0, oddities=True) as odd,
+        httpx.Client(base_url=odd.url, headers={"x-api-token": odd.api_token}, timeout=30) as http,
+    ):
+        response = http.get("/v1/recents", params={"since_timestamp": "2000-01-01 00:00:00"})
+        assert response.status_code == 200, response.text[:300]
+        assert response.json()["success"] is True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import ssl
 import warnings
 from importlib import metadata
@@ -14,6 +15,8 @@ from pipedrive_sql.errors import ConfigurationError
 from pipedrive_sql.settings import Settings
 
 __all__ = ["base_url_for", "build_http_client", "proxy_for", "verify_for"]
+
+_LABEL = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")  # one DNS label, ASCII
 
 
 def base_url_for(settings: Settings, override: str | None = None) -> str:
@@ -29,6 +32,12 @@ def base_url_for(settings: Settings, override: str | None = None) -> str:
         if "." in domain or "/" in domain:
             # Users paste "acme.pipedrive.com" or a URL; take the subdomain they meant.
             domain = domain.split("//")[-1].split(".")[0].split("/")[0]
+        if not _LABEL.fullmatch(domain):
+            raise ConfigurationError(
+                f"CompanyDomain {domain!r} is not a Pipedrive company name: use the first part of your "
+                "Pipedrive address (acme for acme.pipedrive.com): letters, digits and hyphens.",
+                property="CompanyDomain",
+            )
         url = f"https://{domain}.pipedrive.com"
     return str(url).rstrip("/")
 
