@@ -331,9 +331,11 @@ class ParallelScan(Iterator[list[dict[str, Any]]]):
         *,
         snapshot: bool = True,
         seen: IdSet | None = None,
+        opening: int = 0,
     ) -> None:
         self.client = client
         self.snapshot = snapshot
+        self.opening = max(0, opening)  # streaming: pages read with one cursor before slicing
         self.seen = seen if seen is not None else IdSet()  # streaming: ids yielded (or yielded before)
         self.path = path
         self.params = {
@@ -344,7 +346,9 @@ class ParallelScan(Iterator[list[dict[str, Any]]]):
         self.t0: datetime | None = None
         self.spill_path: str | None = None  # the spill file while it exists (for tests and logs)
         self._closed = threading.Event()
-        self._latency: float | None = None  # seconds the probe took
+        self._latency: float | None = None  # seconds the probe (or the opening's last page) took
+        self._estimate: float | None = None  # records the slices will read, estimated by the opening
+        self._density: tuple[float, float] | None = None  # records per second at the slices' two ends
         self._iterator: Generator[list[dict[str, Any]], None, None] = self._run()
 
     def __next__(self) -> list[dict[str, Any]]:
@@ -364,13 +368,21 @@ class ParallelScan(Iterator[list[dict[str, Any]]]):
 
     def workers(self) -> int:
         """Workers that keep the burst window full, at most ``concurrency``: by Little's law, the requests
-        per second the limit allows times the seconds one request takes (the probe's), plus one so that no
-        slot waits on a worker. More would only cut the collection into more, smaller slices (each ends in
-        a partial page); fewer would leave the window idle."""
-        limit = getattr(getattr(self.client, "governor", None), "limit", None)
+        per second the limit allows times the seconds one request takes (the latency last measured), plus
+        one so that no slot waits on a worker. When the opening estimated what is left and the window still
+        has requests free (a cold start: Pipedrive's burst of ``limit`` requests), as many more as fill
+        that burst with one page each, so a table of a few thousand records is read in one round trip.
+        More would only cut the collection into more, smaller slices (each ends in a partial page); fewer
+        would leave the window idle."""
+        governor = getattr(self.client, "governor", None)
+        limit = getattr(governor, "limit", None)
         if not limit or self._latency is None:
             return self.concurrency
         needed = math.ceil(limit / WINDOW_SECONDS * self._latency) + 1
+        available = getattr(governor, "available", None)
+        if self._estimate is not None and callable(available):
+            pages = math.ceil(self._estimate / max(1, self.client.page_size)) + 1
+            needed = max(needed, min(int(available()), pages))
         self.stats.workers = max(2, min(self.concurrency, needed))
         return self.stats.workers
 
@@ -422,33 +434,125 @@ class ParallelScan(Iterator[list[dict[str, Any]]]):
         self.client._log(4, "scan done", path=self.path, t0=format_time(t0), **vars(self.stats))
 
     def _stream(self) -> Generator[list[dict[str, Any]], None, None]:
-        """Streaming: the slices' pages as they arrive, then the catch-up's records not yielded yet."""
-        bounds = self._probe()
-        if bounds is None:
-            return
-        oldest, t0 = bounds
+        """Streaming: the opening's pages (or a probe), the slices' pages as they arrive, then the
+        catch-up's records not yielded yet."""
         since, until = self._user_bounds()
-        low, high = max(oldest, since or oldest), min(t0, until or t0)
+        if self.opening:
+            opened = yield from self._open()
+            if opened is None:
+                return
+            start, end = opened
+            t0 = self.t0
+            assert t0 is not None
+        else:
+            bounds = self._probe()
+            if bounds is None:
+                return
+            start, t0 = bounds
+            end = t0
+        low, high = max(start, since or start), min(end, t0, until or t0)
         if low < high:
             for page in self._slice_pages(low, high):
-                fresh = self.seen.fresh(page)
-                self.stats.duplicates += len(page) - len(fresh)
-                if fresh:
-                    self.stats.records += len(fresh)
-                    yield fresh
+                yield from self._yield_fresh(page)
         if until is None or until > t0 - CATCH_UP_MARGIN:
-            start = t0 - CATCH_UP_MARGIN
-            query = {**self.params, "updated_since": format_time(max(start, since) if since else start)}
+            begin = t0 - CATCH_UP_MARGIN
+            query = {**self.params, "updated_since": format_time(max(begin, since) if since else begin)}
             if until is not None:
                 query["updated_until"] = format_time(until)
             for page in self.client.pages(self.path, query):
-                fresh = self.seen.fresh(page)
-                self.stats.duplicates += len(page) - len(fresh)
-                if fresh:
-                    self.stats.records += len(fresh)
+                for fresh in self._yield_fresh(page):
                     self.stats.catch_up_records += len(fresh)
                     yield fresh
         self.client._log(4, "scan done", path=self.path, t0=format_time(t0), **vars(self.stats))
+
+    def _yield_fresh(self, page: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
+        fresh = self.seen.fresh(page)
+        self.stats.duplicates += len(page) - len(fresh)
+        if fresh:
+            self.stats.records += len(fresh)
+            yield fresh
+
+    def _open(self) -> Generator[list[dict[str, Any]], None, tuple[datetime, datetime] | None]:
+        """The opening: ``opening`` pages in ``update_time`` order with one cursor, streamed as they come,
+        then one more page of that cursor read together with the newest page (the same sort, descending).
+        No probe: the first answer's ``Date`` header gives T0 and the limit, the pages' ``update_time``s
+        how dense the collection is at both ends. Returns ``(start, end)``: the slices read ``[start, end)``,
+        between the opening's last record and the newest page's oldest; or None when the opening read
+        everything (a table of one or two pages costs what one cursor costs).
+
+        Nothing is lost past ``end``: the newest page held every record updated after it when it was read,
+        and a record updated later has an ``update_time`` past T0 (which lies before the first answer), so
+        the catch-up reads it.
+        """
+        page_size = max(1, self.client.page_size)
+        query = {**self.params, "sort_by": "update_time", "sort_direction": "asc", "limit": page_size}
+        paginator = CursorPaginator()
+        newest: _Background | None = None
+        try:
+            for count in itertools.count(1):
+                if count > self.opening and newest is None:
+                    desc_query = {k: v for k, v in query.items() if k != "cursor"}
+                    newest = _Background(self.client.get, self.path, {**desc_query, "sort_direction": "desc"})
+                paginator.update_request(query)
+                started = time.monotonic()
+                response = self.client.get(self.path, query)
+                self._latency = time.monotonic() - started
+                if self.t0 is None:
+                    self.t0 = _floor_second(_server_time(response.headers) - SAFETY)
+                records = response.data if isinstance(response.data, list) else []
+                paginator.update_state(response)
+                yield from self._yield_fresh(records)
+                stamps = [parse_time(r.get("update_time")) for r in (records[:1] + records[-1:])]
+                if not paginator.has_next_page or None in stamps:
+                    break  # the end; or no update_time to slice by: the cursor reads on, below
+                if newest is None:
+                    continue
+                last_page = response
+                desc = newest.result()
+                newest = None
+                desc_records = desc.data if isinstance(desc.data, list) else []
+                yield from self._yield_fresh(desc_records)
+                if not _has_next_cursor(desc):
+                    return None  # the newest page held every record
+                ends = [parse_time(r.get("update_time")) for r in (desc_records[:1] + desc_records[-1:])]
+                if None in ends:
+                    break
+                return self._plan_slices(last_page.data, desc_records)
+            else:  # pragma: no cover - itertools.count never ends
+                return None
+            if paginator.has_next_page:
+                for page in self._rest_of(paginator, query):
+                    yield from self._yield_fresh(page)
+            return None
+        finally:
+            if newest is not None:
+                newest.join()
+
+    def _rest_of(self, paginator: CursorPaginator, query: dict[str, Any]) -> Iterator[list[dict[str, Any]]]:
+        while paginator.has_next_page:
+            paginator.update_request(query)
+            response = self.client.get(self.path, query)
+            paginator.update_state(response)
+            records = response.data if isinstance(response.data, list) else []
+            if records:
+                yield records
+
+    def _plan_slices(
+        self, oldest_page: list[dict[str, Any]], newest_page: list[dict[str, Any]]
+    ) -> tuple[datetime, datetime]:
+        """(start, end) for the slices, and the estimate of what they will read: the density of the
+        opening's last page and of the newest page, growing exponentially over the time between them."""
+        first_old, last_old = (parse_time(oldest_page[i].get("update_time")) for i in (0, -1))
+        oldest_new, newest_new = (parse_time(newest_page[i].get("update_time")) for i in (-1, 0))
+        assert first_old and last_old and oldest_new and newest_new
+        start = _floor_second(last_old)  # >=: the records of that second come again, skipped by id
+        dense_until = _floor_second(oldest_new) + timedelta(seconds=1)
+        old_density = len(oldest_page) / max(1.0, (last_old - first_old).total_seconds())
+        new_density = len(newest_page) / max(1.0, (newest_new - oldest_new).total_seconds())
+        self._density = (old_density, new_density)
+        span = max(0.0, (dense_until - start).total_seconds())
+        self._estimate = _Curve(old_density, new_density, span).records(span)
+        return start, max(start, dense_until)
 
     def _user_bounds(self) -> tuple[datetime | None, datetime | None]:
         return parse_time(self.params.get("updated_since")), parse_time(self.params.get("updated_until"))
@@ -476,8 +580,7 @@ class ParallelScan(Iterator[list[dict[str, Any]]]):
         """The slices' pages, read concurrently, in the order they arrive; closing it stops the workers."""
         scheduler = _Scheduler(page_size=self.client.page_size, stats=self.stats)
         count = self.workers()
-        step = (high - low) / count
-        cuts = sorted({low, high} | {_floor_second(low + step * i) for i in range(1, count)})
+        cuts = sorted({low, high} | set(_cuts(low, high, count, self._density)))
         for start, end in itertools.pairwise(cuts):
             if start < end:
                 scheduler.pending.append(_Slice(since=start, until=end, position=start))
@@ -625,6 +728,81 @@ class ParallelScan(Iterator[list[dict[str, Any]]]):
         return out
 
 
+def _cuts(low: datetime, high: datetime, count: int, density: tuple[float, float] | None) -> list[datetime]:
+    """``count - 1`` points that cut ``[low, high)`` into slices of about as many records each: even in
+    time, or, when the densities at both ends are known, where a density ramping linearly from one to
+    the other has accumulated 1/count, 2/count, ... of the records. (Recent records are denser; a
+    linear ramp cuts between even times and the exponential curve the estimate uses, which both miss
+    in opposite directions on CRM data; work stealing evens out what is left.)"""
+    span = (high - low).total_seconds()
+    if span <= 0 or count < 2:
+        return []
+    d0, d1 = (max(d, 1e-12) for d in (density or (1.0, 1.0)))
+    slope = (d1 - d0) / span  # density(t) = d0 + slope t; records in [0, t) = d0 t + slope t^2 / 2
+    total = d0 * span + slope * span * span / 2
+    points = []
+    for i in range(1, count):
+        target = total * i / count
+        if abs(slope * span) < 1e-9 * d0:
+            offset = target / d0
+        else:
+            offset = (math.sqrt(max(0.0, d0 * d0 + 2 * slope * target)) - d0) / slope
+        points.append(_floor_second(low + timedelta(seconds=min(span, max(0.0, offset)))))
+    return points
+
+
+@dataclass(frozen=True)
+class _Curve:
+    """Records per second from ``start`` (at 0) to ``end`` (at ``span``), growing exponentially: CRM
+    records are updated more the more recent they are, and the two ends are all the opening measured.
+    (The estimate of what the slices will read, which sets how many workers fill the burst window.)"""
+
+    start: float
+    end: float
+    span: float
+
+    @property
+    def rate(self) -> float:
+        low, high = max(self.start, 1e-12), max(self.end, 1e-12)
+        return math.log(high / low) / self.span if self.span > 0 else 0.0
+
+    def records(self, t: float) -> float:
+        """Records in ``[0, t)``."""
+        base, k = max(self.start, 1e-12), self.rate
+        return base * t if abs(k * self.span) < 1e-9 else base * math.expm1(k * t) / k
+
+
+class _Background:
+    """One call run on its own thread (the newest page, read while the opening's cursor reads on)."""
+
+    def __init__(self, call: Any, *args: Any) -> None:
+        self._value: Any = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(call, args), name="pipedrive-scan-newest")
+        self._thread.daemon = True
+        self._thread.start()
+
+    def _run(self, call: Any, args: tuple[Any, ...]) -> None:
+        try:
+            self._value = call(*args)
+        except BaseException as exc:  # raised in the caller's thread by result()
+            self._error = exc
+
+    def join(self) -> None:
+        self._thread.join()
+
+    def result(self) -> Any:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+
+def _has_next_cursor(response: Any) -> bool:
+    extra = response.additional_data if isinstance(response.additional_data, dict) else {}
+    return bool(extra.get("next_cursor"))
+
+
 def _server_time(headers: Any) -> datetime:
     value = headers.get("date")
     if value:
@@ -665,7 +843,9 @@ def parallel_scan(
     concurrency: int = 4,
     snapshot: bool = True,
     seen: IdSet | None = None,
+    opening: int = 0,
 ) -> ParallelScan:
     """A parallel scan: the snapshot kind (spilled, consistent as of the catch-up) or, with
-    ``snapshot=False``, the streaming kind; ``seen`` names ids already handed over (skipped)."""
-    return ParallelScan(client, path, params, concurrency, snapshot=snapshot, seen=seen)
+    ``snapshot=False``, the streaming kind; ``seen`` names ids already handed over (skipped), ``opening``
+    how many pages one cursor reads (and streams) before the scan turns parallel (0: a probe instead)."""
+    return ParallelScan(client, path, params, concurrency, snapshot=snapshot, seen=seen, opening=opening)
