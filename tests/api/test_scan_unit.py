@@ -238,8 +238,9 @@ def test_a_failing_slice_fails_the_scan() -> None:
     assert not scan_threads()
 
 
+@pytest.mark.parametrize("opening", [0, 2], ids=["probe", "opening"])
 @pytest.mark.parametrize("torn_reads", [False, True], ids=["atomic-pages", "torn-reads"])
-def test_a_streaming_scan_yields_every_live_record_once_while_others_write(torn_reads: bool) -> None:
+def test_a_streaming_scan_yields_every_live_record_once_while_others_write(torn_reads: bool, opening: int) -> None:
     fake = FakeCollection.spread(3000, START, timedelta(days=1000), skew=2.0)
     fake.torn_reads = torn_reads
     late: set[int] = set()  # ids written once the catch-up's first request had gone out
@@ -270,11 +271,11 @@ def test_a_streaming_scan_yields_every_live_record_once_while_others_write(torn_
     fake.before_request = write_while_scanning
     fake.between_select_and_read = write_while_scanning
     with mock_client(handler, Pagesize=100, MaxConcurrency=4) as client:
-        scan = client.parallel_scan("/api/v2/deals", snapshot=False)
+        scan = client.parallel_scan("/api/v2/deals", snapshot=False, opening=opening)
         first = next(scan)
         # The first page arrives after the probe and one slice's first page; meanwhile each of the 4 workers
-        # has at most its first page, two queued and one in flight.
-        assert first and len(fake.requests) <= 1 + 4 * (1 + 3)
+        # has at most its first page, two queued and one in flight. With an opening: after one request.
+        assert first and len(fake.requests) <= (1 if opening else 1 + 4 * (1 + 3))
         pages = [first, *scan]
     got: dict[int, dict[str, Any]] = {}
     for page in pages:

@@ -131,6 +131,7 @@ CATCH_UP_MARGIN = timedelta(seconds=2)  # the catch-up starts this far before T0
 MIN_SPLIT = timedelta(seconds=2)  # slice bounds are whole seconds; a split needs room for two of them
 _SEQUENTIAL_PARAMS = ("sort_by", "sort_direction", "ids", "filter_id", "cursor")
 _QUEUE_POLL = 0.1  # seconds a blocked worker waits before checking whether the scan was abandoned
+_SPARE_CREDITS = 2  # pages in memory beyond one per worker
 _DEAL_LISTS = ("/api/v2/deals", "/api/v2/deals/archived")
 _ALL_DEAL_STATUSES = "open,won,lost,deleted"
 # v2 lists that never show deleted records, and the /v1/recents item that reports their changes.
@@ -203,6 +204,16 @@ class _Scheduler:
     stopped: bool = False
     stats: ScanStats = field(default_factory=ScanStats)
     cond: threading.Condition = field(default_factory=threading.Condition)
+    credits: threading.Semaphore = field(default_factory=lambda: threading.Semaphore(1 << 30))
+
+    def take_credit(self) -> bool:
+        """Wait for room for one more page in memory; False once the scan stopped."""
+        while not self.stopped:
+            if self.credits.acquire(timeout=_QUEUE_POLL):
+                if not self.stopped:
+                    return True
+                self.credits.release()
+        return False
 
     def next_slice(self) -> _Slice | None:
         with self.cond:
@@ -369,11 +380,11 @@ class ParallelScan(Iterator[list[dict[str, Any]]]):
     def workers(self) -> int:
         """Workers that keep the burst window full, at most ``concurrency``: by Little's law, the requests
         per second the limit allows times the seconds one request takes (the latency last measured), plus
-        one so that no slot waits on a worker. When the opening estimated what is left and the window still
-        has requests free (a cold start: Pipedrive's burst of ``limit`` requests), as many more as fill
-        that burst with one page each, so a table of a few thousand records is read in one round trip.
-        More would only cut the collection into more, smaller slices (each ends in a partial page); fewer
-        would leave the window idle."""
+        one so that no slot waits on a worker. When the opening estimated what is left and all of it fits
+        in what the burst window still has free (a cold start: Pipedrive allows ``limit`` requests at
+        once), one worker per page of it, so that it is read in one round trip. A table larger than the
+        window gains nothing from more: past the burst the limit sets the pace, and every slice ends in
+        a partial page that costs one more request."""
         governor = getattr(self.client, "governor", None)
         limit = getattr(governor, "limit", None)
         if not limit or self._latency is None:
@@ -382,7 +393,8 @@ class ParallelScan(Iterator[list[dict[str, Any]]]):
         available = getattr(governor, "available", None)
         if self._estimate is not None and callable(available):
             pages = math.ceil(self._estimate / max(1, self.client.page_size)) + 1
-            needed = max(needed, min(int(available()), pages))
+            if pages <= int(available()):
+                needed = max(needed, pages)
         self.stats.workers = max(2, min(self.concurrency, needed))
         return self.stats.workers
 
@@ -541,7 +553,7 @@ class ParallelScan(Iterator[list[dict[str, Any]]]):
         self, oldest_page: list[dict[str, Any]], newest_page: list[dict[str, Any]]
     ) -> tuple[datetime, datetime]:
         """(start, end) for the slices, and the estimate of what they will read: the density of the
-        opening's last page and of the newest page, growing exponentially over the time between them."""
+        opening's last page and of the newest page, over the time between them."""
         first_old, last_old = (parse_time(oldest_page[i].get("update_time")) for i in (0, -1))
         oldest_new, newest_new = (parse_time(newest_page[i].get("update_time")) for i in (-1, 0))
         assert first_old and last_old and oldest_new and newest_new
@@ -551,7 +563,9 @@ class ParallelScan(Iterator[list[dict[str, Any]]]):
         new_density = len(newest_page) / max(1.0, (newest_new - oldest_new).total_seconds())
         self._density = (old_density, new_density)
         span = max(0.0, (dense_until - start).total_seconds())
-        self._estimate = _Curve(old_density, new_density, span).records(span)
+        # The geometric mean, the lowest of the usual means: CRM records crowd at the recent end, and an
+        # estimate past what the burst window holds makes the scan narrow rather than wide.
+        self._estimate = math.sqrt(old_density * new_density) * span
         return start, max(start, dense_until)
 
     def _user_bounds(self) -> tuple[datetime | None, datetime | None]:
@@ -584,7 +598,11 @@ class ParallelScan(Iterator[list[dict[str, Any]]]):
         for start, end in itertools.pairwise(cuts):
             if start < end:
                 scheduler.pending.append(_Slice(since=start, until=end, position=start))
-        out: queue.Queue[list[dict[str, Any]] | _Done | _Failed] = queue.Queue(maxsize=2 * count)
+        # Pages held in memory, in flight or queued, are bounded by credits: a worker takes one before it
+        # asks for a page and the consumer gives it back when it takes the page (memory stays flat
+        # however many workers fill the burst window and however slowly the caller pulls).
+        scheduler.credits = threading.Semaphore(count + _SPARE_CREDITS)
+        out: queue.Queue[list[dict[str, Any]] | _Done | _Failed] = queue.Queue()
         workers = [
             threading.Thread(
                 target=self._work, args=(scheduler, out), name=f"pipedrive-scan-{i}", daemon=True
@@ -609,6 +627,7 @@ class ParallelScan(Iterator[list[dict[str, Any]]]):
                 elif isinstance(item, _Failed):
                     raise item.error
                 else:
+                    scheduler.credits.release()
                     yield item
         finally:
             scheduler.stop()
@@ -636,13 +655,19 @@ class ParallelScan(Iterator[list[dict[str, Any]]]):
         }
         asked_until = piece.until
         paginator = CursorPaginator()
-        while not scheduler.stopped:
+        while scheduler.take_credit():
             paginator.update_request(query)
-            response = self.client.get(self.path, query)
-            records = response.data if isinstance(response.data, list) else []
-            paginator.update_state(response)
-            kept, finished = scheduler.keep(piece, records, paginator.has_next_page, asked_until)
-            if kept and not _put(out, kept, scheduler):
+            try:
+                response = self.client.get(self.path, query)
+                records = response.data if isinstance(response.data, list) else []
+                paginator.update_state(response)
+                kept, finished = scheduler.keep(piece, records, paginator.has_next_page, asked_until)
+            except BaseException:
+                scheduler.credits.release()
+                raise
+            if not kept:
+                scheduler.credits.release()
+            elif not _put(out, kept, scheduler):
                 return
             if finished:
                 return
@@ -749,27 +774,6 @@ def _cuts(low: datetime, high: datetime, count: int, density: tuple[float, float
             offset = (math.sqrt(max(0.0, d0 * d0 + 2 * slope * target)) - d0) / slope
         points.append(_floor_second(low + timedelta(seconds=min(span, max(0.0, offset)))))
     return points
-
-
-@dataclass(frozen=True)
-class _Curve:
-    """Records per second from ``start`` (at 0) to ``end`` (at ``span``), growing exponentially: CRM
-    records are updated more the more recent they are, and the two ends are all the opening measured.
-    (The estimate of what the slices will read, which sets how many workers fill the burst window.)"""
-
-    start: float
-    end: float
-    span: float
-
-    @property
-    def rate(self) -> float:
-        low, high = max(self.start, 1e-12), max(self.end, 1e-12)
-        return math.log(high / low) / self.span if self.span > 0 else 0.0
-
-    def records(self, t: float) -> float:
-        """Records in ``[0, t)``."""
-        base, k = max(self.start, 1e-12), self.rate
-        return base * t if abs(k * self.span) < 1e-9 else base * math.expm1(k * t) / k
 
 
 class _Background:
