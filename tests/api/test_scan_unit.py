@@ -240,7 +240,9 @@ def test_a_failing_slice_fails_the_scan() -> None:
 
 @pytest.mark.parametrize("opening", [0, 2], ids=["probe", "opening"])
 @pytest.mark.parametrize("torn_reads", [False, True], ids=["atomic-pages", "torn-reads"])
-def test_a_streaming_scan_yields_every_live_record_once_while_others_write(torn_reads: bool, opening: int) -> None:
+def test_a_streaming_scan_yields_every_live_record_once_while_others_write(
+    torn_reads: bool, opening: int
+) -> None:
     fake = FakeCollection.spread(3000, START, timedelta(days=1000), skew=2.0)
     fake.torn_reads = torn_reads
     late: set[int] = set()  # ids written once the catch-up's first request had gone out

@@ -33,12 +33,20 @@ the reading); the spill file is deleted when the scan is exhausted, fails, or is
 the iterator being garbage-collected), and closing stops the workers.
 
 **Streaming** (``snapshot=False``, what SQL scans use): the same slices, but each page reaches the caller
-as soon as a worker has read it, while the other workers go on; the queue between them holds at most two
-pages per worker, so memory stays bounded and a consumer that stops pulling stops the workers within a
-page each. Every record is yielded once: the ids already yielded are kept in ``IdSet`` (a bitmap for the
-integer ids Pipedrive hands out, 1 bit each), and the catch-up yields only ids not yielded yet. So while
-others write, a record changed during the scan shows in the version read first, one created during it
-shows, and one deleted after its slice was read is not taken back (there is no change feed and no spill).
+as soon as a worker has read it, while the other workers go on; a worker asks for a page only when it
+holds a credit (one per worker, plus two, given back as the caller takes each page), so memory stays
+bounded and a consumer that stops pulling stops the workers within a page each. Every record is yielded
+once: the ids already yielded are kept in ``IdSet`` (a bitmap for the integer ids Pipedrive hands out, 1
+bit each), and the catch-up yields only ids not yielded yet. So while others write, a record changed
+during the scan shows in the version read first, one created during it shows, and one deleted after its
+slice was read is not taken back (there is no change feed and no spill).
+
+With an **opening** (``opening=n``, what SQL scans use) there is no probe: ``n`` pages are read in
+``update_time`` order with one cursor and streamed (a collection of ``n`` pages costs what one cursor
+costs); the next page is read together with the newest page (descending). The first answer's ``Date``
+gives T0 and its headers the limit; the slices cover only the time between the opening's last record and
+the newest page's oldest, cut where an estimate of the density (from both ends) puts as many records in
+each, with as many workers as that estimate needs when it fits in the free burst window.
 
 When the caller's own ``updated_until`` ends before ``T0 - CATCH_UP_MARGIN`` there is no catch-up and no
 change feed (the window is in the past): a record that changed during the scan is returned as its slice
