@@ -336,3 +336,35 @@ def test_id_sets_remember_ids_in_a_bitmap_and_anything_else_in_a_set() -> None:
     assert seen.count == 5
     records = [{"id": 5}, {"id": 7}, {"id": 7}, {"name": "no id"}, {"name": "no id either"}]
     assert seen.fresh(records) == [{"id": 7}, {"name": "no id"}, {"name": "no id either"}]
+
+
+@pytest.mark.parametrize("count", [40, 100, 101, 150, 2000])
+def test_an_opening_reads_small_collections_with_one_cursor_and_large_ones_once_each(count: int) -> None:
+    """Pages of 50: one or two pages cost what one cursor costs; past that the third page and the newest
+    are read together, then the slices between them; every record once, nothing read without need."""
+    fake = FakeCollection.spread(count, START, timedelta(days=400), skew=3.0)
+    with mock_client(fake, Pagesize=50, MaxConcurrency=8) as client:
+        scan = client.parallel_scan("/api/v2/deals", snapshot=False, opening=2)
+        ids = scan_ids(scan)
+    assert sorted(ids) == sorted(fake.visible())
+    pages = -(-count // 50)
+    one_cursor = pages + (1 if count % 50 == 0 else 0)  # a full last page: one more, empty, request
+    if pages <= 2:
+        assert len(fake.requests) == min(one_cursor, pages) or len(fake.requests) == one_cursor
+        assert scan.stats.workers == 0  # never turned parallel
+    else:
+        # the opening (three pages and the newest), a partial page per slice and split, the catch-up
+        bound = pages + 1 + scan.stats.slices + 1
+        assert len(fake.requests) <= bound, (len(fake.requests), bound, scan.stats)
+
+
+def test_an_opening_over_records_of_one_second_reads_each_once() -> None:
+    fake = FakeCollection.spread(300, START, timedelta(days=100))
+    for record in fake.records.values():
+        record["update_time"] = START.strftime("%Y-%m-%dT%H:%M:%SZ")  # one second: nothing to split
+    with mock_client(fake, Pagesize=50, MaxConcurrency=4) as client:
+        ids = scan_ids(client.parallel_scan("/api/v2/deals", snapshot=False, opening=2))
+    assert sorted(ids) == sorted(fake.visible())
+    # The opening's three pages and the newest; that second again as one slice (slice bounds are whole
+    # seconds, so it cannot start mid-second): six pages; the catch-up.
+    assert len(fake.requests) <= 4 + 6 + 1

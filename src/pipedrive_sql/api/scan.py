@@ -523,11 +523,10 @@ class ParallelScan(Iterator[list[dict[str, Any]]]):
                 paginator.update_state(response)
                 yield from self._yield_fresh(records)
                 stamps = [parse_time(r.get("update_time")) for r in (records[:1] + records[-1:])]
-                if not paginator.has_next_page or None in stamps:
+                if not paginator.has_next_page or not records or None in stamps:
                     break  # the end; or no update_time to slice by: the cursor reads on, below
                 if newest is None:
                     continue
-                last_page = response
                 desc = newest.result()
                 newest = None
                 desc_records = desc.data if isinstance(desc.data, list) else []
@@ -535,9 +534,9 @@ class ParallelScan(Iterator[list[dict[str, Any]]]):
                 if not _has_next_cursor(desc):
                     return None  # the newest page held every record
                 ends = [parse_time(r.get("update_time")) for r in (desc_records[:1] + desc_records[-1:])]
-                if None in ends:
+                if not desc_records or None in ends:
                     break
-                return self._plan_slices(last_page.data, desc_records)
+                return self._plan_slices(records, desc_records)
             else:  # pragma: no cover - itertools.count never ends
                 return None
             if paginator.has_next_page:
