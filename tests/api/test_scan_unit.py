@@ -325,6 +325,37 @@ def test_workers_fill_the_burst_window_and_no_more(
     assert scan.workers() == workers
 
 
+@pytest.mark.parametrize(
+    ("limit", "latency", "estimate", "available", "workers"),
+    [
+        (40, 0.1, 8000, 37, 17),  # 16 pages left fit in the free window: one worker per page, one round
+        (40, 0.1, 30000, 37, 3),  # 60 pages do not: Little's law (20/s x 0.1 s + 1)
+        (120, 0.1, 30000, 115, 32),  # a larger plan: the window holds them, up to the automatic cap
+        (120, 0.3, 90000, 115, 19),  # past the window: 60/s x 0.3 s + 1
+        (40, 0.1, 8000, 5, 3),  # the window is nearly spent (another program uses the token)
+    ],
+)
+def test_workers_from_the_estimate_when_it_fits_in_the_free_window(
+    limit: int, latency: float, estimate: float, available: int, workers: int
+) -> None:
+    class Governor:
+        def available(self) -> int:
+            return available
+
+    governor = Governor()
+    governor.limit = limit  # type: ignore[attr-defined]
+
+    class Client:
+        page_size = 500
+
+    client = Client()
+    client.governor = governor  # type: ignore[attr-defined]
+    scan = ParallelScan(client, "/api/v2/deals", None, 32)  # type: ignore[arg-type]
+    scan._latency = latency
+    scan._estimate = estimate
+    assert scan.workers() == workers
+
+
 def test_id_sets_remember_ids_in_a_bitmap_and_anything_else_in_a_set() -> None:
     from pipedrive_sql.api.scan import IdSet
 
