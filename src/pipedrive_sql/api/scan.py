@@ -63,9 +63,8 @@ import queue
 import tempfile
 import threading
 import time
-from collections import deque
 from collections.abc import Generator, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import IO, Any, Protocol
 
@@ -74,6 +73,17 @@ import orjson
 from pipedrive_sql.api.costs import TIME_SLICEABLE
 from pipedrive_sql.api.operations import normalize_path
 from pipedrive_sql.api.paging import CursorPaginator
+from pipedrive_sql.api.slices import (
+    QUEUE_POLL,
+    IdSet,
+    ScanStats,
+    Scheduler,
+    Slice,
+    cuts,
+    floor_second,
+    format_time,
+    parse_time,
+)
 from pipedrive_sql.errors import OperationalError
 
 __all__ = ["IdSet", "PageSource", "ParallelScan", "ScanStats", "format_time", "parallel_scan", "parse_time"]
@@ -93,52 +103,10 @@ class PageSource(Protocol):
     def _log(self, verbosity: int, message: str, **fields: Any) -> None: ...
 
 
-class IdSet:
-    """The ids a scan has yielded: non-negative integers below ``BITMAP_LIMIT`` in a bitmap (one bit
-    each: 1M deals cost 125 kB), anything else in a set."""
-
-    BITMAP_LIMIT = 1 << 28  # 32 MB at most, and only if ids are that large
-
-    def __init__(self) -> None:
-        self._bits = bytearray()
-        self._other: set[Any] = set()
-        self.count = 0
-
-    def add(self, key: Any) -> bool:
-        """Remember ``key``; False when it was already there."""
-        if type(key) is int and 0 <= key < self.BITMAP_LIMIT:
-            byte, bit = key >> 3, 1 << (key & 7)
-            bits = self._bits
-            if byte >= len(bits):
-                bits.extend(bytes(max(byte + 1 - len(bits), len(bits))))
-            if bits[byte] & bit:
-                return False
-            bits[byte] |= bit
-        else:
-            if key in self._other:
-                return False
-            self._other.add(key)
-        self.count += 1
-        return True
-
-    def __contains__(self, key: Any) -> bool:
-        if type(key) is int and 0 <= key < self.BITMAP_LIMIT:
-            byte = key >> 3
-            return byte < len(self._bits) and bool(self._bits[byte] & (1 << (key & 7)))
-        return key in self._other
-
-    def fresh(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """The records whose id was not seen yet (remembered now); records without an id pass."""
-        add = self.add
-        return [r for r in records if add(r.get("id")) or r.get("id") is None]
-
-
 WINDOW_SECONDS = 2.0  # Pipedrive's burst window
 SAFETY = timedelta(seconds=1)  # T0 sits this far behind the server's clock (Date has whole seconds)
 CATCH_UP_MARGIN = timedelta(seconds=2)  # the catch-up starts this far before T0: writes in flight at T0
-MIN_SPLIT = timedelta(seconds=2)  # slice bounds are whole seconds; a split needs room for two of them
 _SEQUENTIAL_PARAMS = ("sort_by", "sort_direction", "ids", "filter_id", "cursor")
-_QUEUE_POLL = 0.1  # seconds a blocked worker waits before checking whether the scan was abandoned
 _SPARE_CREDITS = 2  # pages in memory beyond one per worker
 _DEAL_LISTS = ("/api/v2/deals", "/api/v2/deals/archived")
 _ALL_DEAL_STATUSES = "open,won,lost,deleted"
@@ -148,153 +116,6 @@ _RECENT_ITEMS = {
     "/api/v2/organizations": "organization",
     "/api/v2/activities": "activity",
 }
-
-
-def parse_time(value: Any) -> datetime | None:
-    """An RFC 3339 timestamp (``2025-01-01T10:20:00Z``) as an aware UTC datetime, or None."""
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace(" ", "T"))
-    except ValueError:
-        return None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
-
-
-def format_time(value: datetime) -> str:
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _floor_second(value: datetime) -> datetime:
-    return value.replace(microsecond=0)
-
-
-@dataclass
-class ScanStats:
-    slices: int = 0  # slices read, splits included
-    splits: int = 0  # tails taken over by idle workers
-    records: int = 0  # records yielded
-    spilled: int = 0  # records the slices wrote to the spill file
-    duplicates: int = 0  # records read more than once (an id spilled twice, or spilled and caught up)
-    changed_during_scan: int = 0  # spilled records replaced by the catch-up's newer version
-    removed_during_scan: int = 0  # spilled records dropped: deleted or no longer matching at the catch-up
-    changed_ids: int = 0  # ids the change feed named
-    catch_up_records: int = 0  # records yielded by the catch-up pass
-    sequential: bool = False  # read with one cursor (the list cannot be sliced)
-    workers: int = 0  # workers the scan ran (0: the concurrency asked for)
-
-
-@dataclass(eq=False)
-class _Slice:
-    since: datetime
-    until: datetime  # moves back when an idle worker takes the tail
-    position: datetime  # update_time of the last record read
-    read: int = 0
-    started: bool = False  # the first page has been answered
-    done: bool = False  # its last page has been read (it may not have left ``active`` yet)
-
-    def estimated_left(self) -> float:
-        """Records still to read, assuming the density seen so far holds for the rest of the slice."""
-        covered = (self.position - self.since).total_seconds()
-        left = (self.until - self.position).total_seconds()
-        if covered <= 0:
-            return float("inf") if self.read else 0.0
-        return self.read / covered * left
-
-
-@dataclass
-class _Scheduler:
-    """Hands slices to workers and splits the busiest one when there is nothing else to hand out."""
-
-    page_size: int
-    pending: deque[_Slice] = field(default_factory=deque)
-    active: set[_Slice] = field(default_factory=set)
-    stopped: bool = False
-    stats: ScanStats = field(default_factory=ScanStats)
-    cond: threading.Condition = field(default_factory=threading.Condition)
-    credits: threading.Semaphore = field(default_factory=lambda: threading.Semaphore(1 << 30))
-
-    def take_credit(self) -> bool:
-        """Wait for room for one more page in memory; False once the scan stopped."""
-        while not self.stopped:
-            if self.credits.acquire(timeout=_QUEUE_POLL):
-                if not self.stopped:
-                    return True
-                self.credits.release()
-        return False
-
-    def next_slice(self) -> _Slice | None:
-        with self.cond:
-            while not self.stopped:
-                if self.pending:
-                    return self._activate(self.pending.popleft())
-                tail = self._split_busiest()
-                if tail is not None:
-                    return self._activate(tail)
-                if not any(not s.started for s in self.active):
-                    return None
-                # A slice has not answered yet: its size is unknown until it does.
-                self.cond.wait()
-            return None
-
-    def _activate(self, piece: _Slice) -> _Slice:
-        self.active.add(piece)
-        self.stats.slices += 1
-        return piece
-
-    def _split_busiest(self) -> _Slice | None:
-        candidates = [
-            s
-            for s in self.active
-            if s.started and not s.done and s.until - s.position >= MIN_SPLIT + timedelta(seconds=1)
-        ]
-        if not candidates:
-            return None
-        victim = max(candidates, key=_Slice.estimated_left)
-        # Worth a split only when the tail holds more than a page for each half.
-        if victim.estimated_left() < 2 * self.page_size:
-            return None
-        middle = _floor_second(victim.position + (victim.until - victim.position) / 2)
-        if not victim.position < middle < victim.until:
-            return None
-        tail = _Slice(since=middle, until=victim.until, position=middle)
-        victim.until = middle
-        self.stats.splits += 1
-        return tail
-
-    def keep(
-        self, piece: _Slice, records: list[dict[str, Any]], more: bool, asked_until: datetime
-    ) -> tuple[list[dict[str, Any]], bool]:
-        """The records of a page that are still this slice's, and whether the slice is finished.
-
-        A record at or past ``piece.until`` but before ``asked_until`` belongs to the slice an idle worker
-        took over: the page is sorted, so this slice is done. A record at or past ``asked_until`` matched the
-        query but changed before the server wrote it out (a torn read): it is dropped here, and the catch-up
-        pass, which reads everything changed since T0, yields it.
-        """
-        times = [parse_time(r.get("update_time")) for r in records]
-        with self.cond:
-            until = piece.until
-            kept = [r for r, t in zip(records, times, strict=True) if t is None or t < until]
-            handed_over = any(t is not None and until <= t < asked_until for t in times)
-            last = max((t for t in times if t is not None and t < until), default=None)
-            if last is not None:
-                piece.position = max(piece.position, last)
-            piece.read += len(kept)
-            piece.started = True
-            piece.done = handed_over or not more
-            self.cond.notify_all()
-            return kept, piece.done
-
-    def finish(self, piece: _Slice) -> None:
-        with self.cond:
-            self.active.discard(piece)
-            self.cond.notify_all()
-
-    def stop(self) -> None:
-        with self.cond:
-            self.stopped = True
-            self.cond.notify_all()
 
 
 class _Done:
@@ -382,7 +203,7 @@ class ParallelScan(Iterator[list[dict[str, Any]]]):
         self._closed.set()
         try:
             self._iterator.close()
-        except ValueError:  # running in another thread: it sees ``_closed`` within _QUEUE_POLL
+        except ValueError:  # running in another thread: it sees ``_closed`` within QUEUE_POLL
             pass
 
     def workers(self) -> int:
@@ -518,7 +339,7 @@ class ParallelScan(Iterator[list[dict[str, Any]]]):
                 response = self.client.get(self.path, query)
                 self._latency = time.monotonic() - started
                 if self.t0 is None:
-                    self.t0 = _floor_second(_server_time(response.headers) - SAFETY)
+                    self.t0 = floor_second(_server_time(response.headers) - SAFETY)
                 records = response.data if isinstance(response.data, list) else []
                 paginator.update_state(response)
                 yield from self._yield_fresh(records)
@@ -564,8 +385,8 @@ class ParallelScan(Iterator[list[dict[str, Any]]]):
         first_old, last_old = (parse_time(oldest_page[i].get("update_time")) for i in (0, -1))
         oldest_new, newest_new = (parse_time(newest_page[i].get("update_time")) for i in (-1, 0))
         assert first_old and last_old and oldest_new and newest_new
-        start = _floor_second(last_old)  # >=: the records of that second come again, skipped by id
-        dense_until = _floor_second(oldest_new) + timedelta(seconds=1)
+        start = floor_second(last_old)  # >=: the records of that second come again, skipped by id
+        dense_until = floor_second(oldest_new) + timedelta(seconds=1)
         old_density = len(oldest_page) / max(1.0, (last_old - first_old).total_seconds())
         new_density = len(newest_page) / max(1.0, (newest_new - oldest_new).total_seconds())
         self._density = (old_density, new_density)
@@ -584,12 +405,12 @@ class ParallelScan(Iterator[list[dict[str, Any]]]):
         started = time.monotonic()
         response = self.client.get(self.path, query)
         self._latency = time.monotonic() - started
-        self.t0 = t0 = _floor_second(_server_time(response.headers) - SAFETY)
+        self.t0 = t0 = floor_second(_server_time(response.headers) - SAFETY)
         records = response.data if isinstance(response.data, list) else []
         if not records:
             return None
         oldest = parse_time(records[0].get("update_time")) or t0
-        return _floor_second(oldest), t0
+        return floor_second(oldest), t0
 
     def _scan_slices(self, low: datetime, high: datetime, spill: _Spill) -> None:
         """Phase 1: the slices, read concurrently, into the spill file."""
@@ -599,12 +420,12 @@ class ParallelScan(Iterator[list[dict[str, Any]]]):
 
     def _slice_pages(self, low: datetime, high: datetime) -> Generator[list[dict[str, Any]], None, None]:
         """The slices' pages, read concurrently, in the order they arrive; closing it stops the workers."""
-        scheduler = _Scheduler(page_size=self.client.page_size, stats=self.stats)
+        scheduler = Scheduler(page_size=self.client.page_size, stats=self.stats)
         count = self.workers()
-        cuts = sorted({low, high} | set(_cuts(low, high, count, self._density)))
-        for start, end in itertools.pairwise(cuts):
+        bounds = sorted({low, high} | set(cuts(low, high, count, self._density)))
+        for start, end in itertools.pairwise(bounds):
             if start < end:
-                scheduler.pending.append(_Slice(since=start, until=end, position=start))
+                scheduler.pending.append(Slice(since=start, until=end, position=start))
         # Pages held in memory, in flight or queued, are bounded by credits: a worker takes one before it
         # asks for a page and the consumer gives it back when it takes the page (memory stays flat
         # however many workers fill the burst window and however slowly the caller pulls).
@@ -622,7 +443,7 @@ class ParallelScan(Iterator[list[dict[str, Any]]]):
             running = len(workers)
             while running:
                 try:
-                    item = out.get(timeout=_QUEUE_POLL)
+                    item = out.get(timeout=QUEUE_POLL)
                 except queue.Empty:
                     item = None
                 if self._closed.is_set():
@@ -640,7 +461,7 @@ class ParallelScan(Iterator[list[dict[str, Any]]]):
             scheduler.stop()
             _drain_until_joined(out, workers)
 
-    def _work(self, scheduler: _Scheduler, out: queue.Queue[Any]) -> None:
+    def _work(self, scheduler: Scheduler, out: queue.Queue[Any]) -> None:
         try:
             while (piece := scheduler.next_slice()) is not None:
                 self._read_slice(piece, scheduler, out)
@@ -651,7 +472,7 @@ class ParallelScan(Iterator[list[dict[str, Any]]]):
         finally:
             _put(out, _Done(), scheduler, force=True)
 
-    def _read_slice(self, piece: _Slice, scheduler: _Scheduler, out: queue.Queue[Any]) -> None:
+    def _read_slice(self, piece: Slice, scheduler: Scheduler, out: queue.Queue[Any]) -> None:
         query = {
             **self.params,
             "updated_since": format_time(piece.since),
@@ -760,29 +581,6 @@ class ParallelScan(Iterator[list[dict[str, Any]]]):
         return out
 
 
-def _cuts(low: datetime, high: datetime, count: int, density: tuple[float, float] | None) -> list[datetime]:
-    """``count - 1`` points that cut ``[low, high)`` into slices of about as many records each: even in
-    time, or, when the densities at both ends are known, where a density ramping linearly from one to
-    the other has accumulated 1/count, 2/count, ... of the records. (Recent records are denser; a
-    linear ramp cuts between even times and the exponential curve the estimate uses, which both miss
-    in opposite directions on CRM data; work stealing evens out what is left.)"""
-    span = (high - low).total_seconds()
-    if span <= 0 or count < 2:
-        return []
-    d0, d1 = (max(d, 1e-12) for d in (density or (1.0, 1.0)))
-    slope = (d1 - d0) / span  # density(t) = d0 + slope t; records in [0, t) = d0 t + slope t^2 / 2
-    total = d0 * span + slope * span * span / 2
-    points = []
-    for i in range(1, count):
-        target = total * i / count
-        if abs(slope * span) < 1e-9 * d0:
-            offset = target / d0
-        else:
-            offset = (math.sqrt(max(0.0, d0 * d0 + 2 * slope * target)) - d0) / slope
-        points.append(_floor_second(low + timedelta(seconds=min(span, max(0.0, offset)))))
-    return points
-
-
 class _Background:
     """One call run on its own thread (the newest page, read while the opening's cursor reads on)."""
 
@@ -824,11 +622,11 @@ def _server_time(headers: Any) -> datetime:
     return datetime.now(UTC)
 
 
-def _put(out: queue.Queue[Any], item: Any, scheduler: _Scheduler, *, force: bool = False) -> bool:
+def _put(out: queue.Queue[Any], item: Any, scheduler: Scheduler, *, force: bool = False) -> bool:
     """Put ``item`` unless the scan was abandoned meanwhile (``force``: keep trying, the consumer drains)."""
     while True:
         try:
-            out.put(item, timeout=_QUEUE_POLL)
+            out.put(item, timeout=QUEUE_POLL)
             return True
         except queue.Full:
             if scheduler.stopped and not force:
@@ -839,7 +637,7 @@ def _drain_until_joined(out: queue.Queue[Any], workers: list[threading.Thread]) 
     """Empty the queue while the workers finish, so none stays blocked on a full queue."""
     while any(w.is_alive() for w in workers):
         try:
-            out.get(timeout=_QUEUE_POLL)
+            out.get(timeout=QUEUE_POLL)
         except queue.Empty:
             pass
     for worker in workers:
