@@ -3,9 +3,9 @@
 Nothing is requested until DuckDB asks for the first batch, and each later request only when it asks for
 the next one: with ``threads=1`` a ``LIMIT 10`` stops after the first page (notes/engine.md).
 
-A full read of a v2 collection starts with ordinary pages; only when a few pages in there is still more does
-it switch to the client's parallel, time-sliced scan (skipping the records already handed over), so a
-small table costs what a sequential read costs and a large one is read ``MaxConcurrency`` cursors at a time.
+A full read of a v2 collection is the client's streaming parallel scan with an opening: two pages with one
+cursor (so a small table costs what a sequential read costs), then the third with the newest page, then
+time slices read by as many cursors as the burst limit and the latency call for (at most MaxConcurrency).
 """
 
 from __future__ import annotations
