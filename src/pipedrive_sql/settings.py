@@ -16,10 +16,12 @@ from typing import Any
 from pipedrive_sql.errors import ConfigurationError, did_you_mean
 
 __all__ = [
+    "AUTO_CONCURRENCY_CAP",
     "PROPERTIES",
     "Property",
     "Settings",
     "build_settings",
+    "max_concurrency",
     "parse_connection_string",
     "properties_markdown",
 ]
@@ -273,11 +275,13 @@ PROPERTIES: tuple[Property, ...] = (
     _p(
         "MaxConcurrency",
         "int",
-        4,
-        "API requests a scan may run at once.",
+        0,
+        "API requests a scan may run at once. 0 (the default) chooses as the burst limit and the latency "
+        "the API reports need, up to 32 (more on larger plans: 120 requests per 2 s with an API token, "
+        "480 with OAuth); a number caps it (1 reads with one cursor).",
         "Performance",
-        minimum=1,
-        maximum=32,
+        minimum=0,
+        maximum=64,
     ),
     _p(
         "RateLimitShare",
@@ -349,6 +353,15 @@ PROPERTIES: tuple[Property, ...] = (
 _BY_LOWER: dict[str, Property] = {p.name.lower(): p for p in PROPERTIES}
 # Names that pick a data source rather than set a property (ODBC's "DSN=" in a connection string).
 DSN_KEYS = ("dsn",)
+
+
+AUTO_CONCURRENCY_CAP = 32  # MaxConcurrency=0: at most this many requests at once
+
+
+def max_concurrency(settings: Mapping[str, Any]) -> int:
+    """The most requests a scan may run at once: MaxConcurrency, or AUTO_CONCURRENCY_CAP for 0."""
+    value = int(settings["MaxConcurrency"])
+    return AUTO_CONCURRENCY_CAP if value <= 0 else value
 
 
 def find_property(name: str) -> Property:

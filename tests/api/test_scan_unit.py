@@ -227,8 +227,11 @@ def test_a_failing_slice_fails_the_scan() -> None:
     assert not scan_threads()
 
 
+@pytest.mark.parametrize("opening", [0, 2], ids=["probe", "opening"])
 @pytest.mark.parametrize("torn_reads", [False, True], ids=["atomic-pages", "torn-reads"])
-def test_a_streaming_scan_yields_every_live_record_once_while_others_write(torn_reads: bool) -> None:
+def test_a_streaming_scan_yields_every_live_record_once_while_others_write(
+    torn_reads: bool, opening: int
+) -> None:
     fake = FakeCollection.spread(3000, START, timedelta(days=1000), skew=2.0)
     fake.torn_reads = torn_reads
     late: set[int] = set()  # ids written once the catch-up's first request had gone out
@@ -259,11 +262,11 @@ def test_a_streaming_scan_yields_every_live_record_once_while_others_write(torn_
     fake.before_request = write_while_scanning
     fake.between_select_and_read = write_while_scanning
     with mock_client(handler, Pagesize=100, MaxConcurrency=4) as client:
-        scan = client.parallel_scan("/api/v2/deals", snapshot=False)
+        scan = client.parallel_scan("/api/v2/deals", snapshot=False, opening=opening)
         first = next(scan)
         # The first page arrives after the probe and one slice's first page; meanwhile each of the 4 workers
-        # has at most its first page, two queued and one in flight.
-        assert first and len(fake.requests) <= 1 + 4 * (1 + 3)
+        # has at most its first page, two queued and one in flight. With an opening: after one request.
+        assert first and len(fake.requests) <= (1 if opening else 1 + 4 * (1 + 3))
         pages = [first, *scan]
     got: dict[int, dict[str, Any]] = {}
     for page in pages:
@@ -311,6 +314,37 @@ def test_workers_fill_the_burst_window_and_no_more(
     assert scan.workers() == workers
 
 
+@pytest.mark.parametrize(
+    ("limit", "latency", "estimate", "available", "workers"),
+    [
+        (40, 0.1, 8000, 37, 17),  # 16 pages left fit in the free window: one worker per page, one round
+        (40, 0.1, 30000, 37, 3),  # 60 pages do not: Little's law (20/s x 0.1 s + 1)
+        (120, 0.1, 30000, 115, 32),  # a larger plan: the window holds them, up to the automatic cap
+        (120, 0.3, 90000, 115, 19),  # past the window: 60/s x 0.3 s + 1
+        (40, 0.1, 8000, 5, 3),  # the window is nearly spent (another program uses the token)
+    ],
+)
+def test_workers_from_the_estimate_when_it_fits_in_the_free_window(
+    limit: int, latency: float, estimate: float, available: int, workers: int
+) -> None:
+    class Governor:
+        def available(self) -> int:
+            return available
+
+    governor = Governor()
+    governor.limit = limit  # type: ignore[attr-defined]
+
+    class Client:
+        page_size = 500
+
+    client = Client()
+    client.governor = governor  # type: ignore[attr-defined]
+    scan = ParallelScan(client, "/api/v2/deals", None, 32)  # type: ignore[arg-type]
+    scan._latency = latency
+    scan._estimate = estimate
+    assert scan.workers() == workers
+
+
 def test_id_sets_remember_ids_in_a_bitmap_and_anything_else_in_a_set() -> None:
     from pipedrive_sql.api.scan import IdSet
 
@@ -322,3 +356,35 @@ def test_id_sets_remember_ids_in_a_bitmap_and_anything_else_in_a_set() -> None:
     assert seen.count == 5
     records = [{"id": 5}, {"id": 7}, {"id": 7}, {"name": "no id"}, {"name": "no id either"}]
     assert seen.fresh(records) == [{"id": 7}, {"name": "no id"}, {"name": "no id either"}]
+
+
+@pytest.mark.parametrize("count", [40, 100, 101, 150, 2000])
+def test_an_opening_reads_small_collections_with_one_cursor_and_large_ones_once_each(count: int) -> None:
+    """Pages of 50: one or two pages cost what one cursor costs; past that the third page and the newest
+    are read together, then the slices between them; every record once, nothing read without need."""
+    fake = FakeCollection.spread(count, START, timedelta(days=400), skew=3.0)
+    with mock_client(fake, Pagesize=50, MaxConcurrency=8) as client:
+        scan = client.parallel_scan("/api/v2/deals", snapshot=False, opening=2)
+        ids = scan_ids(scan)
+    assert sorted(ids) == sorted(fake.visible())
+    pages = -(-count // 50)
+    one_cursor = pages + (1 if count % 50 == 0 else 0)  # a full last page: one more, empty, request
+    if pages <= 2:
+        assert len(fake.requests) == min(one_cursor, pages) or len(fake.requests) == one_cursor
+        assert scan.stats.workers == 0  # never turned parallel
+    else:
+        # the opening (three pages and the newest), a partial page per slice and split, the catch-up
+        bound = pages + 1 + scan.stats.slices + 1
+        assert len(fake.requests) <= bound, (len(fake.requests), bound, scan.stats)
+
+
+def test_an_opening_over_records_of_one_second_reads_each_once() -> None:
+    fake = FakeCollection.spread(300, START, timedelta(days=100))
+    for record in fake.records.values():
+        record["update_time"] = START.strftime("%Y-%m-%dT%H:%M:%SZ")  # one second: nothing to split
+    with mock_client(fake, Pagesize=50, MaxConcurrency=4) as client:
+        ids = scan_ids(client.parallel_scan("/api/v2/deals", snapshot=False, opening=2))
+    assert sorted(ids) == sorted(fake.visible())
+    # The opening's three pages and the newest; that second again as one slice (slice bounds are whole
+    # seconds, so it cannot start mid-second): six pages; the catch-up.
+    assert len(fake.requests) <= 4 + 6 + 1

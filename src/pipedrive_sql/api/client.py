@@ -40,7 +40,7 @@ from pipedrive_sql.errors import (
     QueryCanceled,
     RequestTimeout,
 )
-from pipedrive_sql.settings import PROPERTIES, Settings
+from pipedrive_sql.settings import PROPERTIES, Settings, max_concurrency
 
 __all__ = ["ApiClient"]
 
@@ -83,7 +83,7 @@ class ApiClient:
         self.search_governor = RateGovernor()
         self.counters = RequestCounters()
         self.page_size = min(_MAX_PAGE, int(settings["Pagesize"]))
-        self.max_concurrency = int(settings["MaxConcurrency"])
+        self.max_concurrency = max_concurrency(settings)
         self._timeout = float(settings["Timeout"])
         self._verbosity = int(settings["Verbosity"])
         self._closed = threading.Event()
@@ -154,6 +154,7 @@ class ApiClient:
         concurrency: int | None = None,
         snapshot: bool = True,
         seen: IdSet | None = None,
+        opening: int = 0,
     ) -> ParallelScan:
         """Every record of a v2 collection exactly once, read by several time-sliced cursors at once.
 
@@ -169,6 +170,7 @@ class ApiClient:
             concurrency=concurrency or self.max_concurrency,
             snapshot=snapshot,
             seen=seen,
+            opening=opening,
         )
 
     def cancellable(self, stop: threading.Event) -> ApiClient:

@@ -73,6 +73,16 @@ class RateGovernor:
         with self._cond:
             return None if self._allowance is None else int(self._allowance)
 
+    def available(self) -> int:
+        """Requests that could be sent right now without waiting (0 until the limit is known)."""
+        with self._cond:
+            now = self._clock()
+            if self._allowance is None or now < self._paused_until:
+                return 0
+            while self._expiries and self._expiries[0] <= now:
+                self._expiries.popleft()
+            return max(0, int(self._allowance) - self._in_flight - len(self._expiries))
+
     def acquire(self, deadline: float | None = None) -> float:
         """Block until a request may be sent, and take a slot for it; returns the seconds waited.
 

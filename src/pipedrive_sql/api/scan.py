@@ -33,12 +33,20 @@ the reading); the spill file is deleted when the scan is exhausted, fails, or is
 the iterator being garbage-collected), and closing stops the workers.
 
 **Streaming** (``snapshot=False``, what SQL scans use): the same slices, but each page reaches the caller
-as soon as a worker has read it, while the other workers go on; the queue between them holds at most two
-pages per worker, so memory stays bounded and a consumer that stops pulling stops the workers within a
-page each. Every record is yielded once: the ids already yielded are kept in ``IdSet`` (a bitmap for the
-integer ids Pipedrive hands out, 1 bit each), and the catch-up yields only ids not yielded yet. So while
-others write, a record changed during the scan shows in the version read first, one created during it
-shows, and one deleted after its slice was read is not taken back (there is no change feed and no spill).
+as soon as a worker has read it, while the other workers go on; a worker asks for a page only when it
+holds a credit (one per worker, plus two, given back as the caller takes each page), so memory stays
+bounded and a consumer that stops pulling stops the workers within a page each. Every record is yielded
+once: the ids already yielded are kept in ``IdSet`` (a bitmap for the integer ids Pipedrive hands out, 1
+bit each), and the catch-up yields only ids not yielded yet. So while others write, a record changed
+during the scan shows in the version read first, one created during it shows, and one deleted after its
+slice was read is not taken back (there is no change feed and no spill).
+
+With an **opening** (``opening=n``, what SQL scans use) there is no probe: ``n`` pages are read in
+``update_time`` order with one cursor and streamed (a collection of ``n`` pages costs what one cursor
+costs); the next page is read together with the newest page (descending). The first answer's ``Date``
+gives T0 and its headers the limit; the slices cover only the time between the opening's last record and
+the newest page's oldest, cut where an estimate of the density (from both ends) puts as many records in
+each, with as many workers as that estimate needs when it fits in the free burst window.
 
 When the caller's own ``updated_until`` ends before ``T0 - CATCH_UP_MARGIN`` there is no catch-up and no
 change feed (the window is in the past): a record that changed during the scan is returned as its slice
@@ -55,9 +63,8 @@ import queue
 import tempfile
 import threading
 import time
-from collections import deque
 from collections.abc import Generator, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import IO, Any, Protocol
 
@@ -66,6 +73,17 @@ import orjson
 from pipedrive_sql.api.costs import TIME_SLICEABLE
 from pipedrive_sql.api.operations import normalize_path
 from pipedrive_sql.api.paging import CursorPaginator
+from pipedrive_sql.api.slices import (
+    QUEUE_POLL,
+    IdSet,
+    ScanStats,
+    Scheduler,
+    Slice,
+    cuts,
+    floor_second,
+    format_time,
+    parse_time,
+)
 from pipedrive_sql.errors import OperationalError
 
 __all__ = ["IdSet", "PageSource", "ParallelScan", "ScanStats", "format_time", "parallel_scan", "parse_time"]
@@ -85,52 +103,11 @@ class PageSource(Protocol):
     def _log(self, verbosity: int, message: str, **fields: Any) -> None: ...
 
 
-class IdSet:
-    """The ids a scan has yielded: non-negative integers below ``BITMAP_LIMIT`` in a bitmap (one bit
-    each: 1M deals cost 125 kB), anything else in a set."""
-
-    BITMAP_LIMIT = 1 << 28  # 32 MB at most, and only if ids are that large
-
-    def __init__(self) -> None:
-        self._bits = bytearray()
-        self._other: set[Any] = set()
-        self.count = 0
-
-    def add(self, key: Any) -> bool:
-        """Remember ``key``; False when it was already there."""
-        if type(key) is int and 0 <= key < self.BITMAP_LIMIT:
-            byte, bit = key >> 3, 1 << (key & 7)
-            bits = self._bits
-            if byte >= len(bits):
-                bits.extend(bytes(max(byte + 1 - len(bits), len(bits))))
-            if bits[byte] & bit:
-                return False
-            bits[byte] |= bit
-        else:
-            if key in self._other:
-                return False
-            self._other.add(key)
-        self.count += 1
-        return True
-
-    def __contains__(self, key: Any) -> bool:
-        if type(key) is int and 0 <= key < self.BITMAP_LIMIT:
-            byte = key >> 3
-            return byte < len(self._bits) and bool(self._bits[byte] & (1 << (key & 7)))
-        return key in self._other
-
-    def fresh(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """The records whose id was not seen yet (remembered now); records without an id pass."""
-        add = self.add
-        return [r for r in records if add(r.get("id")) or r.get("id") is None]
-
-
 WINDOW_SECONDS = 2.0  # Pipedrive's burst window
 SAFETY = timedelta(seconds=1)  # T0 sits this far behind the server's clock (Date has whole seconds)
 CATCH_UP_MARGIN = timedelta(seconds=2)  # the catch-up starts this far before T0: writes in flight at T0
-MIN_SPLIT = timedelta(seconds=2)  # slice bounds are whole seconds; a split needs room for two of them
 _SEQUENTIAL_PARAMS = ("sort_by", "sort_direction", "ids", "filter_id", "cursor")
-_QUEUE_POLL = 0.1  # seconds a blocked worker waits before checking whether the scan was abandoned
+_SPARE_CREDITS = 2  # pages in memory beyond one per worker
 _DEAL_LISTS = ("/api/v2/deals", "/api/v2/deals/archived")
 _ALL_DEAL_STATUSES = "open,won,lost,deleted"
 # v2 lists that never show deleted records, and the /v1/recents item that reports their changes.
@@ -139,143 +116,6 @@ _RECENT_ITEMS = {
     "/api/v2/organizations": "organization",
     "/api/v2/activities": "activity",
 }
-
-
-def parse_time(value: Any) -> datetime | None:
-    """An RFC 3339 timestamp (``2025-01-01T10:20:00Z``) as an aware UTC datetime, or None."""
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace(" ", "T"))
-    except ValueError:
-        return None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
-
-
-def format_time(value: datetime) -> str:
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _floor_second(value: datetime) -> datetime:
-    return value.replace(microsecond=0)
-
-
-@dataclass
-class ScanStats:
-    slices: int = 0  # slices read, splits included
-    splits: int = 0  # tails taken over by idle workers
-    records: int = 0  # records yielded
-    spilled: int = 0  # records the slices wrote to the spill file
-    duplicates: int = 0  # records read more than once (an id spilled twice, or spilled and caught up)
-    changed_during_scan: int = 0  # spilled records replaced by the catch-up's newer version
-    removed_during_scan: int = 0  # spilled records dropped: deleted or no longer matching at the catch-up
-    changed_ids: int = 0  # ids the change feed named
-    catch_up_records: int = 0  # records yielded by the catch-up pass
-    sequential: bool = False  # read with one cursor (the list cannot be sliced)
-    workers: int = 0  # workers the scan ran (0: the concurrency asked for)
-
-
-@dataclass(eq=False)
-class _Slice:
-    since: datetime
-    until: datetime  # moves back when an idle worker takes the tail
-    position: datetime  # update_time of the last record read
-    read: int = 0
-    started: bool = False  # the first page has been answered
-    done: bool = False  # its last page has been read (it may not have left ``active`` yet)
-
-    def estimated_left(self) -> float:
-        """Records still to read, assuming the density seen so far holds for the rest of the slice."""
-        covered = (self.position - self.since).total_seconds()
-        left = (self.until - self.position).total_seconds()
-        if covered <= 0:
-            return float("inf") if self.read else 0.0
-        return self.read / covered * left
-
-
-@dataclass
-class _Scheduler:
-    """Hands slices to workers and splits the busiest one when there is nothing else to hand out."""
-
-    page_size: int
-    pending: deque[_Slice] = field(default_factory=deque)
-    active: set[_Slice] = field(default_factory=set)
-    stopped: bool = False
-    stats: ScanStats = field(default_factory=ScanStats)
-    cond: threading.Condition = field(default_factory=threading.Condition)
-
-    def next_slice(self) -> _Slice | None:
-        with self.cond:
-            while not self.stopped:
-                if self.pending:
-                    return self._activate(self.pending.popleft())
-                tail = self._split_busiest()
-                if tail is not None:
-                    return self._activate(tail)
-                if not any(not s.started for s in self.active):
-                    return None
-                # A slice has not answered yet: its size is unknown until it does.
-                self.cond.wait()
-            return None
-
-    def _activate(self, piece: _Slice) -> _Slice:
-        self.active.add(piece)
-        self.stats.slices += 1
-        return piece
-
-    def _split_busiest(self) -> _Slice | None:
-        candidates = [
-            s
-            for s in self.active
-            if s.started and not s.done and s.until - s.position >= MIN_SPLIT + timedelta(seconds=1)
-        ]
-        if not candidates:
-            return None
-        victim = max(candidates, key=_Slice.estimated_left)
-        # Worth a split only when the tail holds more than a page for each half.
-        if victim.estimated_left() < 2 * self.page_size:
-            return None
-        middle = _floor_second(victim.position + (victim.until - victim.position) / 2)
-        if not victim.position < middle < victim.until:
-            return None
-        tail = _Slice(since=middle, until=victim.until, position=middle)
-        victim.until = middle
-        self.stats.splits += 1
-        return tail
-
-    def keep(
-        self, piece: _Slice, records: list[dict[str, Any]], more: bool, asked_until: datetime
-    ) -> tuple[list[dict[str, Any]], bool]:
-        """The records of a page that are still this slice's, and whether the slice is finished.
-
-        A record at or past ``piece.until`` but before ``asked_until`` belongs to the slice an idle worker
-        took over: the page is sorted, so this slice is done. A record at or past ``asked_until`` matched the
-        query but changed before the server wrote it out (a torn read): it is dropped here, and the catch-up
-        pass, which reads everything changed since T0, yields it.
-        """
-        times = [parse_time(r.get("update_time")) for r in records]
-        with self.cond:
-            until = piece.until
-            kept = [r for r, t in zip(records, times, strict=True) if t is None or t < until]
-            handed_over = any(t is not None and until <= t < asked_until for t in times)
-            last = max((t for t in times if t is not None and t < until), default=None)
-            if last is not None:
-                piece.position = max(piece.position, last)
-            piece.read += len(kept)
-            piece.started = True
-            piece.done = handed_over or not more
-            self.cond.notify_all()
-            return kept, piece.done
-
-    def finish(self, piece: _Slice) -> None:
-        with self.cond:
-            self.active.discard(piece)
-            self.cond.notify_all()
-
-    def stop(self) -> None:
-        with self.cond:
-            self.stopped = True
-            self.cond.notify_all()
 
 
 class _Done:
@@ -331,9 +171,11 @@ class ParallelScan(Iterator[list[dict[str, Any]]]):
         *,
         snapshot: bool = True,
         seen: IdSet | None = None,
+        opening: int = 0,
     ) -> None:
         self.client = client
         self.snapshot = snapshot
+        self.opening = max(0, opening)  # streaming: pages read with one cursor before slicing
         self.seen = seen if seen is not None else IdSet()  # streaming: ids yielded (or yielded before)
         self.path = path
         self.params = {
@@ -344,7 +186,9 @@ class ParallelScan(Iterator[list[dict[str, Any]]]):
         self.t0: datetime | None = None
         self.spill_path: str | None = None  # the spill file while it exists (for tests and logs)
         self._closed = threading.Event()
-        self._latency: float | None = None  # seconds the probe took
+        self._latency: float | None = None  # seconds the probe (or the opening's last page) took
+        self._estimate: float | None = None  # records the slices will read, estimated by the opening
+        self._density: tuple[float, float] | None = None  # records per second at the slices' two ends
         self._iterator: Generator[list[dict[str, Any]], None, None] = self._run()
 
     def __next__(self) -> list[dict[str, Any]]:
@@ -359,18 +203,27 @@ class ParallelScan(Iterator[list[dict[str, Any]]]):
         self._closed.set()
         try:
             self._iterator.close()
-        except ValueError:  # running in another thread: it sees ``_closed`` within _QUEUE_POLL
+        except ValueError:  # running in another thread: it sees ``_closed`` within QUEUE_POLL
             pass
 
     def workers(self) -> int:
         """Workers that keep the burst window full, at most ``concurrency``: by Little's law, the requests
-        per second the limit allows times the seconds one request takes (the probe's), plus one so that no
-        slot waits on a worker. More would only cut the collection into more, smaller slices (each ends in
-        a partial page); fewer would leave the window idle."""
-        limit = getattr(getattr(self.client, "governor", None), "limit", None)
+        per second the limit allows times the seconds one request takes (the latency last measured), plus
+        one so that no slot waits on a worker. When the opening estimated what is left and all of it fits
+        in what the burst window still has free (a cold start: Pipedrive allows ``limit`` requests at
+        once), one worker per page of it, so that it is read in one round trip. A table larger than the
+        window gains nothing from more: past the burst the limit sets the pace, and every slice ends in
+        a partial page that costs one more request."""
+        governor = getattr(self.client, "governor", None)
+        limit = getattr(governor, "limit", None)
         if not limit or self._latency is None:
             return self.concurrency
         needed = math.ceil(limit / WINDOW_SECONDS * self._latency) + 1
+        available = getattr(governor, "available", None)
+        if self._estimate is not None and callable(available):
+            pages = math.ceil(self._estimate / max(1, self.client.page_size)) + 1
+            if pages <= int(available()):
+                needed = max(needed, pages)
         self.stats.workers = max(2, min(self.concurrency, needed))
         return self.stats.workers
 
@@ -422,33 +275,126 @@ class ParallelScan(Iterator[list[dict[str, Any]]]):
         self.client._log(4, "scan done", path=self.path, t0=format_time(t0), **vars(self.stats))
 
     def _stream(self) -> Generator[list[dict[str, Any]], None, None]:
-        """Streaming: the slices' pages as they arrive, then the catch-up's records not yielded yet."""
-        bounds = self._probe()
-        if bounds is None:
-            return
-        oldest, t0 = bounds
+        """Streaming: the opening's pages (or a probe), the slices' pages as they arrive, then the
+        catch-up's records not yielded yet."""
         since, until = self._user_bounds()
-        low, high = max(oldest, since or oldest), min(t0, until or t0)
+        if self.opening:
+            opened = yield from self._open()
+            if opened is None:
+                return
+            start, end = opened
+            t0 = self.t0
+            assert t0 is not None
+        else:
+            bounds = self._probe()
+            if bounds is None:
+                return
+            start, t0 = bounds
+            end = t0
+        low, high = max(start, since or start), min(end, t0, until or t0)
         if low < high:
             for page in self._slice_pages(low, high):
-                fresh = self.seen.fresh(page)
-                self.stats.duplicates += len(page) - len(fresh)
-                if fresh:
-                    self.stats.records += len(fresh)
-                    yield fresh
+                yield from self._yield_fresh(page)
         if until is None or until > t0 - CATCH_UP_MARGIN:
-            start = t0 - CATCH_UP_MARGIN
-            query = {**self.params, "updated_since": format_time(max(start, since) if since else start)}
+            begin = t0 - CATCH_UP_MARGIN
+            query = {**self.params, "updated_since": format_time(max(begin, since) if since else begin)}
             if until is not None:
                 query["updated_until"] = format_time(until)
             for page in self.client.pages(self.path, query):
-                fresh = self.seen.fresh(page)
-                self.stats.duplicates += len(page) - len(fresh)
-                if fresh:
-                    self.stats.records += len(fresh)
+                for fresh in self._yield_fresh(page):
                     self.stats.catch_up_records += len(fresh)
                     yield fresh
         self.client._log(4, "scan done", path=self.path, t0=format_time(t0), **vars(self.stats))
+
+    def _yield_fresh(self, page: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
+        fresh = self.seen.fresh(page)
+        self.stats.duplicates += len(page) - len(fresh)
+        if fresh:
+            self.stats.records += len(fresh)
+            yield fresh
+
+    def _open(self) -> Generator[list[dict[str, Any]], None, tuple[datetime, datetime] | None]:
+        """The opening: ``opening`` pages in ``update_time`` order with one cursor, streamed as they come,
+        then one more page of that cursor read together with the newest page (the same sort, descending).
+        No probe: the first answer's ``Date`` header gives T0 and the limit, the pages' ``update_time``s
+        how dense the collection is at both ends. Returns ``(start, end)``: the slices read ``[start, end)``,
+        between the opening's last record and the newest page's oldest; or None when the opening read
+        everything (a table of one or two pages costs what one cursor costs).
+
+        Nothing is lost past ``end``: the newest page held every record updated after it when it was read,
+        and a record updated later has an ``update_time`` past T0 (which lies before the first answer), so
+        the catch-up reads it.
+        """
+        page_size = max(1, self.client.page_size)
+        query = {**self.params, "sort_by": "update_time", "sort_direction": "asc", "limit": page_size}
+        paginator = CursorPaginator()
+        newest: _Background | None = None
+        try:
+            for count in itertools.count(1):
+                if count > self.opening and newest is None:
+                    desc_query = {k: v for k, v in query.items() if k != "cursor"}
+                    newest = _Background(self.client.get, self.path, {**desc_query, "sort_direction": "desc"})
+                paginator.update_request(query)
+                started = time.monotonic()
+                response = self.client.get(self.path, query)
+                self._latency = time.monotonic() - started
+                if self.t0 is None:
+                    self.t0 = floor_second(_server_time(response.headers) - SAFETY)
+                records = response.data if isinstance(response.data, list) else []
+                paginator.update_state(response)
+                yield from self._yield_fresh(records)
+                stamps = [parse_time(r.get("update_time")) for r in (records[:1] + records[-1:])]
+                if not paginator.has_next_page or not records or None in stamps:
+                    break  # the end; or no update_time to slice by: the cursor reads on, below
+                if newest is None:
+                    continue
+                desc = newest.result()
+                newest = None
+                desc_records = desc.data if isinstance(desc.data, list) else []
+                yield from self._yield_fresh(desc_records)
+                if not _has_next_cursor(desc):
+                    return None  # the newest page held every record
+                ends = [parse_time(r.get("update_time")) for r in (desc_records[:1] + desc_records[-1:])]
+                if not desc_records or None in ends:
+                    break
+                return self._plan_slices(records, desc_records)
+            else:  # pragma: no cover - itertools.count never ends
+                return None
+            if paginator.has_next_page:
+                for page in self._rest_of(paginator, query):
+                    yield from self._yield_fresh(page)
+            return None
+        finally:
+            if newest is not None:
+                newest.join()
+
+    def _rest_of(self, paginator: CursorPaginator, query: dict[str, Any]) -> Iterator[list[dict[str, Any]]]:
+        while paginator.has_next_page:
+            paginator.update_request(query)
+            response = self.client.get(self.path, query)
+            paginator.update_state(response)
+            records = response.data if isinstance(response.data, list) else []
+            if records:
+                yield records
+
+    def _plan_slices(
+        self, oldest_page: list[dict[str, Any]], newest_page: list[dict[str, Any]]
+    ) -> tuple[datetime, datetime]:
+        """(start, end) for the slices, and the estimate of what they will read: the density of the
+        opening's last page and of the newest page, over the time between them."""
+        first_old, last_old = (parse_time(oldest_page[i].get("update_time")) for i in (0, -1))
+        oldest_new, newest_new = (parse_time(newest_page[i].get("update_time")) for i in (-1, 0))
+        assert first_old and last_old and oldest_new and newest_new
+        start = floor_second(last_old)  # >=: the records of that second come again, skipped by id
+        dense_until = floor_second(oldest_new) + timedelta(seconds=1)
+        old_density = len(oldest_page) / max(1.0, (last_old - first_old).total_seconds())
+        new_density = len(newest_page) / max(1.0, (newest_new - oldest_new).total_seconds())
+        self._density = (old_density, new_density)
+        span = max(0.0, (dense_until - start).total_seconds())
+        # The geometric mean, the lowest of the usual means: CRM records crowd at the recent end, and an
+        # estimate past what the burst window holds makes the scan narrow rather than wide.
+        self._estimate = math.sqrt(old_density * new_density) * span
+        return start, max(start, dense_until)
 
     def _user_bounds(self) -> tuple[datetime | None, datetime | None]:
         return parse_time(self.params.get("updated_since")), parse_time(self.params.get("updated_until"))
@@ -459,12 +405,12 @@ class ParallelScan(Iterator[list[dict[str, Any]]]):
         started = time.monotonic()
         response = self.client.get(self.path, query)
         self._latency = time.monotonic() - started
-        self.t0 = t0 = _floor_second(_server_time(response.headers) - SAFETY)
+        self.t0 = t0 = floor_second(_server_time(response.headers) - SAFETY)
         records = response.data if isinstance(response.data, list) else []
         if not records:
             return None
         oldest = parse_time(records[0].get("update_time")) or t0
-        return _floor_second(oldest), t0
+        return floor_second(oldest), t0
 
     def _scan_slices(self, low: datetime, high: datetime, spill: _Spill) -> None:
         """Phase 1: the slices, read concurrently, into the spill file."""
@@ -474,14 +420,17 @@ class ParallelScan(Iterator[list[dict[str, Any]]]):
 
     def _slice_pages(self, low: datetime, high: datetime) -> Generator[list[dict[str, Any]], None, None]:
         """The slices' pages, read concurrently, in the order they arrive; closing it stops the workers."""
-        scheduler = _Scheduler(page_size=self.client.page_size, stats=self.stats)
+        scheduler = Scheduler(page_size=self.client.page_size, stats=self.stats)
         count = self.workers()
-        step = (high - low) / count
-        cuts = sorted({low, high} | {_floor_second(low + step * i) for i in range(1, count)})
-        for start, end in itertools.pairwise(cuts):
+        bounds = sorted({low, high} | set(cuts(low, high, count, self._density)))
+        for start, end in itertools.pairwise(bounds):
             if start < end:
-                scheduler.pending.append(_Slice(since=start, until=end, position=start))
-        out: queue.Queue[list[dict[str, Any]] | _Done | _Failed] = queue.Queue(maxsize=2 * count)
+                scheduler.pending.append(Slice(since=start, until=end, position=start))
+        # Pages held in memory, in flight or queued, are bounded by credits: a worker takes one before it
+        # asks for a page and the consumer gives it back when it takes the page (memory stays flat
+        # however many workers fill the burst window and however slowly the caller pulls).
+        scheduler.credits = threading.Semaphore(count + _SPARE_CREDITS)
+        out: queue.Queue[list[dict[str, Any]] | _Done | _Failed] = queue.Queue()
         workers = [
             threading.Thread(
                 target=self._work, args=(scheduler, out), name=f"pipedrive-scan-{i}", daemon=True
@@ -494,7 +443,7 @@ class ParallelScan(Iterator[list[dict[str, Any]]]):
             running = len(workers)
             while running:
                 try:
-                    item = out.get(timeout=_QUEUE_POLL)
+                    item = out.get(timeout=QUEUE_POLL)
                 except queue.Empty:
                     item = None
                 if self._closed.is_set():
@@ -506,12 +455,13 @@ class ParallelScan(Iterator[list[dict[str, Any]]]):
                 elif isinstance(item, _Failed):
                     raise item.error
                 else:
+                    scheduler.credits.release()
                     yield item
         finally:
             scheduler.stop()
             _drain_until_joined(out, workers)
 
-    def _work(self, scheduler: _Scheduler, out: queue.Queue[Any]) -> None:
+    def _work(self, scheduler: Scheduler, out: queue.Queue[Any]) -> None:
         try:
             while (piece := scheduler.next_slice()) is not None:
                 self._read_slice(piece, scheduler, out)
@@ -522,7 +472,7 @@ class ParallelScan(Iterator[list[dict[str, Any]]]):
         finally:
             _put(out, _Done(), scheduler, force=True)
 
-    def _read_slice(self, piece: _Slice, scheduler: _Scheduler, out: queue.Queue[Any]) -> None:
+    def _read_slice(self, piece: Slice, scheduler: Scheduler, out: queue.Queue[Any]) -> None:
         query = {
             **self.params,
             "updated_since": format_time(piece.since),
@@ -533,13 +483,19 @@ class ParallelScan(Iterator[list[dict[str, Any]]]):
         }
         asked_until = piece.until
         paginator = CursorPaginator()
-        while not scheduler.stopped:
+        while scheduler.take_credit():
             paginator.update_request(query)
-            response = self.client.get(self.path, query)
-            records = response.data if isinstance(response.data, list) else []
-            paginator.update_state(response)
-            kept, finished = scheduler.keep(piece, records, paginator.has_next_page, asked_until)
-            if kept and not _put(out, kept, scheduler):
+            try:
+                response = self.client.get(self.path, query)
+                records = response.data if isinstance(response.data, list) else []
+                paginator.update_state(response)
+                kept, finished = scheduler.keep(piece, records, paginator.has_next_page, asked_until)
+            except BaseException:
+                scheduler.credits.release()
+                raise
+            if not kept:
+                scheduler.credits.release()
+            elif not _put(out, kept, scheduler):
                 return
             if finished:
                 return
@@ -625,6 +581,37 @@ class ParallelScan(Iterator[list[dict[str, Any]]]):
         return out
 
 
+class _Background:
+    """One call run on its own thread (the newest page, read while the opening's cursor reads on)."""
+
+    def __init__(self, call: Any, *args: Any) -> None:
+        self._value: Any = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(call, args), name="pipedrive-scan-newest")
+        self._thread.daemon = True
+        self._thread.start()
+
+    def _run(self, call: Any, args: tuple[Any, ...]) -> None:
+        try:
+            self._value = call(*args)
+        except BaseException as exc:  # raised in the caller's thread by result()
+            self._error = exc
+
+    def join(self) -> None:
+        self._thread.join()
+
+    def result(self) -> Any:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+
+def _has_next_cursor(response: Any) -> bool:
+    extra = response.additional_data if isinstance(response.additional_data, dict) else {}
+    return bool(extra.get("next_cursor"))
+
+
 def _server_time(headers: Any) -> datetime:
     value = headers.get("date")
     if value:
@@ -635,11 +622,11 @@ def _server_time(headers: Any) -> datetime:
     return datetime.now(UTC)
 
 
-def _put(out: queue.Queue[Any], item: Any, scheduler: _Scheduler, *, force: bool = False) -> bool:
+def _put(out: queue.Queue[Any], item: Any, scheduler: Scheduler, *, force: bool = False) -> bool:
     """Put ``item`` unless the scan was abandoned meanwhile (``force``: keep trying, the consumer drains)."""
     while True:
         try:
-            out.put(item, timeout=_QUEUE_POLL)
+            out.put(item, timeout=QUEUE_POLL)
             return True
         except queue.Full:
             if scheduler.stopped and not force:
@@ -650,7 +637,7 @@ def _drain_until_joined(out: queue.Queue[Any], workers: list[threading.Thread]) 
     """Empty the queue while the workers finish, so none stays blocked on a full queue."""
     while any(w.is_alive() for w in workers):
         try:
-            out.get(timeout=_QUEUE_POLL)
+            out.get(timeout=QUEUE_POLL)
         except queue.Empty:
             pass
     for worker in workers:
@@ -665,7 +652,9 @@ def parallel_scan(
     concurrency: int = 4,
     snapshot: bool = True,
     seen: IdSet | None = None,
+    opening: int = 0,
 ) -> ParallelScan:
     """A parallel scan: the snapshot kind (spilled, consistent as of the catch-up) or, with
-    ``snapshot=False``, the streaming kind; ``seen`` names ids already handed over (skipped)."""
-    return ParallelScan(client, path, params, concurrency, snapshot=snapshot, seen=seen)
+    ``snapshot=False``, the streaming kind; ``seen`` names ids already handed over (skipped), ``opening``
+    how many pages one cursor reads (and streams) before the scan turns parallel (0: a probe instead)."""
+    return ParallelScan(client, path, params, concurrency, snapshot=snapshot, seen=seen, opening=opening)

@@ -12,7 +12,7 @@ import httpx
 
 from pipedrive_sql.api.logs import logger
 from pipedrive_sql.errors import ConfigurationError
-from pipedrive_sql.settings import Settings
+from pipedrive_sql.settings import Settings, max_concurrency
 
 __all__ = ["base_url_for", "build_http_client", "proxy_for", "verify_for"]
 
@@ -93,7 +93,7 @@ def build_http_client(
     transport: httpx.BaseTransport | None = None,
 ) -> httpx.Client:
     """One client per connection; httpx's pool is thread-safe, so every scan thread shares it."""
-    concurrency = int(settings["MaxConcurrency"])
+    concurrency = max_concurrency(settings)
     options: dict[str, Any] = {
         "base_url": base_url,
         "auth": auth,

@@ -1,13 +1,16 @@
 """The catalog of one connection: the built-in tables plus the custom-field columns of this company.
 
 Custom fields are read from ``/api/v2/{entity}Fields`` the first time a table of that entity is used, and
-kept for the life of the connection (``refresh()`` forgets them, e.g. after a write to DealFields).
+kept for the life of the connection (``refresh()`` forgets them, e.g. after a write to DealFields). When
+several entities are needed at once (``tables()``: the whole catalog, as BI tools and ``sys_tables`` ask
+for it) their definitions are read in one concurrent round, not one after another.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from pipedrive_sql.catalog.custom_fields import custom_columns
@@ -60,7 +63,9 @@ class Catalog:
             return found
 
     def tables(self) -> list[TableSpec]:
-        """Every table, custom fields resolved (reads each entity's field definitions once)."""
+        """Every table, custom fields resolved (reads each entity's field definitions once, together)."""
+        if self.include_custom_fields:
+            self.load_definitions(t.custom_entity for t in self._builtin.values() if t.custom_entity)
         return [self.table(name) for name in self.table_names()]
 
     def builtin(self, name: str) -> TableSpec:
@@ -80,6 +85,23 @@ class Catalog:
                 found = list(self._loader(entity)) if self._loader is not None else []
                 self._definitions[entity] = found
             return found
+
+    def load_definitions(self, entities: Iterable[str]) -> None:
+        """Read the field definitions of every entity not read yet, all at once (one request each, sent
+        concurrently; the rate-limit governor still paces them)."""
+        with self._lock:
+            missing = sorted({e for e in entities if e not in self._definitions})
+        loader = self._loader
+        if loader is None or not missing:
+            return
+        if len(missing) == 1:
+            self.field_definitions(missing[0])
+            return
+        with ThreadPoolExecutor(max_workers=len(missing), thread_name_prefix="pipedrive-fields") as pool:
+            found = dict(zip(missing, pool.map(lambda entity: list(loader(entity)), missing), strict=True))
+        with self._lock:
+            for entity, definitions in found.items():
+                self._definitions.setdefault(entity, definitions)
 
     def loaded_entities(self) -> list[str]:
         return list(self._definitions)

@@ -3,21 +3,20 @@
 Nothing is requested until DuckDB asks for the first batch, and each later request only when it asks for
 the next one: with ``threads=1`` a ``LIMIT 10`` stops after the first page (notes/engine.md).
 
-A full read of a v2 collection starts with ordinary pages; only when a few pages in there is still more does
-it switch to the client's parallel, time-sliced scan (skipping the records already handed over), so a
-small table costs what a sequential read costs and a large one is read ``MaxConcurrency`` cursors at a time.
+A full read of a v2 collection is the client's streaming parallel scan with an opening: two pages with one
+cursor (so a small table costs what a sequential read costs), then the third with the newest page, then
+time slices read by as many cursors as the burst limit and the latency call for (at most MaxConcurrency).
 """
 
 from __future__ import annotations
 
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from datetime import datetime
 from typing import Any, Protocol
 
 import pyarrow as pa
 
-from pipedrive_sql.api.scan import IdSet, format_time, parse_time
+from pipedrive_sql.api.scan import IdSet
 from pipedrive_sql.catalog.arrow import RowConverter
 from pipedrive_sql.engine.joinkeys import MAX_DRIVER_PAGES, key_value
 from pipedrive_sql.engine.plan import Call, KeyFeed, ScanPlan
@@ -28,7 +27,7 @@ __all__ = ["ApiReader", "SharedPages", "open_scan", "scan_records"]
 Record = dict[str, Any]
 Page = list[Record]
 
-# Full pages read one after another (plus one per MaxConcurrency) before a scan turns parallel.
+# Full pages read with one cursor before a scan turns parallel (the third is read with the newest page).
 SEQUENTIAL_PAGES = 2
 
 
@@ -52,6 +51,7 @@ class ApiReader(Protocol):
         concurrency: int | None = None,
         snapshot: bool = True,
         seen: IdSet | None = None,
+        opening: int = 0,
     ) -> Iterator[Page]: ...
 
 
@@ -265,39 +265,11 @@ def _parallel_candidate(call: Call, client: ApiReader) -> bool:
 
 
 def _adaptive(call: Call, client: ApiReader) -> Iterator[Page]:
-    """Sequential pages first, in ``update_time`` order; after SEQUENTIAL_PAGES (+ one per MaxConcurrency)
-    full pages, the rest (from the last ``update_time`` read on) by the streaming parallel scan. Small
-    tables cost exactly what one cursor costs; a large one pays a probe, a partial last page per slice and
-    a catch-up, and no page is read twice (records at the switch's second, or changed meanwhile, are
-    skipped by id)."""
-    page_size = int(getattr(client, "page_size", 500))
-    switch_after = SEQUENTIAL_PAGES + int(getattr(client, "max_concurrency", 1) or 1)
-    seen = IdSet()
-    last: datetime | None = None
-    first = client.pages(call.path, {**call.params, "sort_by": "update_time", "sort_direction": "asc"})
-    try:
-        for count, page in enumerate(first, start=1):
-            fresh = seen.fresh(page)
-            if fresh:
-                yield fresh
-            if len(page) < page_size:
-                return  # the last page
-            stamp = parse_time(page[-1].get("update_time"))
-            last = stamp if stamp is not None else last
-            if count >= switch_after:
-                break
-        else:
-            return
-    finally:
-        close_first = getattr(first, "close", None)
-        if close_first is not None:
-            close_first()
-    params = dict(call.params)
-    since = parse_time(params.get("updated_since"))
-    if last is not None and (since is None or last > since):
-        params["updated_since"] = format_time(last)  # >=: the records of that second come again, skipped
-    # Streaming: each page reaches DuckDB as soon as a worker has read it.
-    scan = client.parallel_scan(call.path, params, snapshot=False, seen=seen)
+    """The client's streaming parallel scan with an opening: SEQUENTIAL_PAGES pages in ``update_time``
+    order with one cursor (a table of one or two pages costs exactly what one cursor costs), then the
+    rest by time slices, as many as the burst limit and the latency call for (api/scan.py). Every page
+    reaches DuckDB as soon as it has been read; no record is yielded twice."""
+    scan = client.parallel_scan(call.path, call.params, snapshot=False, opening=SEQUENTIAL_PAGES)
     try:
         yield from scan
     finally:
