@@ -50,6 +50,9 @@ class KeyFeed:
     source_key: str = ""
     search: Call | None = None
     note: str = ""  # for EXPLAIN: where the ids come from
+    # read whole besides the keyed requests: the records the ids cannot reach (Deals' deleted deals,
+    # which no search finds); a record both bring is kept once
+    also: Call | None = None
 
 
 @dataclass

@@ -368,12 +368,21 @@ def _keyed(plan: ScanPlan, keys: list[Any], client: ApiReader) -> Iterator[Page]
             yield from _single(call, client, plan.visible)
         return
     base = {k: v for k, v in plan.calls[0].params.items() if k not in ("sort_by", "sort_direction")}
+    seen = IdSet()
     for i in range(0, len(keys), feed.batch):
         chunk = keys[i : i + feed.batch]
         params = {**base, feed.param: ",".join(str(k) for k in chunk)}
         # ids are unique: a batch of n ids returns at most n records, so paging stops there
         most = len(chunk) if feed.param == spec.ids_param else None
-        yield from client.pages(spec.endpoint, params, max_records=most)
+        for page in client.pages(spec.endpoint, params, max_records=most):
+            fresh = seen.fresh(page) if feed.also is not None else page
+            if fresh:
+                yield fresh
+    if feed.also is not None:
+        for page in client.pages(feed.also.path, feed.also.params):
+            fresh = seen.fresh(page)  # deleted since the search found it: already read
+            if fresh:
+                yield fresh
 
 
 def _reshaped(pages: Iterator[Page], reshape: Callable[[Page], Page]) -> Iterator[Page]:

@@ -114,21 +114,32 @@ def _feed(scan: ScanPlan, field: str, term: str, exact: bool) -> KeyFeed | None:
     call = scan.calls[0]
     if call.single or call.max_records is not None or call.stop is not None:
         return None
-    if "deleted" in str(call.params.get("status", "")):
-        return None  # search never finds deleted records: it would not be a superset of the list
     if dict(call.params) != {
-        **spec.fixed_params,
+        **spec.list_params(),
         **({"limit": call.params["limit"]} if "limit" in call.params else {}),
     }:
         return None
+    if set(spec.reveal) - {"status"}:
+        return None  # hidden rows the search may not find, and no way to read them besides
+    also = None
+    statuses = str(call.params.get("status", "")).split(",")
+    if "deleted" in statuses:
+        # Search never finds deleted records: the ids it finds are read with the table's statuses, and
+        # the deleted ones (Pipedrive keeps them 30 days) are read whole besides, so the union is a
+        # superset of the list's records.
+        if statuses == ["deleted"]:
+            return None
+        also = Call(call.path, {**dict(call.params), "status": "deleted"})
     params = {"term": term, "fields": field, "limit": "500"}
     if exact:
         params["exact_match"] = "true"
     search = Call(_SEARCH_PATHS[spec.name], params)
     note = f"ids from GET {search.path}?term={term}&fields={field}{'&exact_match=true' if exact else ''}"
+    if also is not None:
+        note += f", and the deleted ones from GET {also.path}?status=deleted"
     if spec.ids_param:
         batch = spec.ids_batch
-        return KeyFeed(spec.ids_param, batch, batch * MAX_KEYED_REQUESTS, search=search, note=note)
-    if spec.get_path:
+        return KeyFeed(spec.ids_param, batch, batch * MAX_KEYED_REQUESTS, search=search, note=note, also=also)
+    if spec.get_path and also is None:
         return KeyFeed("", 1, _PER_ID_GETS, search=search, note=f"{note}, one GET each")
     return None
