@@ -1,0 +1,107 @@
+"""The columnar encoders (server/columnar.py) send the same bytes as the row-by-row path.
+
+Both paths read one DuckDB result: as Python rows (what `fetchmany` gives) and as an Arrow batch (what
+`fetch_record_batch` gives); DataRow messages in text and binary and COPY in text, CSV and binary must be
+byte-for-byte equal, NULLs, edge values and characters that need escaping included.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from pipedrive_sql.server import columnar
+from pipedrive_sql.server.copyout import CopyEncoder, parse_copy
+from pipedrive_sql.server.results import ArrowRows, OutColumn, RowEncoder
+from pipedrive_sql.server.types import pg_type_for
+
+VALUES = """
+SELECT * FROM (VALUES
+  (1::BIGINT, -7::INTEGER, 3::SMALLINT, 'plain'::VARCHAR, true, 0.1::DOUBLE, 1.5::FLOAT,
+   123.4500::DECIMAL(18,4), DATE '2024-01-02', TIMESTAMPTZ '2024-01-02 03:04:05+00',
+   TIMESTAMP '2024-01-02 03:04:05.25', TIME '10:11:12', [1, 2]::BIGINT[], ['a', 'b c']::VARCHAR[],
+   12.5::DECIMAL(30,2), 42::UINTEGER),
+  (NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),
+  (-9223372036854775807, 2147483647, -32768, 'tab	new
+line, "quoted" \\back; comma', false, 1e20::DOUBLE, 'nan'::FLOAT,
+   -0.0001::DECIMAL(18,4), DATE '0005-03-04', TIMESTAMPTZ '1969-12-31 23:59:59.999999+00',
+   TIMESTAMP '1900-01-01 00:00:00', TIME '00:00:00.000001', [], [NULL, 'NULL']::VARCHAR[],
+   -0.01::DECIMAL(30,2), 0::UINTEGER),
+  (0, 0, 0, '', false, 'inf'::DOUBLE, -0.0::FLOAT, 99999999999999.9999::DECIMAL(18,4),
+   DATE '9999-12-31', TIMESTAMPTZ '2262-04-11 23:47:16.854775+00', TIMESTAMP '2000-01-01 00:00:00.000001',
+   TIME '23:59:59.999999', [NULL]::BIGINT[], []::VARCHAR[], 0::DECIMAL(30,2), 4294967295::UINTEGER),
+  (5, 1, 1, 'ünïcødé ✓', true, -1e-5::DOUBLE, 3.25::FLOAT, 0::DECIMAL(18,4),
+   DATE '1970-01-01', TIMESTAMPTZ '2000-01-01 00:00:00+00', TIMESTAMP '1999-12-31 23:59:59.5',
+   TIME '12:00:00', [3], ['x'], 1e20::DECIMAL(30,2), 7::UINTEGER),
+  (6, 2, 2, 'x', true, 123456.789::DOUBLE, 1e-3::FLOAT, 10000.0001::DECIMAL(18,4),
+   DATE '2024-02-29', TIMESTAMPTZ '2024-06-30 12:30:00.5+00', TIMESTAMP '2024-01-01 00:00:00', NULL,
+   NULL, NULL, NULL, NULL)
+) t(i8, i4, i2, s, b, f8, f4, n, d, tz, ts, tm, li, ls, big, o)
+"""
+
+
+def _both(sql: str) -> tuple[list[OutColumn], list[tuple[object, ...]], ArrowRows]:
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute(f"CREATE TABLE t AS {sql}")  # random() values are drawn once, for both reads
+    sql = "SELECT * FROM t"
+    rows = con.execute(sql).fetchall()
+    description = con.description
+    assert description is not None
+    batch = con.sql(sql).to_arrow_reader(10_000).read_next_batch()
+    columns = [OutColumn(str(d[0]), pg_type_for(str(d[1]))) for d in description]
+    assert all(columnar.supported_name(str(d[1])) for d in description)
+    return columns, rows, ArrowRows(batch)
+
+
+@pytest.mark.parametrize("fmt", [0, 1])
+def test_data_rows_equal_the_row_path(fmt: int) -> None:
+    columns, rows, arrow = _both(VALUES)
+    encoder = RowEncoder(columns, [fmt])
+    expected = b"".join(encoder.encode(row) for row in rows)
+    assert encoder.encode_batch(arrow) == expected
+
+
+def test_slices_and_mixed_formats() -> None:
+    columns, rows, arrow = _both(VALUES)
+    formats = [i % 2 for i in range(len(columns))]
+    encoder = RowEncoder(columns, formats)
+    sliced = ArrowRows(arrow.batch.slice(1, 3))
+    assert encoder.encode_batch(sliced) == b"".join(encoder.encode(row) for row in rows[1:4])
+    assert len(sliced) == 3 and sliced[0][0] is None and sliced[1][0] == rows[2][0]
+
+
+def test_floats_and_decimals_over_their_ranges() -> None:
+    sql = """
+    SELECT (random() * 10 ^ (range % 40 - 20))::DOUBLE AS f,
+           ((random() - 0.5) * 10 ^ (range % 14))::DECIMAL(18,4) AS n,
+           ((random() - 0.5) * 10 ^ (range % 5))::DECIMAL(9,0) AS n0,
+           ((random() - 0.5) * 10 ^ (range % 9))::DECIMAL(18,9) AS n9,
+           round(random() * 10 ^ (range % 12), 2) AS r
+    FROM range(5000)
+    """
+    columns, rows, arrow = _both(sql)
+    for fmt in (0, 1):
+        encoder = RowEncoder(columns, [fmt])
+        assert encoder.encode_batch(arrow) == b"".join(encoder.encode(row) for row in rows)
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "COPY (q) TO STDOUT",
+        "COPY (q) TO STDOUT WITH CSV",
+        "COPY (q) TO STDOUT WITH (FORMAT csv, HEADER, DELIMITER ';', NULL 'NULL')",
+        "COPY (q) TO STDOUT WITH (FORMAT csv, FORCE_QUOTE *, QUOTE '''', ESCAPE '\\')",
+        "COPY (q) TO STDOUT WITH (DELIMITER ',', NULL '')",
+        "COPY (q) TO STDOUT WITH (FORMAT binary)",
+    ],
+)
+def test_copy_equals_the_row_path(statement: str) -> None:
+    columns, rows, arrow = _both(VALUES)
+    spec = parse_copy(statement)
+    encoder = CopyEncoder(spec, columns)
+    first = encoder.preamble() if spec.format == "binary" else b""
+    expected = encoder.encode_messages(rows, first)
+    assert encoder.encode_messages(arrow, first) == expected
+    assert encoder.encode_messages(ArrowRows(arrow.batch.slice(0, 0)), first) == b""
