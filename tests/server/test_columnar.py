@@ -7,10 +7,12 @@ byte-for-byte equal, NULLs, edge values and characters that need escaping includ
 
 from __future__ import annotations
 
+from typing import Any
+
 import duckdb
 import pytest
 
-from pipedrive_sql.server import columnar
+from pipedrive_sql.server import columnar, results
 from pipedrive_sql.server.copyout import CopyEncoder, parse_copy
 from pipedrive_sql.server.results import ArrowRows, OutColumn, RowEncoder
 from pipedrive_sql.server.types import pg_type_for
@@ -32,7 +34,7 @@ line, "quoted" \\back; comma', false, 1e20::DOUBLE, 'nan'::FLOAT,
    TIME '23:59:59.999999', [NULL]::BIGINT[], []::VARCHAR[], 0::DECIMAL(30,2), 4294967295::UINTEGER),
   (5, 1, 1, 'ünïcødé ✓', true, -1e-5::DOUBLE, 3.25::FLOAT, 0::DECIMAL(18,4),
    DATE '1970-01-01', TIMESTAMPTZ '2000-01-01 00:00:00+00', TIMESTAMP '1999-12-31 23:59:59.5',
-   TIME '12:00:00', [3], ['x'], 1e20::DECIMAL(30,2), 7::UINTEGER),
+   TIME '12:00:00', [3], ['x', '{y}', 'q"\\z', '', 'a,b', 'nuLL'], 1e20::DECIMAL(30,2), 7::UINTEGER),
   (6, 2, 2, 'x', true, 123456.789::DOUBLE, 1e-3::FLOAT, 10000.0001::DECIMAL(18,4),
    DATE '2024-02-29', TIMESTAMPTZ '2024-06-30 12:30:00.5+00', TIMESTAMP '2024-01-01 00:00:00', NULL,
    NULL, NULL, NULL, NULL)
@@ -48,7 +50,7 @@ def _both(sql: str) -> tuple[list[OutColumn], list[tuple[object, ...]], ArrowRow
     rows = con.execute(sql).fetchall()
     description = con.description
     assert description is not None
-    batch = con.sql(sql).to_arrow_reader(10_000).read_next_batch()
+    batch = con.sql(sql).to_arrow_table().combine_chunks().to_batches()[0]
     columns = [OutColumn(str(d[0]), pg_type_for(str(d[1]))) for d in description]
     assert all(columnar.supported_name(str(d[1])) for d in description)
     return columns, rows, ArrowRows(batch)
@@ -105,3 +107,44 @@ def test_copy_equals_the_row_path(statement: str) -> None:
     expected = encoder.encode_messages(rows, first)
     assert encoder.encode_messages(arrow, first) == expected
     assert encoder.encode_messages(ArrowRows(arrow.batch.slice(0, 0)), first) == b""
+
+
+def _messages(client: Any, sql: str, fmt: int, copy: bool = False) -> list[tuple[bytes, bytes]]:
+    if copy:
+        return client.query(sql)
+    client.parse("", sql)
+    client.bind("", "", result_format=fmt)
+    client.execute("")
+    client.sync()
+    return client.until(b"Z")
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        'SELECT * FROM "Deals"',
+        "SELECT i, i * 2, 'x' || i, i * 0.5, i % 3 = 0 FROM range(5000) t(i)",
+    ],
+)
+def test_driver_results_are_the_same_bytes_both_ways(driver_server: Any, sql: str) -> None:
+    """Through the server over the real driver: every message of a result, in text, binary and each COPY
+    format, is the same whether it was encoded from Arrow batches or row by row."""
+    from .wire_client import WireClient
+
+    statements = [(sql, 0, False), (sql, 1, False)] + [
+        (f"COPY ({sql}) TO STDOUT {options}", 0, True)
+        for options in ("", "WITH CSV HEADER", "WITH (FORMAT binary)")
+    ]
+    client = WireClient(driver_server.host, driver_server.port, user="bi", database=driver_server.database)
+    try:
+        for statement, fmt, copy in statements:
+            columnar_messages = _messages(client, statement, fmt, copy)
+            results.COLUMNAR = False
+            try:
+                row_messages = _messages(client, statement, fmt, copy)
+            finally:
+                results.COLUMNAR = True
+            assert sum(kind in (b"D", b"d") for kind, _ in row_messages) > 400
+            assert columnar_messages == row_messages, statement
+    finally:
+        client.close()

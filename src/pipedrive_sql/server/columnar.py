@@ -76,15 +76,21 @@ def _micros(arr: pa.Array) -> np.ndarray:
     return _numbers(arr.cast(pa.int64()) if not pa.types.is_integer(arr.type) else arr, "int64")
 
 
-def _clock_text(micros: np.ndarray, source: pa.Array, fmt: str, suffix: bytes) -> pa.Array:
-    """`fmt` of the whole seconds, `.ffffff` when the microseconds are not zero (as datetime.isoformat
-    writes them), then `suffix`."""
+def _clock_text(micros: np.ndarray, source: pa.Array, clock: pa.DataType, suffix: bytes) -> pa.Array:
+    """The whole seconds as Arrow casts `clock` (timestamp[s]: `2024-01-02 03:04:05`, time32[s]:
+    `03:04:05`), `.ffffff` when the microseconds are not zero (as datetime.isoformat writes them), then
+    `suffix`."""
     seconds = np.floor_divide(micros, 1_000_000)
     fraction = micros - seconds * 1_000_000
-    whole = pc.strftime(pa.array(seconds, pa.timestamp("s")), format=fmt)
-    digits = pc.utf8_lpad(pa.array(fraction).cast(pa.string()), width=6, padding="0")
-    frac = pc.if_else(pa.array(fraction == 0), "", pc.binary_join_element_wise(".", digits, ""))
-    text = pc.binary_join_element_wise(whole, frac, suffix.decode(), "")
+    if pa.types.is_time32(clock):
+        seconds = seconds.astype(np.int32)
+    parts = [pc.cast(pa.array(seconds, clock), pa.string())]
+    if fraction.any():
+        digits = pc.utf8_lpad(pa.array(fraction).cast(pa.string()), width=6, padding="0")
+        parts.append(pc.if_else(pa.array(fraction == 0), "", pc.binary_join_element_wise(".", digits, "")))
+    if suffix:
+        parts.append(pa.scalar(suffix.decode()))
+    text = parts[0] if len(parts) == 1 else pc.binary_join_element_wise(*parts, "")
     return _with_nulls(_as_binary(text), source)
 
 
@@ -160,6 +166,67 @@ def _numeric_binary(arr: pa.Array, encode: Callable[[Any], bytes]) -> pa.Array:
     return _with_nulls(out, arr)
 
 
+def _list_parts(arr: pa.Array) -> tuple[np.ndarray, pa.Array]:
+    """A list column's offsets (from 0) and the part of its child array this slice covers."""
+    offsets = np.asarray(arr.offsets.to_numpy(zero_copy_only=False), dtype=np.int64)
+    start = int(offsets[0])
+    return offsets - start, arr.values.slice(start, int(offsets[-1]) - start)
+
+
+def _array_text(arr: pa.Array, elem_oid: int, encode: Callable[[Any], bytes]) -> pa.Array:
+    """Text arrays (`{1,2}`, `{"a b",NULL}`) of integer and string elements, as types._text_array writes
+    them; other element types go value by value."""
+    offsets, child = _list_parts(arr)
+    ct = child.type
+    if pa.types.is_integer(ct):
+        items = pc.cast(child, pa.string())
+    elif pa.types.is_string(ct) or pa.types.is_large_string(ct):
+        items = child.cast(pa.string())
+        needs = pc.or_(pc.equal(items, ""), pc.equal(pc.utf8_upper(items), "NULL"))
+        for special in ' {},"\\':
+            needs = pc.or_(needs, pc.match_substring(items, special))
+        escaped = pc.replace_substring(pc.replace_substring(items, "\\", "\\\\"), '"', '\\"')
+        items = pc.if_else(needs, pc.binary_join_element_wise('"', escaped, '"', ""), items)
+    else:
+        return _per_value(arr, encode)
+    items = items.fill_null("NULL") if items.null_count else items
+    lists = pa.ListArray.from_arrays(pa.array(offsets.astype(np.int32)), items)
+    text = pc.binary_join_element_wise("{", pc.binary_join(lists, ","), "}", "")
+    return _with_nulls(_as_binary(text), arr)
+
+
+def _array_binary(arr: pa.Array, elem_oid: int, encode: Callable[[Any], bytes]) -> pa.Array:
+    """One-dimensional binary arrays (ndim, has-null, element oid, length, lower bound 1, then each
+    element's length and bytes) of elements with a columnar binary form; others go value by value."""
+    offsets, child = _list_parts(arr)
+    ct = child.type
+    if not (pa.types.is_integer(ct) or pa.types.is_string(ct) or pa.types.is_large_string(ct)):
+        return _per_value(arr, encode)
+    element = binary_column(child, elem_oid, encode)
+    parts, _size = _framed([element], len(element))
+    framed = pc.binary_join_element_wise(*parts, b"")
+    body = pc.binary_join(pa.ListArray.from_arrays(pa.array(offsets.astype(np.int32)), framed), b"")
+    n = len(arr)
+    lengths = offsets[1:] - offsets[:-1]
+    nulls = np.concatenate([[0], np.cumsum(np.asarray(child.is_null()), dtype=np.int64)])
+    has_null = (nulls[offsets[1:]] - nulls[offsets[:-1]]) > 0
+    header = np.zeros((n, 5), dtype=">i4")
+    header[:, 0] = lengths > 0
+    header[:, 1] = has_null
+    header[:, 2] = np.array(elem_oid, dtype=np.uint32).view(np.int32)
+    header[:, 3] = lengths
+    header[:, 4] = 1
+    full = _binary(header, 20, n)
+    empty = _binary(header[:, :3].copy(), 12, n)
+    heads = pc.if_else(pa.array(lengths == 0), empty, full)
+    return _with_nulls(pc.binary_join_element_wise(heads, body, b""), arr)
+
+
+def _elem_oid(oid: int) -> int:
+    t = pgt.BY_OID.get(oid)
+    return t.elem_oid if t is not None else 0
+
+
 def text_column(arr: pa.Array, oid: int, encode: Callable[[Any], bytes]) -> pa.Array:
     """The text-format fields of one column (NULL where NULL); `encode` is the row path's encoder."""
     t = arr.type
@@ -179,9 +246,11 @@ def text_column(arr: pa.Array, oid: int, encode: Callable[[Any], bytes]) -> pa.A
         return _as_binary(pc.cast(arr, pa.string()))
     if oid in (pgt.TIMESTAMP, pgt.TIMESTAMPTZ) and pa.types.is_timestamp(t) and t.unit == "us":
         suffix = b"+00" if oid == pgt.TIMESTAMPTZ else b""
-        return _clock_text(_micros(arr), arr, "%Y-%m-%d %H:%M:%S", suffix)
+        return _clock_text(_micros(arr), arr, pa.timestamp("s"), suffix)
     if oid == pgt.TIME and pa.types.is_time64(t) and t.unit == "us":
-        return _clock_text(_micros(arr), arr, "%H:%M:%S", b"")
+        return _clock_text(_micros(arr), arr, pa.time32("s"), b"")
+    if pa.types.is_list(t) and _elem_oid(oid):
+        return _array_text(arr, _elem_oid(oid), encode)
     return _per_value(arr, encode)
 
 
@@ -212,6 +281,8 @@ def binary_column(arr: pa.Array, oid: int, encode: Callable[[Any], bytes]) -> pa
         return _with_nulls(_binary(_micros(arr).astype(">i8"), 8, n), arr)
     if oid == pgt.NUMERIC and pa.types.is_decimal(t):
         return _numeric_binary(arr, encode)
+    if pa.types.is_list(t) and _elem_oid(oid) in (pgt.INT8, pgt.INT4, pgt.INT2, pgt.TEXT, pgt.VARCHAR):
+        return _array_binary(arr, _elem_oid(oid), encode)
     return _per_value(arr, encode)
 
 

@@ -17,7 +17,12 @@ from . import columnar, protocol
 from . import types as pgt
 from .sqltext import command_tag
 
-BATCH_ROWS = 2000
+# DuckDB's vector size: its Arrow reader cuts batches of other sizes at several times the cost
+BATCH_ROWS = 2048
+
+# Results of the driver are encoded from Arrow batches (columnar.py); False sends every result through the
+# row-by-row encoders instead (same bytes, slower: bench/server.py measures both in one run).
+COLUMNAR = True
 
 _VECTOR_OIDS = {"indkey": 22, "indoption": 22, "indclass": 30, "indcollation": 30, "proargtypes": 30}
 
@@ -133,7 +138,7 @@ class CursorResult(Result):
 
     def _open_arrow(self) -> bool:
         fetch_record_batch = getattr(self.cursor, "fetch_record_batch", None)
-        if fetch_record_batch is None:
+        if fetch_record_batch is None or not COLUMNAR:
             return False
         if not all(columnar.supported_name(str(d[1])) for d in self.cursor.description):
             return False
