@@ -79,7 +79,9 @@ def test_floats_and_decimals_over_their_ranges() -> None:
            ((random() - 0.5) * 10 ^ (range % 14))::DECIMAL(18,4) AS n,
            ((random() - 0.5) * 10 ^ (range % 5))::DECIMAL(9,0) AS n0,
            ((random() - 0.5) * 10 ^ (range % 9))::DECIMAL(18,9) AS n9,
-           round(random() * 10 ^ (range % 12), 2) AS r
+           round(random() * 10 ^ (range % 12), 2) AS r,
+           (range - 2500) * 0.5 AS half,
+           ((random() - 0.5) * 10 ^ (range % 30))::DECIMAL(38,6) AS wide
     FROM range(5000)
     """
     columns, rows, arrow = _both(sql)

@@ -111,20 +111,27 @@ def _float_text(arr: pa.Array, encode: Callable[[Any], bytes]) -> pa.Array:
 
 
 def _decimal_digits(arr: pa.Array) -> np.ndarray | None:
-    """The unscaled integers of a decimal column as int64 (NULL as 0), or None when they may not fit."""
-    t = arr.type
-    if not isinstance(t, pa.Decimal128Type) or t.precision > 18:
+    """The unscaled integers of a decimal column as int64 (NULL as 0), or None when one does not fit
+    (DuckDB types `i * 0.5` DECIMAL(21,1) although its values are small: the values decide)."""
+    if not isinstance(arr.type, pa.Decimal128Type):
         return None
     raw = np.frombuffer(arr.buffers()[1], dtype="<i8")
-    values = raw[2 * arr.offset : 2 * (arr.offset + len(arr)) : 2].copy()
+    pairs = raw[2 * arr.offset : 2 * (arr.offset + len(arr))].reshape(-1, 2)
+    low, high = pairs[:, 0].copy(), pairs[:, 1]
     if arr.null_count:
-        values[np.asarray(arr.is_null())] = 0
-    return values
+        nulls = np.asarray(arr.is_null())
+        low[nulls] = 0
+        fits = (high == (low >> 63)) | nulls
+    else:
+        fits = high == (low >> 63)
+    if not fits.all() or (low == np.iinfo(np.int64).min).any():
+        return None
+    return low
 
 
 def _numeric_binary(arr: pa.Array, encode: Callable[[Any], bytes]) -> pa.Array:
     """NUMERIC's binary form (base-10000 digits, weight, sign, display scale) for decimals that fit int64."""
-    unscaled = _decimal_digits(arr)
+    unscaled = _decimal_digits(arr) if arr.type.scale <= 16 else None  # fraction digits stay in int64
     if unscaled is None:
         return _per_value(arr, encode)
     scale = arr.type.scale
