@@ -7,6 +7,7 @@ cancel request is noticed between batches even when the backend cannot be interr
 from __future__ import annotations
 
 import struct
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -124,7 +125,7 @@ class CursorResult(Result):
             self.columns = None
             self._rowcount = getattr(cursor, "rowcount", -1)
             return
-        if not catalog and self._open_arrow():
+        if self._open_arrow():
             samples = self._arrow_samples()
             self.columns = [self._column(i, d, samples) for i, d in enumerate(description)]
             return
@@ -137,12 +138,19 @@ class CursorResult(Result):
         self.columns = [self._column(i, d, samples) for i, d in enumerate(description)]
 
     def _open_arrow(self) -> bool:
-        fetch_record_batch = getattr(self.cursor, "fetch_record_batch", None)
-        if fetch_record_batch is None or not COLUMNAR:
+        # the driver's cursor has fetch_record_batch; a DuckDB cursor (the emulated catalog, and queries
+        # the server answers itself) has to_arrow_reader
+        reader = getattr(self.cursor, "fetch_record_batch", None) or getattr(
+            self.cursor, "to_arrow_reader", None
+        )
+        if reader is None or not COLUMNAR:
             return False
         if not all(columnar.supported_name(str(d[1])) for d in self.cursor.description):
             return False
-        self._batches = iter(fetch_record_batch(BATCH_ROWS))
+        with warnings.catch_warnings():
+            # DuckDB notes that Arrow output of an executed result copies the rows once: batch by batch here
+            warnings.filterwarnings("ignore", message="Arrow output on a DB-API result")
+            self._batches = iter(reader(BATCH_ROWS))
         self._held = next(self._batches, None)
         self._exhausted = self._held is None
         return True
