@@ -99,6 +99,10 @@ def test_floats_and_decimals_over_their_ranges() -> None:
         "COPY (q) TO STDOUT WITH (FORMAT csv, FORCE_QUOTE *, QUOTE '''', ESCAPE '\\')",
         "COPY (q) TO STDOUT WITH (DELIMITER ',', NULL '')",
         "COPY (q) TO STDOUT WITH (FORMAT binary)",
+        # characters that occur in numbers, dates and times: those columns are searched too
+        "COPY (q) TO STDOUT WITH (FORMAT csv, DELIMITER '-', NULL '0')",
+        "COPY (q) TO STDOUT WITH (FORMAT csv, QUOTE '.')",
+        "COPY (q) TO STDOUT WITH (DELIMITER ':')",
     ],
 )
 def test_copy_equals_the_row_path(statement: str) -> None:

@@ -363,6 +363,12 @@ def copy_messages(rows: pa.Array, first: bytes = b"") -> bytes:
     return _concat([_binary(header, 5, n), rows])
 
 
+# the characters the text of these types is made of (numbers, NaN/Infinity, dates, times, t/f)
+_PLAIN_CHARS = set(b"0123456789+-.:eE NaInfityt")
+_PLAIN_OIDS = frozenset({pgt.INT2, pgt.INT4, pgt.INT8, pgt.OID, pgt.FLOAT4, pgt.FLOAT8, pgt.NUMERIC})
+_PLAIN_OIDS |= {pgt.BOOL, pgt.DATE, pgt.TIME, pgt.TIMESTAMP, pgt.TIMESTAMPTZ}
+
+
 def copy_text_rows(
     fields: Sequence[pa.Array],
     *,
@@ -372,11 +378,17 @@ def copy_text_rows(
     quote: bytes,
     escape: bytes,
     force_quote: bool,
+    oids: Sequence[int] = (),
 ) -> pa.Array:
-    """Text or CSV lines (with their newline), one binary value per row, as copyout.CopyEncoder writes them."""
+    """Text or CSV lines (with their newline), one binary value per row, as copyout.CopyEncoder writes them.
+    Columns of number, date, time and boolean types (`oids`) are not searched for characters to quote or
+    escape when the options' characters cannot occur in them."""
+    plain_ok = not (set(delimiter + quote) & _PLAIN_CHARS) and (null == b"" or bool(set(null) - _PLAIN_CHARS))
     out: list[pa.Array] = []
-    for column in fields:
-        if csv:
+    for index, column in enumerate(fields):
+        if plain_ok and index < len(oids) and oids[index] in _PLAIN_OIDS and not force_quote:
+            value = column
+        elif csv:
             specials = (delimiter, quote, b"\n", b"\r")
             if force_quote:
                 needs = pa.array(np.ones(len(column), dtype=bool))

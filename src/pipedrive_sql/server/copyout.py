@@ -273,6 +273,7 @@ class CopyEncoder:
                 quote=self._quote,
                 escape=self._escape,
                 force_quote=self._force,
+                oids=[c.type.oid for c in self.columns],
             )
         return columnar.copy_messages(lines, first)
 
