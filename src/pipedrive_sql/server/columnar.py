@@ -3,9 +3,12 @@ with no Python work per value for the common column types.
 
 A column becomes one binary array of its encoded fields (text or binary format, NULL where the value is
 NULL); rows are then assembled by joining those arrays element-wise with their length prefixes and each
-message's header, so a whole batch leaves as one bytes object. Types with no vectorised form here (lists,
-intervals, JSON, numbers beyond int64 ...) are encoded per value with the same functions the row path
-uses, so both paths send the same bytes (tests/server/test_columnar.py compares them).
+message's header, so a whole batch leaves as one bytes object. Values with no vectorised form here
+(arrays of elements other than integers and strings, floats outside [1e-4, 1e9) in text, decimals beyond
+int64, bytea, unsigned 64-bit integers) are encoded per value with the same functions the row path uses,
+so both paths send the same bytes (tests/server/test_columnar.py compares them). Column types whose Arrow
+values differ from the DB-API's (maps, structs, intervals, JSON, UUIDs) never come here: results.py keeps
+them on the row path.
 """
 
 from __future__ import annotations
