@@ -5,9 +5,16 @@
 1. Driver: `SELECT * FROM Deals` (all columns, custom fields included) against the embedded sandbox of
    `--scale` deals: `pipedrive_sql.connect(Sandbox=true)` + fetchall, then the same query through the
    server with psycopg (text results, binary results, `COPY ... TO STDOUT` in CSV) and with psql (plain
-   `-A -t` output to /dev/null). The goal for the server is >= 0.8x the driver's rate.
-2. Protocol ceiling: `--protocol-rows` rows of three columns from a query the server answers itself
-   (DuckDB's `range`), text and binary, next to DuckDB in-process: what the wire layer alone costs.
+   `-A -t` output to /dev/null). The goal for the server is >= 0.8x the driver's rate. Each psycopg line
+   is run twice in the same run: "columnar" (results encoded from the driver's Arrow batches,
+   server/columnar.py) and "row path" (the same bytes encoded value by value: results.COLUMNAR = False),
+   with the CPU seconds of the client process (psycopg decoding) and of this process (server, driver and
+   embedded sandbox) while the query ran; CPU seconds are what a loaded machine distorts least.
+   Then "encoding alone": CPU seconds to encode the scan's rows into DataRow messages, both paths, from
+   rows already in memory.
+2. Rows the server computes itself: `--protocol-rows` rows of DuckDB's `range` (the issue's
+   `SELECT i, i * 2, 'x' || i` among them), text and binary, both paths, next to DuckDB in-process:
+   what the wire layer alone costs.
 
 3. `--load`: many BI clients at once against a rate-limited sandbox (Pipedrive's growth plan: 40
    requests per 2-second window for the API token): `--clients` psycopg clients (default 50) each log in
@@ -34,13 +41,15 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import psycopg
 
 import pipedrive_sql
-from pipedrive_sql.server import Server, ServerConfig, UserStore
+from pipedrive_sql.server import Server, ServerConfig, UserStore, results
 from pipedrive_sql.server.pipedrive import PipedriveBackend
+from pipedrive_sql.server.types import pg_type_for
 
 LOAD_QUERIES = [
     'SELECT count(*) FROM "Deals"',
@@ -145,7 +154,10 @@ with psycopg.connect(dsn, autocommit=True) as conn:
     conn.execute("SELECT 1").fetchall()
     conn.execute(query + " LIMIT 1").fetchall()  # the session's driver connection reads the catalog
     t0 = time.perf_counter()
-    if mode == "copy":
+    c0 = time.process_time()
+    if mode == "noop":  # the session's start alone: subtracted from the server's CPU seconds
+        rows = 0
+    elif mode == "copy":
         rows = 0
         with conn.cursor().copy(f"COPY ({query}) TO STDOUT WITH CSV") as copy:
             for chunk in copy:
@@ -154,24 +166,64 @@ with psycopg.connect(dsn, autocommit=True) as conn:
         cur = conn.cursor(binary=mode == "binary")
         cur.execute(query)
         rows = len(cur.fetchall())
-    print(time.perf_counter() - t0, rows)
+    print(time.perf_counter() - t0, rows, time.process_time() - c0)
 """
 
 
-def client_process(dsn: str, query: str, mode: str) -> tuple[float, int]:
+def client_process(dsn: str, query: str, mode: str) -> tuple[float, int, float, float]:
     """Time a query from a psycopg client in its own process, as a BI tool is (not sharing the server's
-    interpreter lock); the session is opened before the clock starts."""
+    interpreter lock); the session is opened before the clock starts. Also the client's CPU seconds
+    (psycopg decoding the rows) and this process's (server, driver and embedded sandbox) while it ran."""
+    c0 = time.process_time()
     out = subprocess.run(
         [sys.executable, "-c", _CLIENT, dsn, query, mode], capture_output=True, text=True, check=True
     )
-    seconds, rows = out.stdout.split()
-    return float(seconds), int(rows)
+    server_cpu = time.process_time() - c0
+    seconds, rows, client_cpu = out.stdout.split()
+    return float(seconds), int(rows), float(client_cpu), server_cpu
 
 
-def report(label: str, seconds: float, rows: int, reference_rate: float | None = None) -> float:
+def measured(dsn: str, query: str, mode: str, repeat: int) -> tuple[float, int, str]:
+    """Best wall time of `repeat` client runs, rows, and the CPU seconds of its client and of the server
+    (net of a session that connects and warms up but runs nothing)."""
+    start_cpu = min(client_process(dsn, query, "noop")[3] for _ in range(repeat))
+    runs = [client_process(dsn, query, mode) for _ in range(repeat)]
+    s, n, client_cpu, server_cpu = min(runs)
+    return s, n, f"  cpu: client {client_cpu:5.2f} s, server {max(server_cpu - start_cpu, 0):5.2f} s"
+
+
+def encoding_alone(conn: Any, query: str) -> None:
+    """CPU seconds to turn the query's rows into DataRow messages (batches of results.BATCH_ROWS), from
+    rows already in memory: Arrow batches (columnar) and Python rows (row path), text and binary."""
+    cur = conn.cursor()
+    cur.execute(query)
+    columns = [results.OutColumn(str(d[0]), pg_type_for(d[1])) for d in cur.description]
+    table = cur.fetch_arrow_table()
+    cur.execute(query)
+    rows = cur.fetchall()
+    step = results.BATCH_ROWS
+    batches = [results.ArrowRows(b) for b in table.to_batches(max_chunksize=step)]
+    chunks = [rows[i : i + step] for i in range(0, len(rows), step)]
+    for fmt, label in ((0, "text"), (1, "binary")):
+        encoder = results.RowEncoder(columns, [fmt])
+        timings = []
+        size = 0
+        for batch_list in (batches, chunks):
+            c0 = time.process_time()
+            size = sum(len(encoder.encode_batch(b)) for b in batch_list)
+            timings.append(time.process_time() - c0)
+        print(
+            f"  encoding alone, {label:<6} {len(rows):>9,} rows, {size / 1e6:6.1f} MB:  columnar {timings[0]:6.3f} s"
+            f" cpu   row path {timings[1]:6.3f} s cpu   ({timings[1] / max(timings[0], 1e-9):4.1f}x)"
+        )
+
+
+def report(
+    label: str, seconds: float, rows: int, reference_rate: float | None = None, extra: str = ""
+) -> float:
     rate = rows / seconds if seconds else float("inf")
     ratio = f"  ({rate / reference_rate:5.2f}x)" if reference_rate else ""
-    print(f"  {label:<44} {rows:>9,} rows  {seconds:7.3f} s  {rate:>12,.0f} rows/s{ratio}")
+    print(f"  {label:<48} {rows:>9,} rows  {seconds:7.3f} s  {rate:>12,.0f} rows/s{ratio}{extra}")
     return rate
 
 
@@ -211,22 +263,31 @@ def main() -> None:
 
             direct()  # warm: the sandbox generates its data and the driver reads the catalog once
             print(f"1. SELECT * FROM Deals, sandbox scale {args.scale} (best of {args.repeat})")
+            c0 = time.process_time()
             base_s, rows = best(args.repeat, direct)
-            driver_rate = report("driver directly (fetchall)", base_s, rows)
+            driver_cpu = (time.process_time() - c0) / args.repeat
+            driver_rate = report(
+                "driver directly (fetchall)", base_s, rows, extra=f"  cpu {driver_cpu:5.2f} s"
+            )
+            encoding_alone(conn, query)
 
         t0 = time.perf_counter()
         pg = psycopg.connect(dsn, autocommit=True)
         pg.execute("SELECT 1").fetchall()
         print(f"  (opening a client session: {time.perf_counter() - t0:.3f} s, it opens a driver connection)")
 
+        # columnar: results encoded from the driver's Arrow batches (server/columnar.py); row path: the
+        # same bytes encoded value by value (results.COLUMNAR = False), for a before/after in one run
         for label, mode in (
-            ("server + psycopg, text results", "text"),
-            ("server + psycopg, binary results", "binary"),
-            ("server + psycopg, COPY TO STDOUT CSV", "copy"),
+            ("text results", "text"),
+            ("binary results", "binary"),
+            ("COPY TO STDOUT CSV", "copy"),
         ):
-            runs = [client_process(dsn, query, mode) for _ in range(args.repeat)]
-            s, n = min(runs)
-            report(label, s, n, driver_rate)
+            for path, columnar in (("columnar", True), ("row path", False)):
+                results.COLUMNAR = columnar
+                s, n, cpu = measured(dsn, query, mode, args.repeat)
+                report(f"server + psycopg, {label} ({path})", s, n, driver_rate, cpu)
+            results.COLUMNAR = True
 
         psql = shutil.which("psql")
         if psql:
@@ -243,23 +304,20 @@ def main() -> None:
             report("server + psql -A -t (new session each run)", s, n, driver_rate)
 
         n_rows = args.protocol_rows
-        ceiling = f"SELECT i, 'row ' || i AS label, i * 0.5 AS amount FROM range(0, {n_rows}) t(i)"
-        print(f"2. Protocol ceiling: {n_rows:,} rows x 3 columns answered by the server itself")
         db = duckdb.connect()
-        s0, n0 = best(args.repeat, lambda: len(db.execute(ceiling).fetchall()))
-        duckdb_rate = report("DuckDB in-process (fetchall)", s0, n0)
-        for label, binary in (
-            ("server + psycopg, text results", False),
-            ("server + psycopg, binary results", True),
+        for ceiling in (
+            f"SELECT i, 'row ' || i AS label, i * 0.5 AS amount FROM range(0, {n_rows}) t(i)",
+            f"SELECT i, i * 2, 'x' || i FROM range({n_rows}) t(i)",
         ):
-
-            def run(binary: bool = binary) -> int:
-                cur = pg.cursor(binary=binary)
-                cur.execute(ceiling)
-                return len(cur.fetchall())
-
-            s, n = best(args.repeat, run)
-            report(label, s, n, duckdb_rate)
+            print(f"2. Rows the server computes itself: {ceiling}")
+            s0, n0 = best(args.repeat, lambda ceiling=ceiling: len(db.execute(ceiling).fetchall()))
+            duckdb_rate = report("DuckDB in-process (fetchall)", s0, n0)
+            for label, mode in (("text results", "text"), ("binary results", "binary")):
+                for path, columnar in (("columnar", True), ("row path", False)):
+                    results.COLUMNAR = columnar
+                    s, n, cpu = measured(dsn, ceiling, mode, args.repeat)
+                    report(f"server + psycopg, {label} ({path})", s, n, duckdb_rate, cpu)
+                results.COLUMNAR = True
         pg.close()
     finally:
         server.stop()

@@ -14,10 +14,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from . import columnar
 from . import errors as pgerr
 from . import types as pgt
 from .errors import PgError
-from .results import OutColumn, Result
+from .results import ArrowRows, OutColumn, Result
 
 _HEAD = re.compile(r"^COPY\s+", re.I)
 _TO_STDOUT = re.compile(r"^\s*TO\s+STDOUT\b\s*(.*)$", re.I | re.S)
@@ -178,7 +179,7 @@ class CopyOut(Result):
         self.columns = None
         self.source_columns: list[OutColumn] = list(source.columns or [])
 
-    def fetch(self, n: int) -> list[Sequence[Any]]:
+    def fetch(self, n: int) -> Sequence[Any]:
         return self.source.fetch(n)
 
     def tag(self, rows_sent: int) -> str:
@@ -243,6 +244,38 @@ class CopyEncoder:
             for enc, value in zip(self.encoders, row, strict=False)
         ]
         return self._delimiter.join(fields) + b"\n"
+
+    def encode_messages(self, rows: Sequence[Any], first: bytes = b"") -> bytes:
+        """One CopyData message per row of a batch (`first`, the binary signature, in front of the first
+        row's data); an Arrow batch is encoded column by column (columnar.py)."""
+        if not isinstance(rows, ArrowRows):
+            out = []
+            for row in rows:
+                data = first + self.encode(row)
+                first = b""
+                out.append(b"d" + struct.pack("!i", len(data) + 4) + data)
+            return b"".join(out)
+        batch = rows.batch
+        binary = self.spec.format == "binary"
+        column = columnar.binary_column if binary else columnar.text_column
+        fields = [
+            column(values, c.type.oid, enc)
+            for values, c, enc in zip(batch.columns, self.columns, self.encoders, strict=True)
+        ]
+        if binary:
+            lines = columnar.copy_binary_rows(fields, batch.num_rows)
+        else:
+            lines = columnar.copy_text_rows(
+                fields,
+                csv=self.spec.format == "csv",
+                null=self._null,
+                delimiter=self._delimiter,
+                quote=self._quote,
+                escape=self._escape,
+                force_quote=self._force,
+                oids=[c.type.oid for c in self.columns],
+            )
+        return columnar.copy_messages(lines, first)
 
     def _csv_field(self, data: bytes) -> bytes:
         if self._force or data == self._null or any(special in data for special in self._specials):

@@ -317,8 +317,7 @@ class Session(Statements):
                 if portal is not None:
                     portal.done = True
                 break
-            for row in batch:
-                self.wire.write_raw(encoder.encode(row))
+            self.wire.write_raw(encoder.encode_batch(batch))
             if len(self.wire.out) >= protocol.FLUSH_THRESHOLD:
                 self.wire.flush()
             sent += len(batch)
@@ -348,9 +347,8 @@ class Session(Statements):
             batch: list[Sequence[Any]] = self._guarded(partial(result.fetch, BATCH_ROWS), result.source)
             if not batch:
                 break
-            for row in batch:
-                self.send((b"d", pending + encoder.encode(row)))
-                pending = b""
+            self.wire.write_raw(encoder.encode_messages(batch, pending))
+            pending = b""
             if len(self.wire.out) >= protocol.FLUSH_THRESHOLD:
                 self.wire.flush()
             sent += len(batch)

@@ -495,7 +495,7 @@ class _FetchResult(Result):
         self.columns = source.columns
         self.remaining = count
 
-    def fetch(self, n: int) -> list[Sequence[Any]]:
+    def fetch(self, n: int) -> Sequence[Any]:
         if self.remaining < 0:
             return []
         want = n if self.remaining == 0 else min(n, self.remaining)
