@@ -481,7 +481,7 @@ class _StructReader:
     def __init__(self, fields: Mapping[str, pa.DataType]) -> None:
         self.fields = dict(fields)
         self.type = pa.struct(list(self.fields.items()))
-        self._learned: dict[tuple[str, ...], tuple[Callable[[Any], Any], pa.StructType]] = {}
+        self._learned: dict[tuple[str, ...], pa.StructType] = {}
 
     def children(self, objects: Sequence[Any], also: int = 0) -> tuple[dict[str, pa.Array], bool] | None:
         """({key: array}, uniform) (null where an object lacks the key or is None); keys the first object
@@ -492,11 +492,14 @@ class _StructReader:
         present = tuple(k for k in self.fields if k in first) if isinstance(first, dict) else ()
         try:
             if len(present) > 1:
-                learned = self._learned.get(present)
-                if learned is None:
-                    stype = pa.struct([(k, self.fields[k]) for k in present])
-                    learned = self._learned[present] = (operator.itemgetter(*present), stype)
-                getter, stype = learned
+                stype = self._learned.get(present)
+                if stype is None:
+                    stype = self._learned[present] = pa.struct([(k, self.fields[k]) for k in present])
+                # The getter reads with the first object's own key strings: JSON decoders share one string
+                # object per key across objects (orjson caches them), and a dict finds the very object it
+                # holds without comparing characters.
+                own = {k: k for k in first}
+                getter = operator.itemgetter(*(own[k] for k in present))
                 try:
                     rows = list(map(getter, objects))
                 except (KeyError, TypeError):
@@ -576,7 +579,8 @@ class _Page:
             else:  # a parent only columns read per value use (as the column-by-column path reads it)
                 raw = map(dict.get, self.records, repeat(path[0]))  # type: ignore[arg-type]
                 objects = self.parents[path[0]] = [o if isinstance(o, dict) else {} for o in raw]
-            found = self._values[path] = list(map(dict.get, objects, repeat(path[-1])))
+            key = _own_key(objects, path[-1])
+            found = self._values[path] = list(map(dict.get, objects, repeat(key)))
         return found
 
     def kinds(self, path: tuple[str, ...]) -> frozenset[type]:
@@ -685,6 +689,17 @@ class _Page:
         if not keys:
             return pa.nulls(len(child), pa.string())
         return pc.struct_field(child, keys[0])
+
+
+def _own_key(objects: Sequence[Any], key: str) -> str:
+    """``key`` as the first object's own string for it when it has one (a lookup by the very object a dict
+    holds skips comparing characters; JSON decoders share key strings across objects)."""
+    first = objects[0] if objects else None
+    if isinstance(first, dict) and key in first:
+        for own in first:
+            if own == key:
+                return own
+    return key
 
 
 def _item_kinds(lists: list[Any]) -> frozenset[type]:
