@@ -6,7 +6,9 @@ import datetime as dt
 import ipaddress
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 SCAN_THREAD_PREFIX = "pipedrive-scan-"  # the name of every parallel-scan worker (api/scan.py)
 
@@ -20,6 +22,21 @@ def scan_threads(wait: float = 10.0) -> list[threading.Thread]:
         if not alive or time.monotonic() >= deadline:
             return alive
         time.sleep(0.02)
+
+
+def requests_made(sandbox: Any) -> int:
+    """API requests the sandbox has answered since its last ``reset_stats()``."""
+    return int(sum(sandbox.stats()["by_operation"].values()))
+
+
+def wait_until(condition: Callable[[], bool], seconds: float = 30.0) -> None:
+    """Poll ``condition`` until it holds; AssertionError after ``seconds`` (a generous bound, never a
+    measurement)."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() >= deadline:
+            raise AssertionError("the condition did not come true in time")
+        time.sleep(0.01)
 
 
 def self_signed_cert(directory: Path) -> tuple[Path, Path]:

@@ -8,11 +8,11 @@ were already on the wire (one per scan worker) reach the sandbox, and the statem
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from tests.shared_helpers import requests_made, scan_threads, wait_until
 
 from pipedrive_sandbox.server import Sandbox
 from pipedrive_sql.errors import OperationalError, QueryCanceled
@@ -29,18 +29,6 @@ def slow() -> Iterator[Any]:
         yield running
 
 
-def requests_made(sandbox: Any) -> int:
-    return int(sum(sandbox.stats()["by_operation"].values()))
-
-
-def wait_until(condition: Callable[[], bool], seconds: float = 30.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() >= deadline:
-            raise AssertionError("the condition did not come true in time")
-        time.sleep(0.01)
-
-
 def run_in_thread(action: Callable[[], Any]) -> tuple[threading.Thread, list[BaseException | Any]]:
     outcome: list[BaseException | Any] = []
 
@@ -53,15 +41,6 @@ def run_in_thread(action: Callable[[], Any]) -> tuple[threading.Thread, list[Bas
     thread = threading.Thread(target=target, daemon=True)
     thread.start()
     return thread, outcome
-
-
-def scan_workers_alive() -> list[threading.Thread]:
-    deadline = time.monotonic() + 10
-    while True:
-        alive = [t for t in threading.enumerate() if t.name.startswith("pipedrive-scan-")]
-        if not alive or time.monotonic() >= deadline:
-            return alive
-        time.sleep(0.02)
 
 
 @pytest.mark.parametrize("workers", [1, 4])
@@ -79,7 +58,7 @@ def test_cursor_cancel_stops_paging(slow: Any, workers: int) -> None:
         assert len(outcome) == 1 and isinstance(outcome[0], QueryCanceled), outcome
         assert isinstance(outcome[0], OperationalError)  # PEP 249: the service side stopped, not the SQL
         assert "cancelled" in str(outcome[0])
-        assert scan_workers_alive() == []
+        assert scan_threads() == []
         after = requests_made(slow)
         # at most one request per worker was already on the wire; the full scan is 60 pages and more
         assert after <= at_cancel + workers, (at_cancel, after)

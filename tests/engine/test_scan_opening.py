@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from tests.shared_helpers import requests_made
 
 import pipedrive_sql
 from pipedrive_sandbox.server import Sandbox
@@ -25,10 +26,6 @@ def connect(sandbox: Any, **properties: Any) -> Any:
     conn = pipedrive_sql.connect(BaseURL=sandbox.url, APIToken=sandbox.api_token, **properties)
     conn.catalog.tables()  # custom fields read now, not during a counted query
     return conn
-
-
-def requests_made(sandbox: Any) -> int:
-    return int(sum(sandbox.stats()["by_operation"].values()))
 
 
 def scans_of(conn: Any) -> list[ParallelScan]:

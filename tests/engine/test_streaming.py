@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from tests.shared_helpers import scan_threads
+from tests.shared_helpers import requests_made, scan_threads
 
 from pipedrive_sandbox.server import Sandbox
 from pipedrive_sql.engine.parse import parse
@@ -29,10 +29,6 @@ WORKERS = 4
 def big() -> Iterator[Any]:
     with Sandbox(seed=3, scale=SCALE, rate_limit=False, latency_ms=0, fault_rate=0.0) as running:
         yield running
-
-
-def requests_made(sandbox: Any) -> int:
-    return int(sum(sandbox.stats()["by_operation"].values()))
 
 
 def test_rows_stream_from_the_first_page_while_the_parallel_scan_goes_on(big: Any) -> None:

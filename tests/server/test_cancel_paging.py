@@ -8,11 +8,11 @@ wire) reaches the sandbox; before, the scan went on to its end and the cancel wa
 from __future__ import annotations
 
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from tests.shared_helpers import requests_made, wait_until
 
 from pipedrive_sandbox.server import Sandbox
 from pipedrive_sql.server import Server, ServerConfig
@@ -45,18 +45,6 @@ def served(slow: Any) -> Iterator[str]:
     host, port = server.address
     yield f"host={host} port={port} dbname=crm user=bob"
     server.stop()
-
-
-def requests_made(sandbox: Any) -> int:
-    return int(sum(sandbox.stats()["by_operation"].values()))
-
-
-def wait_until(condition: Callable[[], bool], seconds: float = 30.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() >= deadline:
-            raise AssertionError("the condition did not come true in time")
-        time.sleep(0.01)
 
 
 def test_cancel_request_stops_api_paging(slow: Any, served: str) -> None:
