@@ -107,7 +107,6 @@ class ApiClient:
         """Send ``method path`` (``/api/v2/deals/5``), retrying as the policy allows; raise the mapped error."""
         if self._closed.is_set():
             raise InterfaceError("The API client is closed: open a new connection.")
-        self._check_stop()
         method = method.upper()
         op = operation(method, path)
         content, headers = _encode_body(json)
@@ -231,7 +230,6 @@ class ApiClient:
             self.counters.count_retry()
             if delay > 0:
                 self._pause(delay)
-            self._check_stop()
 
     def _check_stop(self) -> None:
         if self._stop is not None and self._stop.is_set():
@@ -258,6 +256,7 @@ class ApiClient:
         remaining = deadline.remaining()
         until = None if remaining is None else time.monotonic() + remaining
         waited, passed = 0.0, []
+        self._check_stop()  # a cancelled statement's next request (or retry) never waits for a slot
         try:
             for governor in self._governors(op):
                 waited += governor.acquire(until)
