@@ -377,6 +377,16 @@ def test_numbers_are_printed_as_stored(
     assert "0.1000000" not in term.text
 
 
+def test_sync_refuses_two_targets_and_writes_neither(cli: CLI, sandbox: Sandbox, tmp_path: Path) -> None:
+    first, second = tmp_path / "a.duckdb", tmp_path / "b.duckdb"
+    result = cli(
+        "sync", "-c", connection_string(sandbox), "-t", str(first), "-t", str(second), "-T", "Stages"
+    )
+    assert result.returncode == 2, result.stderr
+    assert "one target per run" in result.stderr and "--tables" in result.stderr
+    assert not first.exists() and not second.exists()
+
+
 def test_sync_shows_live_progress_per_table_on_a_terminal(
     terminal: Callable[..., Terminal], slow_sandbox: Sandbox, tmp_path: Path
 ) -> None:

@@ -82,3 +82,41 @@ def test_columns_of_a_sub_select_keep_their_type(conn: Any) -> None:
 def test_a_zero_divisor_is_postgresqls_error(conn: Any, sql: str) -> None:
     with pytest.raises(psycopg.errors.DivisionByZero, match="division by zero"):
         conn.execute(sql).fetchall()
+
+
+@pytest.mark.parametrize("binary", [False, True])
+@pytest.mark.parametrize(
+    ("sql", "params", "expected"),
+    [
+        ("SELECT %s/2", [7], 3),  # psycopg binds a Python int as an integer type
+        ("SELECT 7/%s", [-2], -3),
+        ("SELECT %s/%s", [7, 2], 3),  # `$1/$2` without spaces: two parameters, not a dollar quote
+        ("SELECT %s/2", [7.0], 3.5),
+        ("SELECT %s/2", ["7"], 3),  # untyped text: PostgreSQL infers an integer from the other operand
+        ("SELECT %s::int/2", ["7"], 3),
+        ("SELECT %s::float8/2", ["7"], 3.5),
+    ],
+)
+def test_parameters_divide_as_postgresql_types_them(
+    conn: Any, sql: str, params: list[Any], expected: float, binary: bool
+) -> None:
+    with conn.cursor(binary=binary) as cur:
+        (value,) = cur.execute(sql, params).fetchone()
+    assert float(value) == expected
+    assert isinstance(value, int) == isinstance(expected, int), (sql, params, value)
+
+
+def test_an_integer_parameter_divides_an_integer_column(conn: Any) -> None:
+    rows = conn.execute('SELECT "Id", "Id"/%s FROM "Deals" ORDER BY "Id" LIMIT 5', [2]).fetchall()
+    assert rows and all(half == deal_id // 2 and isinstance(half, int) for deal_id, half in rows)
+    assert conn.execute('SELECT "Id" FROM "Deals" WHERE "Id" < %s/%s ORDER BY "Id"', [7, 2]).fetchall() == [
+        (1,),
+        (2,),
+    ]
+
+
+def test_untyped_text_that_is_no_integer_is_refused_as_postgresql_does(conn: Any) -> None:
+    with pytest.raises(psycopg.errors.InvalidTextRepresentation, match="integer"):
+        conn.execute("SELECT %s/2", ["7.5"]).fetchall()
+    with pytest.raises(psycopg.errors.DivisionByZero):
+        conn.execute("SELECT %s/0", ["7"]).fetchall()

@@ -42,7 +42,7 @@ def register(app: typer.Typer) -> None:
 
 def sync_command(
     to: Annotated[
-        str,
+        list[str],
         typer.Option(
             "--to",
             "-t",
@@ -107,7 +107,13 @@ def sync_command(
             f"{report.rows} rows, {report.requests} requests, {report.tokens} tokens{waits}, {report.seconds:.1f} s"
         )
 
-    target = open_target(to)
+    if len(set(to)) != 1:
+        # one run writes one target; taking the last of several silently would write where nobody looks
+        raise typer.BadParameter(
+            f"one target per run, not {len(to)}: run sync once per target (tables are --tables/-T).",
+            param_hint="'--to' / '-t'",
+        )
+    target = open_target(to[0])
     where = target.describe()
     try:
         conn = connect(source)

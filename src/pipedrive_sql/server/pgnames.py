@@ -16,8 +16,9 @@ driver accepts as written); `name_outputs` is shared with the catalog translator
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import sqlglot
 from sqlglot import expressions as exp
@@ -25,6 +26,7 @@ from sqlglot.dialects.postgres import Postgres
 from sqlglot.tokens import TokenType
 
 from . import errors as pgerr
+from . import sqltext
 from .errors import PgError
 
 _EXPLAIN = re.compile(r"^\s*EXPLAIN\s+(?:ANALYZE\s+)?", re.I)
@@ -75,18 +77,21 @@ class DataQueryRewriter:
             self.folded.setdefault(name.lower(), []).append(name)
             self.schemas.add(schema)
 
-    def rewrite(self, sql: str) -> Rewritten | None:
+    def rewrite(self, sql: str, params: ParameterKinds | None = None) -> Rewritten | None:
         """The driver's SQL for a client's query, or None when the text is not PostgreSQL that sqlglot reads
-        (the driver then reads it as written: T-SQL brackets, `TOP n`, `EXEC`)."""
+        (the driver then reads it as written: T-SQL brackets, `TOP n`, `EXEC`). ``params``: how the bound
+        parameters are typed (``parameter_kinds``)."""
         explain = _EXPLAIN.match(sql)
         if explain:
             # EXPLAIN shows the API requests of the query as the client wrote it
-            inner = self.rewrite(sql[explain.end() :])
+            inner = self.rewrite(sql[explain.end() :], params)
             return Rewritten(explain.group(0) + inner.sql, inner.array_parameters) if inner else None
         if _has_bracket_names(sql):
             return None
         try:
-            trees = [t for t in sqlglot.parse(sql, read="postgres") if t is not None]
+            trees = [
+                t for t in sqlglot.parse(sqltext.pad_placeholders(sql), read="postgres") if t is not None
+            ]
         except Exception:
             return None
         if len(trees) != 1 or not isinstance(trees[0], (exp.Query, exp.Values)):
@@ -94,7 +99,7 @@ class DataQueryRewriter:
         tree = trees[0]
         name_outputs(tree)
         self.resolve_tables(tree)
-        integer_division(tree, self.integer_columns)
+        integer_division(tree, self.integer_columns, params)
         for node in list(tree.find_all(*_KEYWORD_FUNCTIONS)):
             node.replace(exp.Anonymous(this=_KEYWORD_FUNCTIONS[type(node)], expressions=[]))
         return Rewritten(tree.sql(dialect="duckdb"), _array_parameters(tree))
@@ -358,32 +363,83 @@ _INTEGER_TYPES = frozenset(
 )
 #: table -> column -> True if the column is an integer (the catalog's types)
 IntegerColumns = Mapping[str, Mapping[str, bool]]
+#: `$n` -> how its bound value is typed: INTEGER (an int2/int4/int8 parameter) or UNTYPED (OID 0, text
+#: PostgreSQL types from where it is used); parameters of other types are left out
+ParameterKinds = Mapping[int, str]
+INTEGER = "integer"
+UNTYPED = "untyped"  # untyped text that reads as an integer
+UNTYPED_OTHER = "untyped-other"  # untyped text that does not
+_INTEGER_TEXT = re.compile(r"\s*[+-]?\d+\s*")
 
 
-def integer_division(tree: exp.Expr, columns: IntegerColumns) -> None:
+def parameter_kinds(values: Sequence[Any], oids: Sequence[int]) -> dict[int, str]:
+    """The kinds of bound parameters: integers (decoded as Python ints from an integer OID) and untyped
+    text (OID 0, still a string). PostgreSQL types an untyped parameter from the other operand."""
+    kinds: dict[int, str] = {}
+    for n, value in enumerate(values, start=1):
+        oid = oids[n - 1] if n - 1 < len(oids) else 0
+        if isinstance(value, int) and not isinstance(value, bool) and oid in INTEGER_OIDS:
+            kinds[n] = INTEGER
+        elif oid == 0 and isinstance(value, str):
+            kinds[n] = UNTYPED if _INTEGER_TEXT.fullmatch(value) else UNTYPED_OTHER
+    return kinds
+
+
+def integer_division(tree: exp.Expr, columns: IntegerColumns, params: ParameterKinds | None = None) -> None:
     """PostgreSQL's `a / b` divides integers as integers (`7 / 2` is 3, `-7 / 2` is -3) and anything else
     exactly; DuckDB's `/` always divides exactly. Where both operands are integers (integer literals, casts
-    to an integer type, integer columns of the catalog's tables or of sub-selects over them, and arithmetic
-    and counts of those), the division becomes DuckDB's `//`, which truncates toward zero and refuses a zero
-    divisor as PostgreSQL does. Operands of unknown type (parameters, strings, other functions) keep the
-    exact division."""
+    to an integer type, integer columns of the catalog's tables or of sub-selects over them, parameters bound
+    as integers, and arithmetic and counts of those), the division becomes DuckDB's `//`, which truncates
+    toward zero and refuses a zero divisor as PostgreSQL does. An untyped parameter (OID 0) divided with an
+    integer is an integer, as PostgreSQL infers it: it is cast, so `'7'` divides as 7 and `'7.5'` is an error.
+    Operands of other or unknown types (strings, other functions) keep the exact division."""
+    kinds = params or {}
     divisions = list(tree.find_all(exp.Div))
     # deepest first, so that `a / b / c` sees its inner division already typed
     for node in reversed(divisions):
-        if _integer(node.this, columns) and _integer(node.expression, columns):
-            node.replace(exp.IntDiv(this=node.this, expression=node.expression))
+        left, right = node.this, node.expression
+        if _untyped(left, kinds) and _integer(right, columns, kinds):
+            left = _as_integer(left, kinds)
+        elif _untyped(right, kinds) and _integer(left, columns, kinds):
+            right = _as_integer(right, kinds)
+        if _integer(left, columns, kinds) and _integer(right, columns, kinds):
+            node.replace(exp.IntDiv(this=left, expression=right))
 
 
-def _integer(node: exp.Expr, columns: IntegerColumns) -> bool:
+def _parameter_number(node: exp.Expr) -> int | None:
+    if isinstance(node, (exp.Parameter, exp.Placeholder)):
+        text = node.sql(dialect="postgres").lstrip("$")
+        if text.isdigit():
+            return int(text)
+    return None
+
+
+def _untyped(node: exp.Expr, kinds: ParameterKinds) -> bool:
+    number = _parameter_number(node)
+    return number is not None and kinds.get(number) in (UNTYPED, UNTYPED_OTHER)
+
+
+def _as_integer(node: exp.Expr, kinds: ParameterKinds) -> exp.Expr:
+    """An untyped parameter PostgreSQL infers as an integer: cast, or refused as PostgreSQL refuses it."""
+    number = _parameter_number(node)
+    if number is not None and kinds.get(number) == UNTYPED_OTHER:
+        raise PgError("22P02", f"invalid input syntax for type integer (parameter ${number})")
+    return exp.Cast(this=node.copy(), to=exp.DataType.build("BIGINT"))
+
+
+def _integer(node: exp.Expr, columns: IntegerColumns, kinds: ParameterKinds) -> bool:
     if isinstance(node, (exp.Paren, exp.Neg)):
-        return _integer(node.this, columns)
+        return _integer(node.this, columns, kinds)
+    number = _parameter_number(node)
+    if number is not None:
+        return kinds.get(number) == INTEGER
     if isinstance(node, exp.Literal):
         return not node.is_string and node.is_int
     if isinstance(node, (exp.Cast, exp.TryCast)):
         to = node.to
         return isinstance(to, exp.DataType) and to.this in _INTEGER_TYPES
     if isinstance(node, (exp.Add, exp.Sub, exp.Mul, exp.Mod)):
-        return _integer(node.this, columns) and _integer(node.expression, columns)
+        return _integer(node.this, columns, kinds) and _integer(node.expression, columns, kinds)
     if isinstance(node, (exp.IntDiv, exp.Count)):
         return True
     if isinstance(node, exp.Column):
@@ -432,5 +488,5 @@ def _column_kind(source: exp.Expr, name: exp.Identifier, columns: IntegerColumns
     for projection in inner.expressions:
         alias = projection.alias_or_name
         if alias == name.name or (not name.quoted and alias.lower() == name.name.lower()):
-            return _integer(projection.unalias(), columns)
+            return _integer(projection.unalias(), columns, {})
     return None

@@ -489,7 +489,7 @@ class Session(Statements):
         """Run the portal's statement if it has not run yet (Describe portal runs it, Execute reads it)."""
         if portal.result is not None:
             return
-        result = self.run_statement(portal.statement.sql, portal.params)
+        result = self.run_statement(portal.statement.sql, portal.params, portal.statement.param_oids)
         if result.columns is not None and portal.statement.columns is not None:
             announced = portal.statement.columns
             if len(announced) == len(result.columns):

@@ -126,6 +126,22 @@ def replace_placeholders(sql: str, style: str) -> tuple[str, list[int]]:
     return "".join(out), order
 
 
+def pad_placeholders(sql: str) -> str:
+    """Spaces around each `$n` that touches an operator: sqlglot reads `$1/$2` as the start of a
+    dollar-quoted string and `/$2` as an unfinished division, PostgreSQL as two parameters."""
+    out: list[str] = []
+    last = 0
+    for kind, s, e in tokens(sql):
+        if kind != "param":
+            continue
+        before = " " if s > 0 and not sql[s - 1].isspace() and sql[s - 1] not in "(," else ""
+        after = " " if e < len(sql) and not sql[e].isspace() and sql[e] not in "),:;" else ""
+        out.append(sql[last:s] + before + sql[s:e] + after)
+        last = e
+    out.append(sql[last:])
+    return "".join(out)
+
+
 def qmarks_to_dollars(sql: str) -> str:
     """psqlODBC never does this, but ad-hoc tools may send `?` markers: number them as `$n`."""
     out: list[str] = []

@@ -31,7 +31,7 @@ from .config import check_setting
 from .copyout import CopyOut, parse_copy
 from .errors import PgError
 from .pgcatalog import SERVER_VERSION, SERVER_VERSION_NUM, CatalogDatabase, type_oid
-from .pgnames import INTEGER_OIDS, DataQueryRewriter, Rewritten
+from .pgnames import INTEGER_OIDS, DataQueryRewriter, Rewritten, parameter_kinds
 from .results import BATCH_ROWS, CommandResult, CursorResult, OutColumn, Result, StaticResult
 from .translate import TranslationError, Translator, has_no_tables, looks_like_catalog_query
 
@@ -153,7 +153,8 @@ class Statements:
 
     # ---- statement routing ---------------------------------------------------------------------------
 
-    def run_statement(self, sql: str, params: Sequence[Any]) -> Result:
+    def run_statement(self, sql: str, params: Sequence[Any], oids: Sequence[int] = ()) -> Result:
+        """Runs one statement; ``oids`` are the bound parameters' types as the client declared them."""
         words = sqltext.first_words(sql, 3)
         head = words[0] if words else ""
         if self.status == b"E" and head not in ("ROLLBACK", "ABORT", "COMMIT", "END"):
@@ -162,10 +163,10 @@ class Statements:
                 "current transaction is aborted, commands ignored until end of transaction block",
             )
         if head in ("DECLARE", "FETCH", "MOVE") or (head == "CLOSE" and words[1:2] != ["PORTAL"]):
-            return self._sql_cursor(head, sql, params)
+            return self._sql_cursor(head, sql, params, oids)
         if head == "COPY":
             spec = parse_copy(sqltext.strip_comments(sql))
-            source = self.run_statement(spec.query, params)
+            source = self.run_statement(spec.query, params, oids)
             if source.columns is None:
                 source.close()
                 raise PgError(pgerr.SYNTAX_ERROR, "COPY (query) needs a query that returns rows")
@@ -174,10 +175,10 @@ class Statements:
         if local is not None:
             return local
         if self._is_catalog(sql):
-            return self._catalog_query(sql, params)
-        return self._backend_query(sql, params)
+            return self._catalog_query(sql, params, oids)
+        return self._backend_query(sql, params, oids)
 
-    def _sql_cursor(self, head: str, sql: str, params: Sequence[Any]) -> Result:
+    def _sql_cursor(self, head: str, sql: str, params: Sequence[Any], oids: Sequence[int] = ()) -> Result:
         """DECLARE / FETCH / MOVE / CLOSE: psycopg's named cursors and psqlODBC's Use Declare/Fetch."""
         text = sqltext.strip_comments(sql).rstrip(";").strip()
         if head == "DECLARE":
@@ -187,7 +188,7 @@ class Statements:
             name, hold, query = cursor_name(m.group(1)), bool(m.group(2)), m.group(3)
             if name in self.cursors:
                 raise PgError("42P03", f'cursor "{name}" already exists')
-            self.cursors[name] = (self.run_statement(query, params), hold)
+            self.cursors[name] = (self.run_statement(query, params, oids), hold)
             return CommandResult("DECLARE CURSOR")
         if head == "CLOSE":
             target = text.split(None, 1)[1] if len(text.split(None, 1)) > 1 else ""
@@ -398,17 +399,18 @@ class Statements:
             )
         return catalog
 
-    def driver_sql(self, sql: str) -> Rewritten:
-        """A client's data query as the driver reads it: tables resolved, result columns named (pgnames)."""
+    def driver_sql(self, sql: str, params: Sequence[Any] = (), oids: Sequence[int] = ()) -> Rewritten:
+        """A client's data query as the driver reads it: tables resolved, result columns named, integer
+        division typed from the bound parameters too (pgnames)."""
         self.catalog()
         assert self._rewriter is not None
-        return self._rewriter.rewrite(sql) or Rewritten(sql)
+        return self._rewriter.rewrite(sql, parameter_kinds(params, oids)) or Rewritten(sql)
 
-    def _catalog_query(self, sql: str, params: Sequence[Any]) -> Result:
+    def _catalog_query(self, sql: str, params: Sequence[Any], oids: Sequence[int] = ()) -> Result:
         catalog = self.catalog()
         assert self._translator is not None
         try:
-            translated = self._translator.translate(sql)
+            translated = self._translator.translate(sql, parameter_kinds(params, oids))
         except TranslationError as exc:
             raise PgError(pgerr.SYNTAX_ERROR, f"cannot answer this catalog query: {exc}") from exc
         refuse_outside(translated)
@@ -430,9 +432,9 @@ class Statements:
             log.info("session %s: catalog query failed: %s", self.pid, exc)
             raise
 
-    def _backend_query(self, sql: str, params: Sequence[Any]) -> Result:
+    def _backend_query(self, sql: str, params: Sequence[Any], oids: Sequence[int] = ()) -> Result:
         backend = self.server.backend
-        rewritten = self.driver_sql(sql)
+        rewritten = self.driver_sql(sql, params, oids)
         converted, order = sqltext.replace_placeholders(rewritten.sql, backend.paramstyle)
         params = [
             _driver_value(value, n in rewritten.array_parameters) for n, value in enumerate(params, start=1)

@@ -24,10 +24,11 @@ from collections.abc import Callable, Mapping
 import sqlglot
 from sqlglot import expressions as exp
 
+from . import sqltext
 from .config import check_setting
 from .pgcatalog import VERSION_STRING
 from .pgcatalog_sql import MACRO_NAMES, TABLE_MACRO_NAMES
-from .pgnames import integer_division, name_outputs
+from .pgnames import ParameterKinds, integer_division, name_outputs
 
 _OPERATOR = re.compile(r"OPERATOR\s*\(\s*pg_catalog\s*\.\s*([~!<>=*@#%^&|`?+\-/]+)\s*\)", re.I)
 # `has_table_privilege(...) AS select` (Metabase): PostgreSQL takes any keyword after AS as a name
@@ -84,7 +85,7 @@ def looks_like_catalog_query(sql: str) -> bool:
 def has_no_tables(sql: str) -> bool:
     """`SELECT 1`, `SELECT $1::text || 'x'`: answered locally, never by the driver."""
     try:
-        tree = sqlglot.parse_one(sql, read="postgres")
+        tree = sqlglot.parse_one(sqltext.pad_placeholders(sql), read="postgres")
     except Exception:
         return False
     if not isinstance(tree, exp.Select):
@@ -115,17 +116,17 @@ class Translator:
         self.database = database
         self.settings = settings
 
-    def translate(self, sql: str) -> str:
+    def translate(self, sql: str, params: ParameterKinds | None = None) -> str:
         try:
-            tree = sqlglot.parse_one(preprocess(sql), read="postgres")
+            tree = sqlglot.parse_one(preprocess(sqltext.pad_placeholders(sql)), read="postgres")
         except Exception as exc:
             raise TranslationError(str(exc)) from exc
         if tree is None:
             raise TranslationError("empty statement")
         # names first: PostgreSQL names a column after what the client wrote, not after our rewrite
         name_outputs(tree)
-        # the catalog's own columns keep DuckDB's types: integer literals and casts decide here
-        integer_division(tree, {})
+        # the catalog's own columns keep DuckDB's types: integer literals, casts and parameters decide here
+        integer_division(tree, {}, params)
         tree = self._post_order(tree)
         return tree.sql(dialect="duckdb")
 
