@@ -235,6 +235,33 @@ def decode_section(url: str) -> None:
         f"  RowConverter / per-record: {rates['RowConverter'] / rates['per-record']:.2f}, "
         f"/ column by column: {rates['RowConverter'] / rates['column by column']:.2f}"
     )
+    parse_floors(pages, rows)
+
+
+def parse_floors(pages: list[list[dict[str, Any]]], rows: int) -> None:
+    """What parsing the same pages' JSON alone costs on this core, with every parser at hand (CPU time, best
+    of 5): the floor under any decoder that starts from the API's bytes, to read the target against."""
+    import io
+
+    import orjson
+    import pyarrow.json as pj
+
+    bodies = [orjson.dumps({"success": True, "data": page}) for page in pages]
+    lines = [b"\n".join(orjson.dumps(record) for record in page) for page in pages]
+    single = pj.ReadOptions(use_threads=False, block_size=1 << 24)
+    parsers = {
+        "orjson.loads (to dicts)": lambda i: orjson.loads(bodies[i]),
+        "pyarrow.json (to Arrow)": lambda i: pj.read_json(io.BytesIO(lines[i]), read_options=single),
+    }
+    print("  JSON parsing alone, the same pages, one core (no decoder from bytes can beat these):")
+    for name, parse in parsers.items():
+        best = 0.0
+        for _ in range(5):
+            started = time.process_time()
+            for i in range(len(pages)):
+                parse(i)
+            best = max(best, rows / max(time.process_time() - started, 1e-9))
+        print(f"    {name:<26} {best:>9.0f} rows/s  target ratio {best / DECODE_TARGET:4.2f}")
 
 
 # VmHWM (the process's own peak RSS): ru_maxrss of a child also counts the parent it was forked from.
