@@ -35,6 +35,23 @@ REWRITER = DataQueryRewriter("crm", [("public", "Deals"), ("public", "Persons")]
             'SELECT 1 + 1 AS "?column?", CAST(\'a\' AS TEXT) AS "text" FROM "Deals"',
         ),
         ("with d as (select 1 as x) select x from d", 'WITH d AS (SELECT 1 AS "x") SELECT x FROM d'),
+        # window and ordered-set aggregates are named after their function; `~` is an operator
+        (
+            'select rank() over (order by "Id"), sum("Id") over () from "Deals"',
+            'SELECT RANK() OVER (ORDER BY "Id") AS "rank", SUM("Id") OVER () AS "sum" FROM "Deals"',
+        ),
+        (
+            'select percentile_cont(0.5) within group (order by "Id") from "Deals"',
+            'SELECT QUANTILE_CONT("Id", 0.5 ORDER BY "Id") AS "percentile_cont" FROM "Deals"',
+        ),
+        (
+            'select "Id" at time zone \'UTC\' from "Deals"',
+            'SELECT "Id" AT TIME ZONE \'UTC\' AS "timezone" FROM "Deals"',
+        ),
+        (
+            'select "Title" ~ \'a\' from "Deals"',
+            'SELECT REGEXP_MATCHES("Title", \'a\') AS "?column?" FROM "Deals"',
+        ),
         ('select * from other.public."Deals"', 'SELECT * FROM other.public."Deals"'),
         ('EXPLAIN select "Id" from public."Deals"', 'EXPLAIN SELECT "Id" FROM "Deals"'),
     ],

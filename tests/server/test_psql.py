@@ -142,3 +142,19 @@ def test_unknown_database(pg_server: Running, tmp_path: Path) -> None:
     result = psql(pg_server_other, "-c", "SELECT 1")
     assert result.returncode != 0
     assert 'database "nope" does not exist' in result.stderr
+
+
+def test_set_returning_functions_and_windows_are_named_as_postgresql_names_them(pg_server: Running) -> None:
+    statements = {
+        "SELECT * FROM generate_series(1, 2)": "generate_series",
+        "SELECT generate_series(1, 2)": "generate_series",
+        "SELECT g FROM generate_series(1, 2) g": "g",
+        "SELECT * FROM generate_series(1, 2) WITH ORDINALITY": "generate_series|ordinality",
+        "SELECT rank() OVER (ORDER BY x), row_number() OVER () FROM generate_series(1, 2) AS t(x)": "rank|row_number",
+        "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY x) FROM generate_series(1, 2) AS t(x)": "percentile_cont",
+        "SELECT 'a' ~ 'a', 'a' ~* 'A'": "?column?|?column?",
+    }
+    for sql, header in statements.items():
+        result = psql(pg_server, "-A", "-c", sql)
+        assert result.returncode == 0, (sql, result.stderr)
+        assert result.stdout.splitlines()[0] == header, (sql, result.stdout)

@@ -264,8 +264,13 @@ def pg_output_name(node: exp.Expr) -> str:
     if isinstance(node, exp.Subquery) and isinstance(node.this, exp.Select) and node.this.expressions:
         first = node.this.expressions[0]
         return first.alias_or_name if isinstance(first, exp.Alias) else pg_output_name(first)
-    if isinstance(node, (exp.Paren, exp.Bracket)):
+    if isinstance(node, (exp.Paren, exp.Bracket, exp.Window, exp.WithinGroup)):
+        # `rank() OVER (...)`, `percentile_cont(0.5) WITHIN GROUP (...)`: named after the function
         return pg_output_name(node.this)
+    if isinstance(node, exp.AtTimeZone):
+        return "timezone"  # PostgreSQL's grammar makes `x AT TIME ZONE z` a call of timezone(z, x)
+    if isinstance(node, (exp.RegexpLike, exp.RegexpILike)):
+        return "?column?"  # the `~` and `~*` operators (an operator names no column)
     if isinstance(node, exp.Array):
         return "array"
     if isinstance(node, exp.Exists):
@@ -313,6 +318,8 @@ _NAMES_BY_CLASS = {
     "StrPosition": "strpos",
     "DatePart": "date_part",
     "Unnest": "unnest",
+    "ExplodingGenerateSeries": "generate_series",
+    "GenerateSeries": "generate_series",
 }
 
 

@@ -346,9 +346,15 @@ def _pg_array_items(text: str) -> list[str | None]:
 
 
 def _function_name(node: exp.Func) -> str:
+    """The PostgreSQL name of a call (sqlglot's own class name for some: `generate_series` in FROM is
+    parsed as ExplodingGenerateSeries)."""
     if isinstance(node, exp.Anonymous):
         return str(node.this).lower()
-    return node.sql_name().lower()
+    name = node.sql_name().lower()
+    return _PG_FUNCTION_NAMES.get(name, name)
+
+
+_PG_FUNCTION_NAMES = {"exploding_generate_series": "generate_series"}
 
 
 def _function_args(node: exp.Func) -> list[exp.Expr]:
