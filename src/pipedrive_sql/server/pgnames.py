@@ -52,10 +52,9 @@ def _array_parameters(tree: exp.Expr) -> frozenset[int]:
         inner = node.this
         while isinstance(inner, (exp.Paren, exp.Cast)):
             inner = inner.this
-        if isinstance(inner, (exp.Parameter, exp.Placeholder)):
-            text = inner.sql(dialect="postgres").lstrip("$")
-            if text.isdigit():
-                numbers.add(int(text))
+        number = _parameter_number(inner)
+        if number is not None:
+            numbers.add(number)
     return frozenset(numbers)
 
 
