@@ -26,6 +26,10 @@ BASE = "APIToken=abcdef123456;CompanyDomain=acme"
         (f"{BASE};ProxyServer=\x00", "ProxyServer"),
         (f"{BASE};ProxyServer=ftp://proxy", "ProxyServer"),
         (f"{BASE};ProxyServer=proxy:99999", "ProxyServer"),
+        # host names Python's idna codec takes and the HTTP client's IDNA 2008 refuses (bench/fuzz.py)
+        (f"{BASE};ProxyServer=x\ufeff", "ProxyServer"),
+        (f"{BASE};ProxyServer=\u2a9fx", "ProxyServer"),
+        ("APIToken=abcdef;BaseURL=http://x\ufeff", "BaseURL"),
         (f"{BASE};ProxyUser=a\x00", "ProxyUser"),
         ("APIToken=abcdef;BaseURL=http://[", "BaseURL"),
         ("APIToken=abcdef;BaseURL=not a url", "BaseURL"),
@@ -70,7 +74,13 @@ def test_good_values_still_pass() -> None:
         }
     )
     assert settings["ProxyServer"] == "[::1]"
-    for proxy in ("proxy.local", "10.0.0.1", "https://proxy.local:8443", "http://proxy:3128/"):
+    for proxy in (
+        "proxy.local",
+        "10.0.0.1",
+        "https://proxy.local:8443",
+        "http://proxy:3128/",
+        "bücher.example",
+    ):
         assert build_settings({"ProxyServer": proxy})["ProxyServer"] == proxy
 
 

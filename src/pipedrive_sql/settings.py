@@ -546,6 +546,7 @@ def _check_url(name: str, value: str) -> None:
         raise ConfigurationError(
             f"{name}={value!r} has a query or fragment: {accepted} (with no ?... or #...).", property=name
         )
+    _check_with_httpx(name, value, accepted)
 
 
 def _check_proxy(value: str) -> None:
@@ -573,6 +574,21 @@ def _check_proxy(value: str) -> None:
         or parts.fragment
     ):
         raise ConfigurationError(f"ProxyServer={value!r} is not usable: {accepted}.", property="ProxyServer")
+    _check_with_httpx("ProxyServer", url, accepted, shown=value)
+
+
+def _check_with_httpx(name: str, url: str, accepted: str, *, shown: str | None = None) -> None:
+    """The URL as the HTTP client will read it: its host-name rules (IDNA 2008) are stricter than Python's
+    own codec, and a value it refuses must fail here, with the property's name, not at the first request."""
+    import httpx
+
+    try:
+        httpx.URL(url)
+    except (httpx.InvalidURL, ValueError) as exc:
+        raise ConfigurationError(
+            f"{name}={shown if shown is not None else url!r} is not usable ({exc}): {accepted}.",
+            property=name,
+        ) from None
 
 
 def _valid_host(host: str | None) -> bool:
