@@ -12,7 +12,8 @@ with the driver):
 2. first row ``SELECT * FROM Deals`` and ``fetchone()``: seconds and requests until the first row, against
              the whole scan's.
 3. requests  a corpus of joins, ranges and searches (scale 200): requests with pushdown, without it, and
-             the minimum any plan needs (stated per query with its reason).
+             the minimum any plan needs (stated per query with its reason); and the round trips a join
+             of three one-page tables takes at the bench's latency (its first pages go out together).
 4. decode    API pages to Arrow for every column of Deals (custom fields included) on one core, from
              memory: the columnar converter against the per-record one it replaced, and the 250k target.
 5. memory    peak RSS of a fresh process running ``SELECT Status, COUNT(*), SUM(Value) FROM Deals GROUP
@@ -197,6 +198,34 @@ def corpus_section() -> None:
         plain.close()
 
 
+def round_trips_section(latency_ms: int) -> None:
+    """A join of three one-page tables: the round trips it takes (seconds over the latency, best of 5),
+    against the one round trip its three first pages need when they go out together."""
+    from pipedrive_sandbox.server import Sandbox
+
+    sql = (
+        'SELECT s."Name", p."Name", u."Name" FROM Stages s JOIN Pipelines p ON s."PipelineId" = p."Id" + 0 '
+        "CROSS JOIN Users u"
+    )
+    with Sandbox(seed=1, scale=200, rate_limit=False, latency_ms=latency_ms) as sandbox:
+        conn = pipedrive_sql.connect(BaseURL=sandbox.url, APIToken=sandbox.api_token)
+        conn.catalog.tables()
+        best = float("inf")
+        with conn.cursor() as cur:
+            for _ in range(5):
+                sandbox.reset_stats()
+                started = time.perf_counter()
+                cur.execute(sql)
+                cur.fetchall()
+                best = min(best, time.perf_counter() - started)
+        requests = int(sandbox.stats()["total"])
+        conn.close()
+    print(
+        f"  join of three one-page tables: {best:.2f} s at {latency_ms} ms a request = "
+        f"{best * 1000 / latency_ms:.1f} round trips (minimum 1), {requests} requests (minimum 3)"
+    )
+
+
 def decode_section(url: str) -> None:
     conn = connect(url, MaxConcurrency=1)
     try:
@@ -337,6 +366,7 @@ def main(argv: list[str] | None = None) -> None:
                 decode_section(url)
     if "corpus" not in args.skip:
         corpus_section()
+        round_trips_section(args.latency_ms or 100)
     print(
         f"\npeak RSS of this bench process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB"
     )

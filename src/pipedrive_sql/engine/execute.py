@@ -278,10 +278,12 @@ class Session:
         cache = self.engine.cache
         cached = cache.readers(plan.scans) if cache is not None else {}  # refreshes first when stale
         shared = SharedPages(s for s in plan.scans if s.name not in cached)  # common requests made once
+        # several scans: their first pages go out together rather than one round trip after another
+        ahead = sum(1 for s in plan.scans if s.name not in cached and not s.empty) > 1
         for scan in plan.scans:
             if client is None:
                 raise InterfaceError("This engine has no API client.")
-            reader = cached.get(scan.name) or open_scan(scan, client, shared=shared)
+            reader = cached.get(scan.name) or open_scan(scan, client, shared=shared, ahead=ahead)
             guarded = pa.RecordBatchReader.from_batches(
                 reader.schema, self.errors.guard(self._count_rows(iter(reader)))
             )

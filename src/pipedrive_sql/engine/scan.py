@@ -1,7 +1,10 @@
 """Stage 3: a scan plan -> a lazily pulled Arrow ``RecordBatchReader`` over the API's pages.
 
 Nothing is requested until DuckDB asks for the first batch, and each later request only when it asks for
-the next one: with ``threads=1`` a ``LIMIT 10`` stops after the first page (notes/engine.md).
+the next one: with ``threads=1`` a ``LIMIT 10`` stops after the first page (notes/engine.md). A statement
+of several scans is the exception for the first page only: DuckDB reads its scans one after the other and
+asks each for its first batch anyway, so those first pages are requested together as the statement starts
+(``FirstPageAhead``): one round trip for a join of small tables, not one per table.
 
 A full read of a v2 collection is the client's streaming parallel scan with an opening: two pages with one
 cursor (so a small table costs what a sequential read costs), then the third with the newest page, then
@@ -10,6 +13,7 @@ time slices read by as many cursors as the burst limit and the latency call for 
 
 from __future__ import annotations
 
+import threading
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, Protocol
@@ -22,7 +26,7 @@ from pipedrive_sql.engine.joinkeys import MAX_DRIVER_PAGES, key_value
 from pipedrive_sql.engine.plan import Call, KeyFeed, ScanPlan
 from pipedrive_sql.errors import NotFoundError
 
-__all__ = ["ApiReader", "SharedPages", "open_scan", "scan_records"]
+__all__ = ["ApiReader", "FirstPageAhead", "SharedPages", "open_scan", "scan_records"]
 
 Record = dict[str, Any]
 Page = list[Record]
@@ -81,6 +85,12 @@ class SharedPages:
             return
         for call in plan.calls:
             self._wanted[_call_key(call, plan)] += 1
+
+    def shares(self, plan: ScanPlan) -> bool:
+        """Whether ``plan`` reads a request another scan of the statement reads too (or depends on one)."""
+        if plan.keys is not None or plan.parent is not None:
+            return True
+        return any(self._wanted.get(_call_key(call, plan), 0) > 1 for call in plan.calls)
 
     def pages(self, call: Call, plan: ScanPlan, read: Callable[[], Iterator[Page]]) -> Iterator[Page]:
         key = _call_key(call, plan)
@@ -157,12 +167,74 @@ def _call_key(call: Call, plan: ScanPlan) -> tuple[Any, ...]:
 
 
 def open_scan(
-    plan: ScanPlan, client: ApiReader, *, parallel: bool = True, shared: SharedPages | None = None
+    plan: ScanPlan,
+    client: ApiReader,
+    *,
+    parallel: bool = True,
+    shared: SharedPages | None = None,
+    ahead: bool = False,
 ) -> pa.RecordBatchReader:
     """The reader DuckDB scans for ``plan``; requests happen as DuckDB pulls batches. Scans opened with
-    the same ``shared`` read the requests they have in common once."""
+    the same ``shared`` read the requests they have in common once. ``ahead``: the first page is requested
+    now, on a thread of its own (``FirstPageAhead``), unless the scan depends on another one's records."""
     converter = RowConverter(plan.columns)
-    return converter.reader(scan_records(plan, client, parallel=parallel, shared=shared))
+    pages: Iterator[Page] = scan_records(plan, client, parallel=parallel, shared=shared)
+    if ahead and not plan.empty and not (shared.shares(plan) if shared is not None else False):
+        pages = FirstPageAhead(pages)
+    return converter.reader(pages)
+
+
+class FirstPageAhead(Iterator[Page]):
+    """A scan whose first page is requested as its statement starts, alongside the first pages of the
+    statement's other scans. DuckDB reads the scans of a statement one after the other (a join's build side
+    whole before the probe side's first page; a union's branches in turn), so without this each scan's
+    first request waits for the scans before it: a join of four small tables took four round trips, and
+    takes one. Only the first page goes ahead; later pages are read as DuckDB asks for them. DuckDB asks
+    every scan of a statement it runs for its first batch (a union under a LIMIT too), so this requests
+    nothing a scan would not have; a scan the optimizer removes costs the one page.
+    """
+
+    def __init__(self, pages: Iterator[Page]) -> None:
+        self._pages = pages
+        self._first: Page | None = None
+        self._error: BaseException | None = None
+        self._ended = False
+        # named as the scan workers are: the tests that check no scan thread outlives its statement see it
+        self._thread: threading.Thread | None = threading.Thread(
+            target=self._fetch, name="pipedrive-scan-first-page", daemon=True
+        )
+        self._thread.start()
+
+    def _fetch(self) -> None:
+        try:
+            self._first = next(self._pages)
+        except StopIteration:
+            self._ended = True
+        except BaseException as exc:  # raised where DuckDB asks for the page, in its own thread
+            self._error = exc
+
+    def __next__(self) -> Page:
+        thread = self._thread
+        if thread is None:
+            return next(self._pages)
+        thread.join()
+        self._thread = None
+        error, self._error = self._error, None
+        if error is not None:
+            raise error
+        if self._ended:
+            raise StopIteration
+        first, self._first = self._first, None
+        assert first is not None
+        return first
+
+    def close(self) -> None:
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+        close = getattr(self._pages, "close", None)
+        if close is not None:
+            close()
 
 
 def scan_records(
