@@ -250,6 +250,19 @@ def test_nul_characters_are_refused(sql_conn: Connection, sql: str) -> None:
         sql_conn.cursor().execute(sql)
 
 
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT '\udcff'",
+        "EXPLAIN SELECT * FROM Deals WHERE \udcffrId = 1",  # EXPLAIN failed with UnicodeEncodeError (fuzz)
+        "SELECT * FROM Deals WHERE Title = 'caf\udce9'",
+    ],
+)
+def test_text_that_is_not_unicode_is_refused_with_where(sql_conn: Connection, sql: str) -> None:
+    with pytest.raises(errors.ProgrammingError, match=r"lone surrogate .* at offset"):
+        sql_conn.cursor().execute(sql)
+
+
 # ---- temp tables and views ----------------------------------------------------------------------------
 
 

@@ -30,6 +30,7 @@ LOCAL = "local"  # CREATE TEMP TABLE/VIEW, DROP, TRUNCATE: the connection's own 
 CACHE = "cache"  # CACHE and REPLICATE (docs/cache.md)
 
 _EXPLAIN = re.compile(r"^\s*EXPLAIN\b(\s+ANALYZE\b)?", re.IGNORECASE)
+_SURROGATE = re.compile("[\ud800-\udfff]")  # what errors="surrogateescape" leaves of bytes that are not UTF-8
 _QUERY_TYPES = (exp.Select, exp.SetOperation, exp.Subquery, exp.Values)
 _WRITE_TYPES = (exp.Insert, exp.Update, exp.Delete)
 _LOCAL_TYPES = (exp.Create, exp.Drop, exp.TruncateTable)
@@ -69,6 +70,13 @@ def parse(sql: str) -> Statement:
     if "\x00" in text:
         raise ProgrammingError(
             f"The SQL statement holds a NUL character (at offset {text.index(chr(0))}): remove it."
+        )
+    surrogate = _SURROGATE.search(text)
+    if surrogate is not None:
+        raise ProgrammingError(
+            f"The SQL statement is not valid Unicode: a lone surrogate ({surrogate.group()!r}) at offset "
+            f"{surrogate.start()} (what decoding bytes that are not UTF-8 with errors='surrogateescape' "
+            "leaves): decode the SQL with its real encoding first."
         )
     if _CACHE.match(text):
         return _parse_cache(text)
