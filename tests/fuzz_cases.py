@@ -14,6 +14,7 @@ A finding is any exception that is not one of the driver's own (``pipedrive_sql.
 
 from __future__ import annotations
 
+import copy
 import json
 import random
 import traceback
@@ -305,7 +306,8 @@ def _damage_value(document: Any, rng: random.Random, times: int) -> None:
                 break
             key = rng.choice(children)
             if not _children(node[key]) or rng.random() < 0.3:
-                node[key] = rng.choice(_WRONG)
+                # a copy: the same [None] put in two places, then one put inside the other, is a cycle
+                node[key] = copy.deepcopy(rng.choice(_WRONG))
                 break
             node = node[key]
 

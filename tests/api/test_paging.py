@@ -92,3 +92,13 @@ def test_a_cursor_that_repeats_is_a_loud_error_not_an_endless_loop() -> None:
 
     with mock_client(handler) as client, pytest.raises(errors.InternalError, match="same page cursor"):
         list(client.pages("/api/v2/deals"))
+
+
+@pytest.mark.parametrize("cursor", [{"at": 5}, ["x"], 42])
+def test_a_cursor_that_is_not_text_is_the_apis_error(cursor: object) -> None:
+    # found by bench/fuzz.py: a damaged next_cursor was a TypeError (unhashable) inside the paginator
+    def handler(request: httpx.Request) -> httpx.Response:
+        return envelope([{"id": 1}], {"next_cursor": cursor})
+
+    with mock_client(handler) as client, pytest.raises(errors.InternalError, match="not text"):
+        list(client.pages("/api/v2/deals"))

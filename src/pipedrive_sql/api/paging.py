@@ -46,6 +46,11 @@ class CursorPaginator(Paginator):
         if not cursor:
             self.has_next_page = False
             return
+        if not isinstance(cursor, str):
+            raise InternalError(
+                f"The API returned a page cursor that is not text ({type(cursor).__name__}); the rest of "
+                "the list cannot be asked for. Try again; if it persists, report it to Pipedrive."
+            )
         # A cursor handed out twice would loop forever; that is a server bug, not the end of the data.
         if cursor in self._seen:
             raise InternalError(f"The API returned the same page cursor twice ({cursor[:40]}...).")
