@@ -95,6 +95,8 @@ def test_a_zero_divisor_is_postgresqls_error(conn: Any, sql: str) -> None:
         ("SELECT %s/2", ["7"], 3),  # untyped text: PostgreSQL infers an integer from the other operand
         ("SELECT %s::int/2", ["7"], 3),
         ("SELECT %s::float8/2", ["7"], 3.5),
+        ("SELECT %s + 1", ["41"], 42),  # untyped text in other arithmetic with an integer, too
+        ("SELECT 2 * %s - 1", ["4"], 7),
     ],
 )
 def test_parameters_divide_as_postgresql_types_them(

@@ -396,20 +396,25 @@ def integer_division(tree: exp.Expr, columns: IntegerColumns, params: ParameterK
     exactly; DuckDB's `/` always divides exactly. Where both operands are integers (integer literals, casts
     to an integer type, integer columns of the catalog's tables or of sub-selects over them, parameters bound
     as integers, and arithmetic and counts of those), the division becomes DuckDB's `//`, which truncates
-    toward zero and refuses a zero divisor as PostgreSQL does. An untyped parameter (OID 0) divided with an
-    integer is an integer, as PostgreSQL infers it: it is cast, so `'7'` divides as 7 and `'7.5'` is an error.
-    Operands of other or unknown types (strings, other functions) keep the exact division."""
+    toward zero and refuses a zero divisor as PostgreSQL does. An untyped parameter (OID 0) in arithmetic
+    with an integer is an integer, as PostgreSQL infers it: it is cast, so `'7'` divides as 7 (and `'41' + 1`
+    is 42) and `'7.5'` is an error. Operands of other or unknown types (strings, other functions) keep the
+    exact division."""
     kinds = params or {}
-    divisions = list(tree.find_all(exp.Div))
     # deepest first, so that `a / b / c` sees its inner division already typed
-    for node in reversed(divisions):
+    for node in reversed(list(tree.find_all(*_ARITHMETIC))):
         left, right = node.this, node.expression
         if _untyped(left, kinds) and _integer(right, columns, kinds):
             left = _as_integer(left, kinds)
+            node.set("this", left)
         elif _untyped(right, kinds) and _integer(left, columns, kinds):
             right = _as_integer(right, kinds)
-        if _integer(left, columns, kinds) and _integer(right, columns, kinds):
+            node.set("expression", right)
+        if isinstance(node, exp.Div) and _integer(left, columns, kinds) and _integer(right, columns, kinds):
             node.replace(exp.IntDiv(this=left, expression=right))
+
+
+_ARITHMETIC = (exp.Add, exp.Sub, exp.Mul, exp.Mod, exp.Div)
 
 
 def _parameter_number(node: exp.Expr) -> int | None:
