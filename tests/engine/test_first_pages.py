@@ -191,3 +191,39 @@ def test_a_cancel_while_the_first_pages_are_in_flight_ends_the_statement(slow: S
         transport.gate.set()
         conn.close()
     assert not scan_threads()
+
+
+def test_defining_a_view_over_a_join_requests_nothing(slow: Sandbox) -> None:
+    transport = InFlight()
+    conn = open_connection(slow, transport=transport)
+    try:
+        transport.reset()
+        with conn.cursor() as cur:
+            cur.execute(f"CREATE TEMP VIEW staged AS {JOIN}")  # checked, not run: no first page goes ahead
+            assert transport.sent == 0
+            cur.execute("SELECT COUNT(*) FROM staged")
+            assert cur.fetchone()[0] > 0 and transport.sent == 3 and transport.most == 3
+    finally:
+        conn.close()
+    assert not scan_threads()
+
+
+@pytest.mark.parametrize(
+    "probe",
+    [
+        f"SELECT * FROM ({JOIN}) AS _pgx_describe LIMIT 0",  # the server describing a prepared statement
+        f"SELECT * FROM ({JOIN}) AS t WHERE 1 = 0",  # BI tools reading a query's columns
+    ],
+)
+def test_a_probe_for_columns_requests_nothing(slow: Sandbox, probe: str) -> None:
+    transport = InFlight()
+    conn = open_connection(slow, transport=transport)
+    try:
+        transport.reset()
+        with conn.cursor() as cur:
+            cur.execute(probe)
+            assert cur.fetchall() == [] and len(cur.description) == 3
+        assert transport.sent == 0  # DuckDB never asked a scan for a batch, so no first page went ahead
+    finally:
+        conn.close()
+    assert not scan_threads()

@@ -34,7 +34,7 @@ from pipedrive_sql.engine.parse import CACHE, EXEC, EXPLAIN, LOCAL, QUERY, WRITE
 from pipedrive_sql.engine.plan import QueryPlan, plan_query
 from pipedrive_sql.engine.predicates import NO_VALUE, literal_value
 from pipedrive_sql.engine.procedures import REGISTRY, ProcedureRegistry, ResultSets
-from pipedrive_sql.engine.scan import ApiReader, SharedPages, open_scan
+from pipedrive_sql.engine.scan import ApiReader, FirstPagesAhead, SharedPages, open_scan
 from pipedrive_sql.engine.search import push_searches
 from pipedrive_sql.engine.write_result import WriteResult
 from pipedrive_sql.engine.writes import execute_write
@@ -279,7 +279,8 @@ class Session:
         cached = cache.readers(plan.scans) if cache is not None else {}  # refreshes first when stale
         shared = SharedPages(s for s in plan.scans if s.name not in cached)  # common requests made once
         # several scans: their first pages go out together rather than one round trip after another
-        ahead = sum(1 for s in plan.scans if s.name not in cached and not s.empty) > 1
+        several = sum(1 for s in plan.scans if s.name not in cached and not s.empty) > 1
+        ahead = FirstPagesAhead() if several else None
         for scan in plan.scans:
             if client is None:
                 raise InterfaceError("This engine has no API client.")

@@ -3,8 +3,8 @@
 Nothing is requested until DuckDB asks for the first batch, and each later request only when it asks for
 the next one: with ``threads=1`` a ``LIMIT 10`` stops after the first page (notes/engine.md). A statement
 of several scans is the exception for the first page only: DuckDB reads its scans one after the other and
-asks each for its first batch anyway, so those first pages are requested together as the statement starts
-(``FirstPageAhead``): one round trip for a join of small tables, not one per table.
+asks each for its first batch anyway, so those first pages are requested together as soon as it asks for
+the first of them (``FirstPagesAhead``): one round trip for a join of small tables, not one per table.
 
 A full read of a v2 collection is the client's streaming parallel scan with an opening: two pages with one
 cursor (so a small table costs what a sequential read costs), then the third with the newest page, then
@@ -26,7 +26,7 @@ from pipedrive_sql.engine.joinkeys import MAX_DRIVER_PAGES, key_value
 from pipedrive_sql.engine.plan import Call, KeyFeed, ScanPlan
 from pipedrive_sql.errors import NotFoundError
 
-__all__ = ["ApiReader", "FirstPageAhead", "SharedPages", "open_scan", "scan_records"]
+__all__ = ["ApiReader", "FirstPagesAhead", "SharedPages", "open_scan", "scan_records"]
 
 Record = dict[str, Any]
 Page = list[Record]
@@ -172,37 +172,65 @@ def open_scan(
     *,
     parallel: bool = True,
     shared: SharedPages | None = None,
-    ahead: bool = False,
+    ahead: FirstPagesAhead | None = None,
 ) -> pa.RecordBatchReader:
     """The reader DuckDB scans for ``plan``; requests happen as DuckDB pulls batches. Scans opened with
-    the same ``shared`` read the requests they have in common once. ``ahead``: the first page is requested
-    now, on a thread of its own (``FirstPageAhead``), unless the scan depends on another one's records."""
+    the same ``shared`` read the requests they have in common once; with the same ``ahead``, their first
+    pages are requested together (``FirstPagesAhead``), unless a scan depends on another one's records."""
     converter = RowConverter(plan.columns)
     pages: Iterator[Page] = scan_records(plan, client, parallel=parallel, shared=shared)
-    if ahead and not plan.empty and not (shared.shares(plan) if shared is not None else False):
-        pages = FirstPageAhead(pages)
+    if ahead is not None and not plan.empty and not (shared.shares(plan) if shared is not None else False):
+        pages = ahead.add(pages)
     return converter.reader(pages)
 
 
-class FirstPageAhead(Iterator[Page]):
-    """A scan whose first page is requested as its statement starts, alongside the first pages of the
-    statement's other scans. DuckDB reads the scans of a statement one after the other (a join's build side
-    whole before the probe side's first page; a union's branches in turn), so without this each scan's
-    first request waits for the scans before it: a join of four small tables took four round trips, and
-    takes one. Only the first page goes ahead; later pages are read as DuckDB asks for them. DuckDB asks
-    every scan of a statement it runs for its first batch (a union under a LIMIT too), so this requests
-    nothing a scan would not have; a scan the optimizer removes costs the one page.
+class FirstPagesAhead:
+    """The scans of one statement whose first pages are requested together, as soon as DuckDB asks any of
+    them for its first batch.
+
+    DuckDB reads the scans of a statement one after the other (a join's build side whole before the probe
+    side's first page; a union's branches in turn), so without this each scan's first request waited for
+    the scans before it: a join of four small tables took four round trips, and takes one. Only the first
+    pages go ahead; later pages are read as DuckDB asks for them. Nothing goes out before DuckDB runs the
+    statement (a ``LIMIT 0`` or ``WHERE 1 = 0`` probe, a view's definition: no request), and DuckDB asks
+    every scan of a statement it runs for a first batch (a union under a LIMIT too); a scan its optimizer
+    drops while it runs the others (one branch of a union under ``WHERE 1 = 0``) costs its first page.
     """
 
-    def __init__(self, pages: Iterator[Page]) -> None:
+    def __init__(self) -> None:
+        self._scans: list[_AheadScan] = []
+        self._lock = threading.Lock()
+        self._started = False
+
+    def add(self, pages: Iterator[Page]) -> Iterator[Page]:
+        scan = _AheadScan(pages, self)
+        self._scans.append(scan)
+        return scan
+
+    def start(self) -> None:
+        with self._lock:
+            if self._started:
+                return
+            self._started = True
+            for scan in self._scans:
+                scan.start()
+
+
+class _AheadScan(Iterator[Page]):
+    """One scan of a ``FirstPagesAhead``: its first page read on a thread of its own, the rest as pulled."""
+
+    def __init__(self, pages: Iterator[Page], group: FirstPagesAhead) -> None:
         self._pages = pages
+        self._group = group
+        self._thread: threading.Thread | None = None
+        self._delivered = False  # the first page (or the end, or the error) has been handed over
         self._first: Page | None = None
         self._error: BaseException | None = None
         self._ended = False
+
+    def start(self) -> None:
         # named as the scan workers are: the tests that check no scan thread outlives its statement see it
-        self._thread: threading.Thread | None = threading.Thread(
-            target=self._fetch, name="pipedrive-scan-first-page", daemon=True
-        )
+        self._thread = threading.Thread(target=self._fetch, name="pipedrive-scan-first-page", daemon=True)
         self._thread.start()
 
     def _fetch(self) -> None:
@@ -214,11 +242,12 @@ class FirstPageAhead(Iterator[Page]):
             self._error = exc
 
     def __next__(self) -> Page:
-        thread = self._thread
-        if thread is None:
+        if self._delivered:
             return next(self._pages)
-        thread.join()
-        self._thread = None
+        self._group.start()  # DuckDB runs the statement: every scan's first request goes out now
+        assert self._thread is not None
+        self._thread.join()
+        self._delivered = True
         error, self._error = self._error, None
         if error is not None:
             raise error
@@ -231,7 +260,6 @@ class FirstPageAhead(Iterator[Page]):
     def close(self) -> None:
         if self._thread is not None:
             self._thread.join()
-            self._thread = None
         close = getattr(self._pages, "close", None)
         if close is not None:
             close()
