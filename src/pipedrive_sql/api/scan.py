@@ -43,12 +43,10 @@ slice was read is not taken back (there is no change feed and no spill).
 
 With an **opening** (``opening=n``, what SQL scans use) there is no probe: ``n`` pages are read in
 ``update_time`` order with one cursor and streamed (a collection of ``n`` pages costs what one cursor
-costs), then the newest page (descending); when it reaches back before the cursor's last record, that
-was all (``n + 1`` pages cost ``n + 1`` requests). The first answer's ``Date`` gives T0 and its headers
-the limit; the slices cover only the time between the opening's last record and the newest page's
-oldest, cut where an estimate of the density (from both ends) puts as many records in each, with as many
-workers as that estimate needs when it fits in the free burst window. A newest page within one second
-(a bulk update) is read on by its own cursor alongside the slices.
+costs); the next page is read together with the newest page (descending). The first answer's ``Date``
+gives T0 and its headers the limit; the slices cover only the time between the opening's last record and
+the newest page's oldest, cut where an estimate of the density (from both ends) puts as many records in
+each, with as many workers as that estimate needs when it fits in the free burst window.
 
 When the caller's own ``updated_until`` ends before ``T0 - CATCH_UP_MARGIN`` there is no catch-up and no
 change feed (the window is in the past): a record that changed during the scan is returned as its slice
@@ -318,15 +316,11 @@ class ParallelScan(Iterator[list[dict[str, Any]]]):
 
     def _open(self) -> Generator[list[dict[str, Any]], None, tuple[datetime, datetime] | None]:
         """The opening: ``opening`` pages in ``update_time`` order with one cursor, streamed as they come,
-        then the newest page (the same sort, descending) alone. No probe: the first answer's ``Date``
-        header gives T0 and the limit, the pages' ``update_time``s how dense the collection is at both
-        ends. Returns ``(start, end)``: the slices read ``[start, end)``, between the opening's last record
-        and the newest page's oldest; or None when the opening read everything: the cursor ended, or the
-        newest page reaches back before the cursor's last record (a table of two pages costs two
-        requests, as one cursor would).
-
-        The slices start after ``opening + 1`` round trips, with the burst window still free but for
-        those requests; the pages in between are the first slice's.
+        then one more page of that cursor read together with the newest page (the same sort, descending).
+        No probe: the first answer's ``Date`` header gives T0 and the limit, the pages' ``update_time``s
+        how dense the collection is at both ends. Returns ``(start, end)``: the slices read ``[start, end)``,
+        between the opening's last record and the newest page's oldest; or None when the opening read
+        everything (a table of one or two pages costs what one cursor costs).
 
         Nothing is lost past ``end``: the newest page held every record updated after it when it was read,
         and a record updated later has an ``update_time`` past T0 (which lies before the first answer), so
@@ -335,58 +329,54 @@ class ParallelScan(Iterator[list[dict[str, Any]]]):
         page_size = max(1, self.client.page_size)
         query = {**self.params, "sort_by": "update_time", "sort_direction": "asc", "limit": page_size}
         paginator = CursorPaginator()
-        records: list[dict[str, Any]] = []
-        for _ in range(self.opening):
-            records = yield from self._opening_page(paginator, query)
-            stamps = [parse_time(r.get("update_time")) for r in (records[:1] + records[-1:])]
-            if not paginator.has_next_page:
-                return None  # the end
-            if not records or None in stamps:
-                yield from self._rest_of(paginator, query)  # no update_time to slice by
+        newest: _Background | None = None
+        try:
+            for count in itertools.count(1):
+                if count > self.opening and newest is None:
+                    desc_query = {k: v for k, v in query.items() if k != "cursor"}
+                    newest = _Background(self.client.get, self.path, {**desc_query, "sort_direction": "desc"})
+                paginator.update_request(query)
+                started = time.monotonic()
+                response = self.client.get(self.path, query)
+                self._latency = time.monotonic() - started
+                if self.t0 is None:
+                    self.t0 = floor_second(_server_time(response.headers) - SAFETY)
+                records = response.data if isinstance(response.data, list) else []
+                paginator.update_state(response)
+                yield from self._yield_fresh(records)
+                stamps = [parse_time(r.get("update_time")) for r in (records[:1] + records[-1:])]
+                if not paginator.has_next_page or not records or None in stamps:
+                    break  # the end; or no update_time to slice by: the cursor reads on, below
+                if newest is None:
+                    continue
+                desc = newest.result()
+                newest = None
+                desc_records = desc.data if isinstance(desc.data, list) else []
+                yield from self._yield_fresh(desc_records)
+                if not _has_next_cursor(desc):
+                    return None  # the newest page held every record
+                ends = [parse_time(r.get("update_time")) for r in (desc_records[:1] + desc_records[-1:])]
+                if not desc_records or None in ends:
+                    break
+                return self._plan_slices(records, desc_records, _next_cursor(desc))
+            else:  # pragma: no cover - itertools.count never ends
                 return None
-        newest_query = {k: v for k, v in query.items() if k != "cursor"}
-        newest_query["sort_direction"] = "desc"
-        started = time.monotonic()
-        desc = self.client.get(self.path, newest_query)
-        self._latency = time.monotonic() - started
-        desc_records = desc.data if isinstance(desc.data, list) else []
-        yield from self._yield_fresh(desc_records)
-        ends = [parse_time(r.get("update_time")) for r in (desc_records[:1] + desc_records[-1:])]
-        last_old = parse_time(records[-1].get("update_time"))
-        if not _has_next_cursor(desc):
-            return None  # the newest page held every record
-        if not desc_records or None in ends:
-            yield from self._rest_of(paginator, query)
+            if paginator.has_next_page:
+                for page in self._rest_of(paginator, query):
+                    yield from self._yield_fresh(page)
             return None
-        if last_old is not None and ends[-1] is not None and ends[-1] < last_old:
-            # Strictly earlier (a tie could hide records of that second from both): every record is
-            # before the cursor's last one or after the newest page's oldest.
-            return None
-        return self._plan_slices(records, desc_records, _next_cursor(desc))
-
-    def _opening_page(
-        self, paginator: CursorPaginator, query: dict[str, Any]
-    ) -> Generator[list[dict[str, Any]], None, list[dict[str, Any]]]:
-        """One page of the opening's cursor, streamed; returns its records."""
-        paginator.update_request(query)
-        started = time.monotonic()
-        response = self.client.get(self.path, query)
-        self._latency = time.monotonic() - started
-        if self.t0 is None:
-            self.t0 = floor_second(_server_time(response.headers) - SAFETY)
-        records = response.data if isinstance(response.data, list) else []
-        paginator.update_state(response)
-        yield from self._yield_fresh(records)
-        return records
+        finally:
+            if newest is not None:
+                newest.join()
 
     def _rest_of(self, paginator: CursorPaginator, query: dict[str, Any]) -> Iterator[list[dict[str, Any]]]:
-        """The opening's cursor read to the end (what it read cannot be sliced), records not yielded yet."""
         while paginator.has_next_page:
             paginator.update_request(query)
             response = self.client.get(self.path, query)
             paginator.update_state(response)
             records = response.data if isinstance(response.data, list) else []
-            yield from self._yield_fresh(records)
+            if records:
+                yield records
 
     def _plan_slices(
         self, oldest_page: list[dict[str, Any]], newest_page: list[dict[str, Any]], cursor: str | None = None
@@ -644,6 +634,32 @@ class ParallelScan(Iterator[list[dict[str, Any]]]):
         self.stats.duplicates += len(records) - len(out)
         self.stats.records += len(out)
         return out
+
+
+class _Background:
+    """One call run on its own thread (the newest page, read while the opening's cursor reads on)."""
+
+    def __init__(self, call: Any, *args: Any) -> None:
+        self._value: Any = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(call, args), name="pipedrive-scan-newest")
+        self._thread.daemon = True
+        self._thread.start()
+
+    def _run(self, call: Any, args: tuple[Any, ...]) -> None:
+        try:
+            self._value = call(*args)
+        except BaseException as exc:  # raised in the caller's thread by result()
+            self._error = exc
+
+    def join(self) -> None:
+        self._thread.join()
+
+    def result(self) -> Any:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._value
 
 
 def _has_next_cursor(response: Any) -> bool:

@@ -3,10 +3,9 @@
 Nothing is requested until DuckDB asks for the first batch, and each later request only when it asks for
 the next one: with ``threads=1`` a ``LIMIT 10`` stops after the first page (notes/engine.md).
 
-A full read of a v2 collection is the client's streaming parallel scan with an opening: the first page
-with one cursor, then the newest page (a table of two pages costs two requests, as a sequential read
-does), then time slices read by as many cursors as the burst limit and the latency call for (at most
-MaxConcurrency).
+A full read of a v2 collection is the client's streaming parallel scan with an opening: two pages with one
+cursor (so a small table costs what a sequential read costs), then the third with the newest page, then
+time slices read by as many cursors as the burst limit and the latency call for (at most MaxConcurrency).
 """
 
 from __future__ import annotations
@@ -28,9 +27,8 @@ __all__ = ["ApiReader", "SharedPages", "open_scan", "scan_records"]
 Record = dict[str, Any]
 Page = list[Record]
 
-# Pages read with one cursor before the newest page, after which a scan turns parallel: the first row
-# costs one request, a table of two pages two, and the slices start after two round trips.
-SEQUENTIAL_PAGES = 1
+# Full pages read with one cursor before a scan turns parallel (the third is read with the newest page).
+SEQUENTIAL_PAGES = 2
 
 
 class ApiReader(Protocol):
@@ -268,8 +266,8 @@ def _parallel_candidate(call: Call, client: ApiReader) -> bool:
 
 def _adaptive(call: Call, client: ApiReader) -> Iterator[Page]:
     """The client's streaming parallel scan with an opening: SEQUENTIAL_PAGES pages in ``update_time``
-    order with one cursor, then the newest page (a table of one or two pages costs exactly what one
-    cursor costs), then the rest by time slices, as many as the burst limit and the latency call for (api/scan.py). Every page
+    order with one cursor (a table of one or two pages costs exactly what one cursor costs), then the
+    rest by time slices, as many as the burst limit and the latency call for (api/scan.py). Every page
     reaches DuckDB as soon as it has been read; no record is yielded twice."""
     scan = client.parallel_scan(call.path, call.params, snapshot=False, opening=SEQUENTIAL_PAGES)
     try:
