@@ -16,7 +16,7 @@ from tests.shared_helpers import scan_threads
 from pipedrive_sql import errors
 from pipedrive_sql.api import ParallelScan
 
-from .fakes import FakeCollection, envelope, mock_client
+from .fakes import FakeCollection, envelope, mock_client, parse, stamp
 
 START = datetime(2021, 1, 1, tzinfo=UTC)
 
@@ -376,6 +376,46 @@ def test_an_opening_reads_small_collections_with_one_cursor_and_large_ones_once_
         # the opening (three pages and the newest), a partial page per slice and split, the catch-up
         bound = pages + 1 + scan.stats.slices + 1
         assert len(fake.requests) <= bound, (len(fake.requests), bound, scan.stats)
+
+
+def test_a_newest_page_within_one_second_is_read_on_by_its_cursor_alongside_the_slices() -> None:
+    """A bulk update put 230 records in the newest second (pages of 50): no split can share one second
+    out, so the newest page's cursor reads on through it from the start (newest first) instead of the
+    last slice reading it at the end, page after page, and the newest page again."""
+    fake = FakeCollection.spread(1000, START, timedelta(days=400), skew=3.0)
+    bulk = START + timedelta(days=401)
+    for _ in range(230):
+        fake.add(stamp(bulk))
+    with mock_client(fake, Pagesize=50, MaxConcurrency=8) as client:
+        scan = client.parallel_scan("/api/v2/deals", snapshot=False, opening=2)
+        ids = scan_ids(scan)
+    assert sorted(ids) == sorted(fake.visible())
+    assert len(ids) == len(set(ids))
+    descending = [p for p in fake.requests if p.get("sort_direction") == "desc"]
+    # the newest page, then 180 more of that second: four pages, the last one reaching below it
+    assert len(descending) == 1 + 4 and all("updated_until" not in p for p in descending)
+    slices = [p for p in fake.requests if "updated_until" in p]
+    assert slices and all(parse(p["updated_until"]) <= bulk for p in slices)  # none reads that second
+    # 1,230 records: 25 pages, the slices' partial pages, the catch-up
+    assert len(fake.requests) <= 25 + 1 + scan.stats.slices + 1, (len(fake.requests), scan.stats)
+
+
+def test_a_bulk_second_after_the_opening_is_read_by_the_newest_cursor_alone() -> None:
+    """The opening's three pages, then 260 records of one second: the newest page's cursor reads that
+    second (newest first) down to the opening's records; the slices between them find nothing new."""
+    fake = FakeCollection.spread(150, START, timedelta(days=10))
+    bulk = START + timedelta(days=20)
+    for _ in range(260):
+        fake.add(stamp(bulk))
+    with mock_client(fake, Pagesize=50, MaxConcurrency=4) as client:
+        scan = client.parallel_scan("/api/v2/deals", snapshot=False, opening=2)
+        ids = scan_ids(scan)
+    assert sorted(ids) == sorted(fake.visible()) and len(ids) == len(set(ids))
+    descending = [p for p in fake.requests if p.get("sort_direction") == "desc"]
+    assert len(descending) == 1 + 5  # the newest page, four more of that second, one reaching below it
+    # the opening's three pages, those six, a request per slice in between (nothing to find), the catch-up
+    assert len(fake.requests) == 3 + 6 + (scan.stats.slices - 1) + 1, fake.requests
+    assert scan.stats.duplicates <= 1  # the opening's last record, read again by the first slice
 
 
 def test_an_opening_over_records_of_one_second_reads_each_once() -> None:
