@@ -90,7 +90,9 @@ def report(log: list[Sent], started: float, ended: float, limit: int, rows: int,
                 f"rem {e.remaining:>3}  {e.status}  {e.query}"
             )
     rtt = sorted(e.answered - e.sent for e in log)
-    print(f"  round trip: min {rtt[0] * 1000:.0f} ms, median {rtt[len(rtt) // 2] * 1000:.0f} ms, max {rtt[-1] * 1000:.0f} ms")
+    print(
+        f"  round trip: min {rtt[0] * 1000:.0f} ms, median {rtt[len(rtt) // 2] * 1000:.0f} ms, max {rtt[-1] * 1000:.0f} ms"
+    )
     # The opening: requests until the first one with a time bound (a slice) was sent.
     first_slice = next((e.sent for e in log if "updated_until" in e.query), None)
     if first_slice is not None:
@@ -100,7 +102,9 @@ def report(log: list[Sent], started: float, ended: float, limit: int, rows: int,
     t = started
     while t < ended:
         n = sum(1 for e in log if t <= e.sent < t + WINDOW)
-        print(f"  window {t - started:5.2f}-{min(ended, t + WINDOW) - started:5.2f} s: {n:>3} sent of {limit}")
+        print(
+            f"  window {t - started:5.2f}-{min(ended, t + WINDOW) - started:5.2f} s: {n:>3} sent of {limit}"
+        )
         t += WINDOW
     last_sent = max(e.sent for e in log)
     last_answer = max(e.answered for e in log)
@@ -112,11 +116,15 @@ def report(log: list[Sent], started: float, ended: float, limit: int, rows: int,
     # once, then limit per (2 s + round trip).
     median = rtt[len(rtt) // 2]
     rounds = -(-len(log) // limit)
-    print(f"  ideal for {len(log)} requests: about {rounds} windows, {(rounds - 1) * (WINDOW + median) + median:.2f} s")
+    print(
+        f"  ideal for {len(log)} requests: about {rounds} windows, {(rounds - 1) * (WINDOW + median) + median:.2f} s"
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--scale", type=int, default=30_000)
     parser.add_argument("--latency-ms", type=int, default=100)
     parser.add_argument("--plan", default="growth")
