@@ -694,14 +694,22 @@ def _put(out: queue.Queue[Any], item: Any, scheduler: Scheduler, *, force: bool 
 
 
 def _drain_until_joined(out: queue.Queue[Any], workers: list[threading.Thread]) -> None:
-    """Empty the queue while the workers finish, so none stays blocked on a full queue."""
-    while any(w.is_alive() for w in workers):
-        try:
-            out.get(timeout=QUEUE_POLL)
-        except queue.Empty:
-            pass
+    """Wait for the workers to end, emptying the queue meanwhile (pages nobody will take). Waits on the
+    threads, not on the queue: once the last worker has said it is done this returns at once (waiting on
+    an empty queue held the catch-up back by up to QUEUE_POLL at the end of every scan)."""
     for worker in workers:
-        worker.join()
+        while worker.is_alive():
+            worker.join(QUEUE_POLL)
+            _empty(out)
+    _empty(out)
+
+
+def _empty(out: queue.Queue[Any]) -> None:
+    while True:
+        try:
+            out.get_nowait()
+        except queue.Empty:
+            return
 
 
 def parallel_scan(
