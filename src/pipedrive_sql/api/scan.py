@@ -46,7 +46,10 @@ With an **opening** (``opening=n``, what SQL scans use) there is no probe: ``n``
 costs); the next page is read together with the newest page (descending). The first answer's ``Date``
 gives T0 and its headers the limit; the slices cover only the time between the opening's last record and
 the newest page's oldest, cut where an estimate of the density (from both ends) puts as many records in
-each, with as many workers as that estimate needs when it fits in the free burst window.
+each, with as many workers as that estimate needs when it fits in the free burst window. When the newest
+page lies within one second (a bulk update: more than a page in that second, which no split can share
+out), its own cursor reads on through that second, newest first, from the start and alongside the slices,
+which end where that second begins.
 
 When the caller's own ``updated_until`` ends before ``T0 - CATCH_UP_MARGIN`` there is no catch-up and no
 change feed (the window is in the past): a record that changed during the scan is returned as its slice
