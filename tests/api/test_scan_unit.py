@@ -72,11 +72,11 @@ def test_writes_during_the_scan_give_the_state_as_of_the_catch_up(torn_reads: bo
     def write_while_scanning(collection: FakeCollection) -> None:
         calls["n"] += 1
         n = calls["n"]
-        if n < 3 or n > 60:
+        if n < 3 or n > 60 or (bulk and len(collection.requests) < 5):  # bulk: after the newest page
             return
         with collection.lock:
             written = {collection.add(collection.now().strftime("%Y-%m-%dT%H:%M:%SZ"))["id"]}
-            for record_id in (n * 37 % 3000 + 1, n * 53 % 3000 + 1):
+            for record_id in (n * 37 % total + 1, n * 53 % total + 1, total - n):
                 if record_id not in deleted:
                     collection.touch(record_id, title=f"changed {n}")
                     written.add(record_id)
@@ -227,12 +227,17 @@ def test_a_failing_slice_fails_the_scan() -> None:
     assert not scan_threads()
 
 
-@pytest.mark.parametrize("opening", [0, 2], ids=["probe", "opening"])
+@pytest.mark.parametrize(
+    ("opening", "bulk"), [(0, 0), (2, 0), (2, 450)], ids=["probe", "opening", "opening-dense-newest-second"]
+)
 @pytest.mark.parametrize("torn_reads", [False, True], ids=["atomic-pages", "torn-reads"])
 def test_a_streaming_scan_yields_every_live_record_once_while_others_write(
-    torn_reads: bool, opening: int
+    torn_reads: bool, opening: int, bulk: int
 ) -> None:
     fake = FakeCollection.spread(3000, START, timedelta(days=1000), skew=2.0)
+    for _ in range(bulk):  # a bulk update's second at the newest end: its own cursor reads it (newest first)
+        fake.add(stamp(START + timedelta(days=1001)))
+    total = len(fake.records)
     fake.torn_reads = torn_reads
     late: set[int] = set()  # ids written once the catch-up's first request had gone out
     touched: set[int] = set()
@@ -242,11 +247,11 @@ def test_a_streaming_scan_yields_every_live_record_once_while_others_write(
     def write_while_scanning(collection: FakeCollection) -> None:
         calls["n"] += 1
         n = calls["n"]
-        if n < 3 or n > 60:
+        if n < 3 or n > 60 or (bulk and len(collection.requests) < 5):  # bulk: after the newest page
             return
         with collection.lock:
             written = {collection.add(collection.now().strftime("%Y-%m-%dT%H:%M:%SZ"))["id"]}
-            for record_id in (n * 37 % 3000 + 1, n * 53 % 3000 + 1):
+            for record_id in (n * 37 % total + 1, n * 53 % total + 1, total - n):
                 if record_id not in touched:
                     collection.touch(record_id, title=f"changed {n}")
                     written.add(record_id)
@@ -277,6 +282,8 @@ def test_a_streaming_scan_yields_every_live_record_once_while_others_write(
     assert catching_up.is_set() and not missing, f"live records missing: {sorted(missing)[:10]}"
     assert scan.stats.catch_up_records > 0 and scan.stats.records == len(got)
     assert scan.spill_path is None  # nothing is spilled
+    descending = [p for p in fake.requests if p.get("sort_direction") == "desc" and "cursor" in p]
+    assert bool(descending) == bool(bulk)  # the newest page's cursor read on only through a dense second
 
 
 def test_closing_a_streaming_scan_stops_its_workers() -> None:
