@@ -8,7 +8,9 @@ Sections (the sandbox runs in its own process, one per scale, so its JSON encodi
 with the driver):
 
 1. scan      ``SELECT * FROM Deals`` through the DB-API (``fetch_arrow_table``): rows/s against the ceiling
-             the burst limit sets (``x-ratelimit-limit`` / 2 s x 500 rows), requests, 429s.
+             the burst limit sets (``x-ratelimit-limit`` / 2 s x 500 rows), requests (against the minimum:
+             a page per 500 rows and the catch-up; load does not change it), 429s. ``bench/timeline.py``
+             shows when each request of such a scan went out and came back.
 2. first row ``SELECT * FROM Deals`` and ``fetchone()``: seconds and requests until the first row, against
              the whole scan's.
 3. requests  a corpus of joins, ranges and searches (scale 200): requests with pushdown, without it, and
@@ -133,10 +135,12 @@ def scan_section(url: str, scale: int, concurrency: int) -> tuple[float, float]:
         conn.close()
     ceiling = limit / WINDOW * PAGE
     rate = rows / seconds
+    minimum = -(-rows // PAGE) + 1  # a page per 500 rows, and the catch-up (what changed meanwhile)
     print(
         f"  scan       {scale:>7} deals  {rows:>7} rows  {seconds:6.2f} s  {rate:>8.0f} rows/s  "
-        f"ceiling {ceiling:>6.0f}  ratio {rate / ceiling:4.2f}  requests {stats['total']:>4}  "
-        f"429s {stats['rate_limited']}  (one raw cursor: {single:.0f} rows/s, x{rate / single:.2f})",
+        f"ceiling {ceiling:>6.0f}  ratio {rate / ceiling:4.2f}  requests {stats['total']:>4} "
+        f"(min {minimum})  429s {stats['rate_limited']}  (one raw cursor: {single:.0f} rows/s, "
+        f"x{rate / single:.2f})",
         flush=True,
     )
     return seconds, rate

@@ -16,7 +16,7 @@ from tests.shared_helpers import scan_threads
 from pipedrive_sql import errors
 from pipedrive_sql.api import ParallelScan
 
-from .fakes import FakeCollection, envelope, mock_client
+from .fakes import FakeCollection, envelope, mock_client, parse, stamp
 
 START = datetime(2021, 1, 1, tzinfo=UTC)
 
@@ -227,12 +227,17 @@ def test_a_failing_slice_fails_the_scan() -> None:
     assert not scan_threads()
 
 
-@pytest.mark.parametrize("opening", [0, 2], ids=["probe", "opening"])
+@pytest.mark.parametrize(
+    ("opening", "bulk"), [(0, 0), (2, 0), (2, 450)], ids=["probe", "opening", "opening-dense-newest-second"]
+)
 @pytest.mark.parametrize("torn_reads", [False, True], ids=["atomic-pages", "torn-reads"])
 def test_a_streaming_scan_yields_every_live_record_once_while_others_write(
-    torn_reads: bool, opening: int
+    torn_reads: bool, opening: int, bulk: int
 ) -> None:
     fake = FakeCollection.spread(3000, START, timedelta(days=1000), skew=2.0)
+    for _ in range(bulk):  # a bulk update's second at the newest end: its own cursor reads it (newest first)
+        fake.add(stamp(START + timedelta(days=1001)))
+    total = len(fake.records)
     fake.torn_reads = torn_reads
     late: set[int] = set()  # ids written once the catch-up's first request had gone out
     touched: set[int] = set()
@@ -242,11 +247,11 @@ def test_a_streaming_scan_yields_every_live_record_once_while_others_write(
     def write_while_scanning(collection: FakeCollection) -> None:
         calls["n"] += 1
         n = calls["n"]
-        if n < 3 or n > 60:
+        if n < 3 or n > 60 or (bulk and len(collection.requests) < 5):  # bulk: after the newest page
             return
         with collection.lock:
             written = {collection.add(collection.now().strftime("%Y-%m-%dT%H:%M:%SZ"))["id"]}
-            for record_id in (n * 37 % 3000 + 1, n * 53 % 3000 + 1):
+            for record_id in (n * 37 % total + 1, n * 53 % total + 1, total - n):
                 if record_id not in touched:
                     collection.touch(record_id, title=f"changed {n}")
                     written.add(record_id)
@@ -277,6 +282,8 @@ def test_a_streaming_scan_yields_every_live_record_once_while_others_write(
     assert catching_up.is_set() and not missing, f"live records missing: {sorted(missing)[:10]}"
     assert scan.stats.catch_up_records > 0 and scan.stats.records == len(got)
     assert scan.spill_path is None  # nothing is spilled
+    descending = [p for p in fake.requests if p.get("sort_direction") == "desc" and "cursor" in p]
+    assert bool(descending) == bool(bulk)  # the newest page's cursor read on only through a dense second
 
 
 def test_closing_a_streaming_scan_stops_its_workers() -> None:
@@ -376,6 +383,46 @@ def test_an_opening_reads_small_collections_with_one_cursor_and_large_ones_once_
         # the opening (three pages and the newest), a partial page per slice and split, the catch-up
         bound = pages + 1 + scan.stats.slices + 1
         assert len(fake.requests) <= bound, (len(fake.requests), bound, scan.stats)
+
+
+def test_a_newest_page_within_one_second_is_read_on_by_its_cursor_alongside_the_slices() -> None:
+    """A bulk update put 230 records in the newest second (pages of 50): no split can share one second
+    out, so the newest page's cursor reads on through it from the start (newest first) instead of the
+    last slice reading it at the end, page after page, and the newest page again."""
+    fake = FakeCollection.spread(1000, START, timedelta(days=400), skew=3.0)
+    bulk = START + timedelta(days=401)
+    for _ in range(230):
+        fake.add(stamp(bulk))
+    with mock_client(fake, Pagesize=50, MaxConcurrency=8) as client:
+        scan = client.parallel_scan("/api/v2/deals", snapshot=False, opening=2)
+        ids = scan_ids(scan)
+    assert sorted(ids) == sorted(fake.visible())
+    assert len(ids) == len(set(ids))
+    descending = [p for p in fake.requests if p.get("sort_direction") == "desc"]
+    # the newest page, then 180 more of that second: four pages, the last one reaching below it
+    assert len(descending) == 1 + 4 and all("updated_until" not in p for p in descending)
+    slices = [p for p in fake.requests if "updated_until" in p]
+    assert slices and all(parse(p["updated_until"]) <= bulk for p in slices)  # none reads that second
+    # 1,230 records: 25 pages, the slices' partial pages, the catch-up
+    assert len(fake.requests) <= 25 + 1 + scan.stats.slices + 1, (len(fake.requests), scan.stats)
+
+
+def test_a_bulk_second_after_the_opening_is_read_by_the_newest_cursor_alone() -> None:
+    """The opening's three pages, then 260 records of one second: the newest page's cursor reads that
+    second (newest first) down to the opening's records; the slices between them find nothing new."""
+    fake = FakeCollection.spread(150, START, timedelta(days=10))
+    bulk = START + timedelta(days=20)
+    for _ in range(260):
+        fake.add(stamp(bulk))
+    with mock_client(fake, Pagesize=50, MaxConcurrency=4) as client:
+        scan = client.parallel_scan("/api/v2/deals", snapshot=False, opening=2)
+        ids = scan_ids(scan)
+    assert sorted(ids) == sorted(fake.visible()) and len(ids) == len(set(ids))
+    descending = [p for p in fake.requests if p.get("sort_direction") == "desc"]
+    assert len(descending) == 1 + 5  # the newest page, four more of that second, one reaching below it
+    # the opening's three pages, those six, a request per slice in between (nothing to find), the catch-up
+    assert len(fake.requests) == 3 + 6 + (scan.stats.slices - 1) + 1, fake.requests
+    assert scan.stats.duplicates <= 1  # the opening's last record, read again by the first slice
 
 
 def test_an_opening_over_records_of_one_second_reads_each_once() -> None:

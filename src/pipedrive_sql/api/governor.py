@@ -10,7 +10,15 @@ request back until the window surely has room, so a well-behaved scan never sees
   from the send alone fails exactly when it matters: a busy server admits a backlog in a burst.)
 - Until the first answer tells it the limit, it lets one request through and holds the rest: a parallel
   scan must not open with a burst it cannot know is allowed.
-- It keeps a slot in reserve for the rounding of the server's clock.
+- It keeps a slot in reserve for the rounding of the server's clock. The reserve is not what keeps a
+  lone scan from 429s (holding each slot from send to answer + 2 s already does: every request the
+  server counts in one window held its slot at the moment the last of them was sent, so the server never
+  counts more than the allowance), and it costs 1/limit of a long scan's pace (2.5 % on the growth
+  plan). It buys certainty instead: with it, this connection alone never brings the server's count to
+  the limit, so an answer with no requests remaining proves someone else spends the token, and the
+  pause below is never taken for our own traffic. Without it, a slot that expired between a request's
+  arrival and its answer makes our own full window look like a stranger's, and the pause (a whole reset
+  period) would cost more than the slot gains.
 - When an answer shows no requests remaining although this connection kept a slot in reserve, someone
   else is using the token: the governor takes that as the truth and waits for the window to reset.
 - After a 429 it stops everybody until the reset the server named (``Retry-After``/``x-ratelimit-reset``),

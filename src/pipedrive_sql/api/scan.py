@@ -46,7 +46,10 @@ With an **opening** (``opening=n``, what SQL scans use) there is no probe: ``n``
 costs); the next page is read together with the newest page (descending). The first answer's ``Date``
 gives T0 and its headers the limit; the slices cover only the time between the opening's last record and
 the newest page's oldest, cut where an estimate of the density (from both ends) puts as many records in
-each, with as many workers as that estimate needs when it fits in the free burst window.
+each, with as many workers as that estimate needs when it fits in the free burst window. When the newest
+page lies within one second (a bulk update: more than a page in that second, which no split can share
+out), its own cursor reads on through that second, newest first, from the start and alongside the slices,
+which end where that second begins.
 
 When the caller's own ``updated_until`` ends before ``T0 - CATCH_UP_MARGIN`` there is no catch-up and no
 change feed (the window is in the past): a record that changed during the scan is returned as its slice
@@ -189,6 +192,7 @@ class ParallelScan(Iterator[list[dict[str, Any]]]):
         self._latency: float | None = None  # seconds the probe (or the opening's last page) took
         self._estimate: float | None = None  # records the slices will read, estimated by the opening
         self._density: tuple[float, float] | None = None  # records per second at the slices' two ends
+        self._descending: Slice | None = None  # the newest page's cursor read on through a dense second
         self._iterator: Generator[list[dict[str, Any]], None, None] = self._run()
 
     def __next__(self) -> list[dict[str, Any]]:
@@ -292,7 +296,7 @@ class ParallelScan(Iterator[list[dict[str, Any]]]):
             start, t0 = bounds
             end = t0
         low, high = max(start, since or start), min(end, t0, until or t0)
-        if low < high:
+        if low < high or self._descending is not None:
             for page in self._slice_pages(low, high):
                 yield from self._yield_fresh(page)
         if until is None or until > t0 - CATCH_UP_MARGIN:
@@ -357,7 +361,7 @@ class ParallelScan(Iterator[list[dict[str, Any]]]):
                 ends = [parse_time(r.get("update_time")) for r in (desc_records[:1] + desc_records[-1:])]
                 if not desc_records or None in ends:
                     break
-                return self._plan_slices(records, desc_records)
+                return self._plan_slices(records, desc_records, _next_cursor(desc))
             else:  # pragma: no cover - itertools.count never ends
                 return None
             if paginator.has_next_page:
@@ -378,10 +382,16 @@ class ParallelScan(Iterator[list[dict[str, Any]]]):
                 yield records
 
     def _plan_slices(
-        self, oldest_page: list[dict[str, Any]], newest_page: list[dict[str, Any]]
+        self, oldest_page: list[dict[str, Any]], newest_page: list[dict[str, Any]], cursor: str | None = None
     ) -> tuple[datetime, datetime]:
         """(start, end) for the slices, and the estimate of what they will read: the density of the
-        opening's last page and of the newest page, over the time between them."""
+        opening's last page and of the newest page, over the time between them.
+
+        When the newest page lies within one second (a bulk update: that second holds more than a page),
+        no split could share that second out, and a slice ending after it would read it last, one page
+        after another, and read the newest page's records again. So the newest page's own cursor
+        (``cursor``) reads on from the start, as one more piece of work, until it passes below that second;
+        the slices end where that second begins."""
         first_old, last_old = (parse_time(oldest_page[i].get("update_time")) for i in (0, -1))
         oldest_new, newest_new = (parse_time(newest_page[i].get("update_time")) for i in (-1, 0))
         assert first_old and last_old and oldest_new and newest_new
@@ -390,6 +400,10 @@ class ParallelScan(Iterator[list[dict[str, Any]]]):
         old_density = len(oldest_page) / max(1.0, (last_old - first_old).total_seconds())
         new_density = len(newest_page) / max(1.0, (newest_new - oldest_new).total_seconds())
         self._density = (old_density, new_density)
+        second = floor_second(oldest_new)
+        if cursor and floor_second(newest_new) == second and start < second:
+            self._descending = Slice(since=second, until=dense_until, position=second, cursor=cursor)
+            dense_until = second
         span = max(0.0, (dense_until - start).total_seconds())
         # The geometric mean, the lowest of the usual means: CRM records crowd at the recent end, and an
         # estimate past what the burst window holds makes the scan narrow rather than wide.
@@ -422,10 +436,18 @@ class ParallelScan(Iterator[list[dict[str, Any]]]):
         """The slices' pages, read concurrently, in the order they arrive; closing it stops the workers."""
         scheduler = Scheduler(page_size=self.client.page_size, stats=self.stats)
         count = self.workers()
-        bounds = sorted({low, high} | set(cuts(low, high, count, self._density)))
+        descending = self._descending
+        self._descending = None  # read once
+        # The newest page's cursor reading on through a dense second: first, on a worker of its own
+        # within MaxConcurrency (one slice fewer when the cap is reached).
+        spread_over = count - 1 if descending is not None and count >= self.concurrency else count
+        bounds = sorted({low, high} | set(cuts(low, high, spread_over, self._density))) if low < high else []
         for start, end in itertools.pairwise(bounds):
             if start < end:
                 scheduler.pending.append(Slice(since=start, until=end, position=start))
+        if descending is not None:
+            scheduler.pending.appendleft(descending)
+            count = spread_over + 1
         # Pages held in memory, in flight or queued, are bounded by credits: a worker takes one before it
         # asks for a page and the consumer gives it back when it takes the page (memory stays flat
         # however many workers fill the burst window and however slowly the caller pulls).
@@ -464,7 +486,10 @@ class ParallelScan(Iterator[list[dict[str, Any]]]):
     def _work(self, scheduler: Scheduler, out: queue.Queue[Any]) -> None:
         try:
             while (piece := scheduler.next_slice()) is not None:
-                self._read_slice(piece, scheduler, out)
+                if piece.cursor is None:
+                    self._read_slice(piece, scheduler, out)
+                else:
+                    self._read_descending(piece, scheduler, out)
                 scheduler.finish(piece)
         except BaseException as exc:  # handed to the consumer, which raises it in its own thread
             scheduler.stop()
@@ -490,6 +515,39 @@ class ParallelScan(Iterator[list[dict[str, Any]]]):
                 records = response.data if isinstance(response.data, list) else []
                 paginator.update_state(response)
                 kept, finished = scheduler.keep(piece, records, paginator.has_next_page, asked_until)
+            except BaseException:
+                scheduler.credits.release()
+                raise
+            if not kept:
+                scheduler.credits.release()
+            elif not _put(out, kept, scheduler):
+                return
+            if finished:
+                return
+
+    def _read_descending(self, piece: Slice, scheduler: Scheduler, out: queue.Queue[Any]) -> None:
+        """The newest page's query read on from its cursor (``piece.cursor``), newest first, until a page
+        reaches below ``piece.since``: everything at or after ``piece.since`` (the slices end there). The
+        records below it are the slices' and are dropped here. A record changed meanwhile moves past what
+        this cursor has read and is the catch-up's, as in a slice."""
+        query = {
+            **self.params,
+            "sort_by": "update_time",
+            "sort_direction": "desc",
+            "limit": self.client.page_size,
+        }
+        paginator = CursorPaginator()
+        paginator.cursor = piece.cursor
+        while scheduler.take_credit():
+            paginator.update_request(query)
+            try:
+                response = self.client.get(self.path, query)
+                records = response.data if isinstance(response.data, list) else []
+                paginator.update_state(response)
+                times = [parse_time(r.get("update_time")) for r in records]
+                kept = [r for r, t in zip(records, times, strict=True) if t is None or t >= piece.since]
+                finished = len(kept) < len(records) or not records or not paginator.has_next_page
+                scheduler.record_page(piece, len(kept), finished)
             except BaseException:
                 scheduler.credits.release()
                 raise
@@ -608,8 +666,13 @@ class _Background:
 
 
 def _has_next_cursor(response: Any) -> bool:
+    return _next_cursor(response) is not None
+
+
+def _next_cursor(response: Any) -> str | None:
     extra = response.additional_data if isinstance(response.additional_data, dict) else {}
-    return bool(extra.get("next_cursor"))
+    cursor = extra.get("next_cursor")
+    return str(cursor) if cursor else None
 
 
 def _server_time(headers: Any) -> datetime:
@@ -634,14 +697,22 @@ def _put(out: queue.Queue[Any], item: Any, scheduler: Scheduler, *, force: bool 
 
 
 def _drain_until_joined(out: queue.Queue[Any], workers: list[threading.Thread]) -> None:
-    """Empty the queue while the workers finish, so none stays blocked on a full queue."""
-    while any(w.is_alive() for w in workers):
-        try:
-            out.get(timeout=QUEUE_POLL)
-        except queue.Empty:
-            pass
+    """Wait for the workers to end, emptying the queue meanwhile (pages nobody will take). Waits on the
+    threads, not on the queue: once the last worker has said it is done this returns at once (waiting on
+    an empty queue held the catch-up back by up to QUEUE_POLL at the end of every scan)."""
     for worker in workers:
-        worker.join()
+        while worker.is_alive():
+            worker.join(QUEUE_POLL)
+            _empty(out)
+    _empty(out)
+
+
+def _empty(out: queue.Queue[Any]) -> None:
+    while True:
+        try:
+            out.get_nowait()
+        except queue.Empty:
+            return
 
 
 def parallel_scan(

@@ -110,6 +110,7 @@ class Slice:
     read: int = 0
     started: bool = False  # the first page has been answered
     done: bool = False  # its last page has been read (it may not have left ``active`` yet)
+    cursor: str | None = None  # read newest first from this cursor (never split): see ParallelScan
 
     def estimated_left(self) -> float:
         """Records still to read, assuming the density seen so far holds for the rest of the slice."""
@@ -164,7 +165,10 @@ class Scheduler:
         candidates = [
             s
             for s in self.active
-            if s.started and not s.done and s.until - s.position >= MIN_SPLIT + timedelta(seconds=1)
+            if s.started
+            and not s.done
+            and s.cursor is None
+            and s.until - s.position >= MIN_SPLIT + timedelta(seconds=1)
         ]
         if not candidates:
             return None
@@ -203,6 +207,14 @@ class Scheduler:
             piece.done = handed_over or not more
             self.cond.notify_all()
             return kept, piece.done
+
+    def record_page(self, piece: Slice, read: int, done: bool) -> None:
+        """A page of a piece read by its own rule (``Slice.cursor``): what idle workers wait for."""
+        with self.cond:
+            piece.read += read
+            piece.started = True
+            piece.done = done
+            self.cond.notify_all()
 
     def finish(self, piece: Slice) -> None:
         with self.cond:
