@@ -20,7 +20,7 @@ with the driver):
              memory: the columnar converter against the per-record one it replaced, and the 250k target.
 5. memory    peak RSS of a fresh process running ``SELECT Status, COUNT(*), SUM(Value) FROM Deals GROUP
              BY Status`` at each scale, against the same process's RSS after connecting (its baseline);
-             again with pandas hidden (DuckDB imports it when installed; the driver does not need it).
+             again with pandas hidden (pyarrow imports it when installed; the driver does not need it).
 
 Numbers are printed, never asserted.
 """
@@ -315,8 +315,8 @@ print(json.dumps({"baseline": baseline, "peak": peak(), "deals": sum(r[1] for r 
 
 
 def memory_section(url: str, scale: int) -> None:
-    """Twice: as installed here, and with pandas hidden (the driver does not need it, but DuckDB imports
-    it on the first registered Arrow reader when it is installed: about 43 MB of the peak)."""
+    """Twice: as installed here, and with pandas hidden (the driver does not need it, but pyarrow imports it
+    on the first ``pa.array`` of Python values when it is installed: about 33 MB of the peak)."""
     for label, hide_pandas in (("", False), ("  without pandas", True)):
         env = {**os.environ}
         with tempfile.TemporaryDirectory() as hidden:
