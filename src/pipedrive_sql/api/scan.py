@@ -666,13 +666,16 @@ class _Background:
 
 
 def _has_next_cursor(response: Any) -> bool:
-    return _next_cursor(response) is not None
+    extra = response.additional_data if isinstance(response.additional_data, dict) else {}
+    return bool(extra.get("next_cursor"))
 
 
 def _next_cursor(response: Any) -> str | None:
+    """The answer's cursor to read on from, when it is one (a damaged one is not handed on: the slices
+    read that part instead, and a cursor that pages on reports the damage)."""
     extra = response.additional_data if isinstance(response.additional_data, dict) else {}
     cursor = extra.get("next_cursor")
-    return str(cursor) if cursor else None
+    return cursor if isinstance(cursor, str) and cursor else None
 
 
 def _server_time(headers: Any) -> datetime:
