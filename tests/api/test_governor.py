@@ -194,3 +194,47 @@ def test_a_new_connection_counts_what_others_spent_of_the_window() -> None:
     governor.acquire(deadline=time.monotonic() + 0.05)
     with pytest.raises(RequestTimeout):  # the allowance (10 less the reserve) is reached
         governor.acquire(deadline=time.monotonic() + 0.05)
+
+
+class _SlowBody(httpx.SyncByteStream):
+    """A page whose body arrives only when ``released`` is set (a large page over a slow link)."""
+
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+        self.started = threading.Event()
+        self.released = threading.Event()
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        self.started.set()
+        yield self.body[:10]
+        assert self.released.wait(10)
+        yield self.body[10:]
+
+
+def test_a_slot_is_handed_back_when_the_headers_arrive_not_after_the_body() -> None:
+    from .fakes import mock_client
+
+    stream = _SlowBody(b'{"success": true, "data": [{"id": 1}]}')
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        limits = {
+            "x-ratelimit-limit": "40",
+            "x-ratelimit-remaining": "39",
+            "content-type": "application/json",
+        }
+        return httpx.Response(200, headers=limits, stream=stream)
+
+    with mock_client(handler) as client:
+        got: list[Any] = []
+        reader = threading.Thread(target=lambda: got.append(client.get("/api/v2/deals")))
+        reader.start()
+        assert stream.started.wait(10)
+        # the server has answered (its headers are in): the request's 2-second hold runs from here
+        deadline = time.monotonic() + 10
+        while client.governor._in_flight and time.monotonic() < deadline:
+            time.sleep(0.005)
+        assert client.governor._in_flight == 0 and len(client.governor._expiries) == 1
+        assert not got  # while the body is still on its way
+        stream.released.set()
+        reader.join(10)
+    assert got and got[0].data == [{"id": 1}]

@@ -4,7 +4,8 @@ Pipedrive allows ``x-ratelimit-limit`` requests per token in a rolling 2-second 
 request *arrives*, and answers 429 past that (and blocks clients that keep going). The governor holds a
 request back until the window surely has room, so a well-behaved scan never sees a 429:
 
-- A request takes a slot when it is sent and keeps it until 2 s after its answer came back. Arrival lies
+- A request takes a slot when it is sent and keeps it until 2 s after its answer's headers came back
+  (the body may take a while longer; the request had arrived before the headers left). Arrival lies
   somewhere between sending and answering, so whatever the network and the server's queue do to the
   timing, no 2-second window at the server can hold more requests than the governor allows. (Counting
   from the send alone fails exactly when it matters: a busy server admits a backlog in a burst.)
