@@ -66,7 +66,7 @@ import queue
 import tempfile
 import threading
 import time
-from collections.abc import Generator, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import IO, Any, Protocol
@@ -507,23 +507,11 @@ class ParallelScan(Iterator[list[dict[str, Any]]]):
             "limit": self.client.page_size,
         }
         asked_until = piece.until
-        paginator = CursorPaginator()
-        while scheduler.take_credit():
-            paginator.update_request(query)
-            try:
-                response = self.client.get(self.path, query)
-                records = response.data if isinstance(response.data, list) else []
-                paginator.update_state(response)
-                kept, finished = scheduler.keep(piece, records, paginator.has_next_page, asked_until)
-            except BaseException:
-                scheduler.credits.release()
-                raise
-            if not kept:
-                scheduler.credits.release()
-            elif not _put(out, kept, scheduler):
-                return
-            if finished:
-                return
+
+        def keep(records: list[dict[str, Any]], more: bool) -> tuple[list[dict[str, Any]], bool]:
+            return scheduler.keep(piece, records, more, asked_until)
+
+        self._read_pages(query, CursorPaginator(), keep, scheduler, out)
 
     def _read_descending(self, piece: Slice, scheduler: Scheduler, out: queue.Queue[Any]) -> None:
         """The newest page's query read on from its cursor (``piece.cursor``), newest first, until a page
@@ -538,16 +526,33 @@ class ParallelScan(Iterator[list[dict[str, Any]]]):
         }
         paginator = CursorPaginator()
         paginator.cursor = piece.cursor
+
+        def keep(records: list[dict[str, Any]], more: bool) -> tuple[list[dict[str, Any]], bool]:
+            times = [parse_time(r.get("update_time")) for r in records]
+            kept = [r for r, t in zip(records, times, strict=True) if t is None or t >= piece.since]
+            finished = len(kept) < len(records) or not records or not more
+            scheduler.record_page(piece, len(kept), finished)
+            return kept, finished
+
+        self._read_pages(query, paginator, keep, scheduler, out)
+
+    def _read_pages(
+        self,
+        query: dict[str, Any],
+        paginator: CursorPaginator,
+        keep: Callable[[list[dict[str, Any]], bool], tuple[list[dict[str, Any]], bool]],
+        scheduler: Scheduler,
+        out: queue.Queue[Any],
+    ) -> None:
+        """One worker's cursor: a page per credit, ``keep`` saying what of it is this piece's and whether
+        the piece is finished; a page with nothing kept hands its credit back at once."""
         while scheduler.take_credit():
             paginator.update_request(query)
             try:
                 response = self.client.get(self.path, query)
                 records = response.data if isinstance(response.data, list) else []
                 paginator.update_state(response)
-                times = [parse_time(r.get("update_time")) for r in records]
-                kept = [r for r, t in zip(records, times, strict=True) if t is None or t >= piece.since]
-                finished = len(kept) < len(records) or not records or not paginator.has_next_page
-                scheduler.record_page(piece, len(kept), finished)
+                kept, finished = keep(records, paginator.has_next_page)
             except BaseException:
                 scheduler.credits.release()
                 raise
