@@ -7,6 +7,7 @@ import tempfile
 import threading
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import httpx
@@ -305,19 +306,7 @@ def test_closing_a_streaming_scan_stops_its_workers() -> None:
 def test_workers_fill_the_burst_window_and_no_more(
     limit: int | None, latency: float, concurrency: int, workers: int
 ) -> None:
-    class Governor:
-        pass
-
-    governor = Governor()
-    governor.limit = limit  # type: ignore[attr-defined]
-
-    class Client:
-        page_size = 500
-
-    client = Client()
-    client.governor = governor  # type: ignore[attr-defined]
-    scan = ParallelScan(client, "/api/v2/deals", None, concurrency)  # type: ignore[arg-type]
-    scan._latency = latency  # what the probe measured
+    scan = _sized_scan(limit, latency, concurrency)
     assert scan.workers() == workers
 
 
@@ -334,22 +323,21 @@ def test_workers_fill_the_burst_window_and_no_more(
 def test_workers_from_the_estimate_when_it_fits_in_the_free_window(
     limit: int, latency: float, estimate: float, available: int, workers: int
 ) -> None:
-    class Governor:
-        def available(self) -> int:
-            return available
-
-    governor = Governor()
-    governor.limit = limit  # type: ignore[attr-defined]
-
-    class Client:
-        page_size = 500
-
-    client = Client()
-    client.governor = governor  # type: ignore[attr-defined]
-    scan = ParallelScan(client, "/api/v2/deals", None, 32)  # type: ignore[arg-type]
-    scan._latency = latency
+    scan = _sized_scan(limit, latency, 32, available=lambda: available)
     scan._estimate = estimate
     assert scan.workers() == workers
+
+
+def _sized_scan(
+    limit: int | None, latency: float, concurrency: int, *, available: Any = None
+) -> ParallelScan:
+    """A scan over a client that only reports a burst limit (and what the window has free), with the
+    latency its opening measured: what ``workers()`` decides from."""
+    governor = SimpleNamespace(limit=limit, **({"available": available} if available else {}))
+    client = SimpleNamespace(page_size=500, governor=governor)
+    scan = ParallelScan(client, "/api/v2/deals", None, concurrency)  # type: ignore[arg-type]
+    scan._latency = latency  # what the opening measured
+    return scan
 
 
 def test_id_sets_remember_ids_in_a_bitmap_and_anything_else_in_a_set() -> None:
