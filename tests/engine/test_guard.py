@@ -199,6 +199,25 @@ def test_the_function_allowlist_is_duckdbs_own_minus_outside() -> None:
     assert "unnest" in TABLE_FUNCTIONS and "read_csv" not in TABLE_FUNCTIONS
 
 
+def test_the_allowlist_read_from_the_engines_database_is_a_fresh_databases(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The engine reads the list from its own database right after sealing it (no second database, which
+    would add to the peak memory); that must be the list a fresh sealed database gives."""
+    from pipedrive_sql.engine import guard
+
+    monkeypatch.setattr(guard, "_FUNCTIONS", None)
+    fresh = allowed_functions()
+    monkeypatch.setattr(guard, "_FUNCTIONS", None)
+    duck = duckdb.connect(":memory:")
+    try:
+        guard.seal(duck)
+        assert allowed_functions(duck) == fresh
+        assert duck.execute("SELECT 42").fetchone() == (42,)  # the caller's database is left open
+    finally:
+        duck.close()
+
+
 def test_an_unknown_function_is_refused_with_a_suggestion(sql_conn: Connection) -> None:
     with pytest.raises(
         errors.ProgrammingError, match=r"function upperr\(\) does not exist; did you mean upper\(\)\?"

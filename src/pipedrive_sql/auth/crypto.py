@@ -8,17 +8,15 @@ The key is HKDF-SHA256(ikm=client secret, salt=random per write, info=label + cl
 are long random strings issued by Pipedrive, so a fast KDF is enough; a fresh salt and nonce per write mean
 no key/nonce pair is ever reused. The client id is stored in clear (it is not a secret: it travels in every
 authorization URL) so that a file written for another app can be named as such.
+
+``cryptography`` is imported when a file is sealed or opened, not with this module: connections that sign in
+with an API token never need it, and its OpenSSL bindings add some 6 MB to every process that loads them.
 """
 
 from __future__ import annotations
 
 import os
 import struct
-
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 __all__ = ["ForeignFile", "NotASettingsFile", "WrongSecret", "open_sealed", "seal"]
 
@@ -45,11 +43,16 @@ class WrongSecret(Exception):
 
 
 def _key(client_id: str, client_secret: str, salt: bytes) -> bytes:
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
     hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=salt, info=_INFO + client_id.encode())
     return hkdf.derive(client_secret.encode())
 
 
 def seal(plaintext: bytes, client_id: str, client_secret: str) -> bytes:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
     cid = client_id.encode()
     salt, nonce = os.urandom(_SALT), os.urandom(_NONCE)
     header = MAGIC + struct.pack(">H", len(cid)) + cid + salt + nonce
@@ -57,6 +60,9 @@ def seal(plaintext: bytes, client_id: str, client_secret: str) -> bytes:
 
 
 def open_sealed(data: bytes, client_id: str, client_secret: str) -> bytes:
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
     if not data.startswith(MAGIC) or len(data) < len(MAGIC) + 2:
         raise NotASettingsFile
     (cid_len,) = struct.unpack_from(">H", data, len(MAGIC))

@@ -26,7 +26,7 @@ from pipedrive_sql.catalog.catalog import Catalog
 from pipedrive_sql.catalog.system import SYSTEM_TABLES, system_table
 from pipedrive_sql.engine.diagnostics import translate_duckdb_error
 from pipedrive_sql.engine.explain import explain_table
-from pipedrive_sql.engine.guard import seal
+from pipedrive_sql.engine.guard import allowed_functions, seal
 from pipedrive_sql.engine.joinkeys import push_join_keys
 from pipedrive_sql.engine.local import LocalObjects, run_local, write_target
 from pipedrive_sql.engine.params import bind
@@ -124,6 +124,9 @@ class Engine:
         self._spare = list(self._streaming)
         # From here on SQL sees Pipedrive and nothing else (engine/guard.py): no files, network, settings.
         seal(self.duck)
+        # The allowlist of functions is read from this database while it is as fresh as a new one, rather
+        # than from a database opened for it at the first statement (which would add to the peak memory).
+        allowed_functions(self.duck)
         self.local = LocalObjects(reserved=self._reserved_name)
         self._statements: OrderedDict[str, Statement] = OrderedDict()
         self._serial = itertools.count()

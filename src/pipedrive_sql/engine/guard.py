@@ -172,21 +172,28 @@ def seal(duck: duckdb.DuckDBPyConnection) -> None:
 # ---- the allowlist ------------------------------------------------------------------------------------
 
 
-def allowed_functions() -> frozenset[str]:
+def allowed_functions(sealed: duckdb.DuckDBPyConnection | None = None) -> frozenset[str]:
     """Every scalar, aggregate, window and macro function of DuckDB (as ``duckdb_functions()`` lists them
-    in a fresh sealed database), minus OUTSIDE."""
+    in a fresh sealed database), minus OUTSIDE. Read once per process.
+
+    ``sealed`` is a database the caller has just sealed and made nothing in yet (the engine's own, at
+    connect): the list is read from it. Otherwise a database is opened for it, which costs its own memory
+    (DuckDB's ``connect()`` alone is some 24 MB of peak RSS, and it counts against the driver's footprint).
+    """
     global _FUNCTIONS
     with _FUNCTIONS_LOCK:
         if _FUNCTIONS is None:
-            duck = duckdb.connect(":memory:")
+            duck = sealed if sealed is not None else duckdb.connect(":memory:")
             try:
-                seal(duck)
+                if sealed is None:
+                    seal(duck)
                 rows = duck.execute(
                     "SELECT DISTINCT lower(function_name) FROM duckdb_functions() "
                     "WHERE function_type IN ('scalar', 'aggregate', 'window', 'macro')"
                 ).fetchall()
             finally:
-                duck.close()
+                if sealed is None:
+                    duck.close()
             _FUNCTIONS = frozenset(r[0] for r in rows) - set(OUTSIDE)
         return _FUNCTIONS
 
