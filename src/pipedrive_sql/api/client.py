@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 import orjson
 
+from pipedrive_sql.api.bodies import decode_json, read_body
 from pipedrive_sql.api.errormap import (
     describe_record,
     error_for_response,
@@ -210,15 +211,15 @@ class ApiClient:
             self._wait_for_governors(op, deadline)
             started = time.monotonic()
             try:
-                response = self._send_once(request, op, deadline)
+                response, content = self._send_once(request, op, deadline)
             except httpx.TransportError as exc:
                 delay = self._after_transport_error(exc, request, op, body, attempt, deadline)
             else:
-                self._log_exchange(request, response, op, started)
+                self._log_exchange(request, response, content, op, started)
                 decision = self.policy.on_status(request.method, response.status_code)
                 if decision is Decision.SUCCEED:
                     try:
-                        answer = _api_response(response)
+                        answer = _api_response(response, content)
                     except _MalformedBody as exc:
                         delay = self._after_malformed(exc, request, op, attempt, deadline)
                     else:
@@ -270,7 +271,12 @@ class ApiClient:
             self.counters.count_wait(waited)
             self._log(4, "rate-limit wait", seconds=f"{waited:.3f}")
 
-    def _send_once(self, request: httpx.Request, op: Operation, deadline: _Deadline) -> httpx.Response:
+    def _send_once(
+        self, request: httpx.Request, op: Operation, deadline: _Deadline
+    ) -> tuple[httpx.Response, bytes]:
+        """One attempt: the answer and its body. A successful answer's body is read apart from the response
+        (``bodies.read_body``: large ones are joined on the body thread), so its ``content`` is not set;
+        an error answer's is read into the response, where the error mapping reads it."""
         governors = self._governors(op)
         try:
             request.extensions["timeout"] = self._attempt_timeout(request.method, deadline).as_dict()
@@ -290,11 +296,10 @@ class ApiClient:
         for governor in governors:
             governor.finish(sent=True)
         try:
-            response.read()
+            return response, read_body(response) if response.is_success else response.read()
         except BaseException:
             response.close()
             raise
-        return response
 
     def _attempt_timeout(self, method: str, deadline: _Deadline) -> httpx.Timeout:
         remaining = deadline.remaining()
@@ -417,7 +422,7 @@ class ApiClient:
             self._logs.emit(5, "request body %s", request.content.decode("utf-8", "replace"))
 
     def _log_exchange(
-        self, request: httpx.Request, response: httpx.Response, op: Operation, started: float
+        self, request: httpx.Request, response: httpx.Response, content: bytes, op: Operation, started: float
     ) -> None:
         if self._logs.wants(2):
             ms = (time.monotonic() - started) * 1000
@@ -428,7 +433,7 @@ class ApiClient:
             self._logs.emit(3, "sent headers=%s", dict(response.request.headers))
             self._logs.emit(3, "response headers=%s", dict(response.headers))
         if self._logs.wants(5):
-            self._logs.emit(5, "response body %s", response.content.decode("utf-8", "replace"))
+            self._logs.emit(5, "response body %s", content.decode("utf-8", "replace"))
 
 
 def _encode_body(json: Any) -> tuple[bytes | None, dict[str, str] | None]:
@@ -457,12 +462,12 @@ class _MalformedBody(Exception):
     pass
 
 
-def _api_response(response: httpx.Response) -> ApiResponse:
+def _api_response(response: httpx.Response, content: bytes) -> ApiResponse:
     content_type = response.headers.get("content-type", "")
-    if "json" not in content_type or not response.content:
-        return ApiResponse(response.status_code, response.content, None, response.headers, {})
+    if "json" not in content_type or not content:
+        return ApiResponse(response.status_code, content, None, response.headers, {})
     try:
-        body = orjson.loads(response.content)
+        body = decode_json(content)
     except orjson.JSONDecodeError as exc:
         raise _MalformedBody(str(exc)) from None
     if not isinstance(body, dict):
