@@ -16,9 +16,8 @@ driver accepts as written); `name_outputs` is shared with the catalog translator
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 import sqlglot
 from sqlglot import expressions as exp
@@ -28,6 +27,7 @@ from sqlglot.tokens import TokenType
 from . import errors as pgerr
 from . import sqltext
 from .errors import PgError
+from .operands import ColumnKinds, ParameterKinds, parameter_number, type_operands
 
 _EXPLAIN = re.compile(r"^\s*EXPLAIN\s+(?:ANALYZE\s+)?", re.I)
 
@@ -52,7 +52,7 @@ def _array_parameters(tree: exp.Expr) -> frozenset[int]:
         inner = node.this
         while isinstance(inner, (exp.Paren, exp.Cast)):
             inner = inner.this
-        number = _parameter_number(inner)
+        number = parameter_number(inner)
         if number is not None:
             numbers.add(number)
     return frozenset(numbers)
@@ -62,12 +62,12 @@ class DataQueryRewriter:
     """Rewrites one database's data queries; knows the tables the catalog shows and their schemas."""
 
     def __init__(
-        self, database: str, tables: Iterable[tuple[str, str]], integer_columns: IntegerColumns | None = None
+        self, database: str, tables: Iterable[tuple[str, str]], column_kinds: ColumnKinds | None = None
     ) -> None:
-        """`tables`: (schema, name) of every table the emulated catalog lists; `integer_columns`: which of
-        their columns are integers (PostgreSQL divides those as integers)."""
+        """`tables`: (schema, name) of every table the emulated catalog lists; `column_kinds`: which of
+        their columns are integers, numerics or doubles (PostgreSQL types arithmetic with them so)."""
         self.database = database
-        self.integer_columns: IntegerColumns = integer_columns or {}
+        self.column_kinds: ColumnKinds = column_kinds or {}
         self.exact: dict[str, str] = {}
         self.folded: dict[str, list[str]] = {}
         self.schemas = {"public"}
@@ -98,7 +98,7 @@ class DataQueryRewriter:
         tree = trees[0]
         name_outputs(tree)
         self.resolve_tables(tree)
-        integer_division(tree, self.integer_columns, params)
+        type_operands(tree, self.column_kinds, params)
         for node in list(tree.find_all(*_KEYWORD_FUNCTIONS)):
             node.replace(exp.Anonymous(this=_KEYWORD_FUNCTIONS[type(node)], expressions=[]))
         return Rewritten(tree.sql(dialect="duckdb"), _array_parameters(tree))
@@ -358,146 +358,3 @@ def _cast_type_name(to: exp.Expr) -> str:
     if isinstance(to, exp.ObjectIdentifier):
         return to.name.lower()
     return "?column?"
-
-
-# ---- integer division ------------------------------------------------------------------------------------
-
-#: PostgreSQL's integer types (int2, int4, int8): `/` between two of them truncates toward zero
-INTEGER_OIDS = frozenset({20, 21, 23})
-_INTEGER_TYPES = frozenset(
-    {exp.DataType.Type.SMALLINT, exp.DataType.Type.INT, exp.DataType.Type.BIGINT, exp.DataType.Type.TINYINT}
-)
-#: table -> column -> True if the column is an integer (the catalog's types)
-IntegerColumns = Mapping[str, Mapping[str, bool]]
-#: `$n` -> how its bound value is typed: INTEGER (an int2/int4/int8 parameter) or UNTYPED (OID 0, text
-#: PostgreSQL types from where it is used); parameters of other types are left out
-ParameterKinds = Mapping[int, str]
-INTEGER = "integer"
-UNTYPED = "untyped"  # untyped text that reads as an integer
-UNTYPED_OTHER = "untyped-other"  # untyped text that does not
-_INTEGER_TEXT = re.compile(r"\s*[+-]?\d+\s*")
-
-
-def parameter_kinds(values: Sequence[Any], oids: Sequence[int]) -> dict[int, str]:
-    """The kinds of bound parameters: integers (decoded as Python ints from an integer OID) and untyped
-    text (OID 0, still a string). PostgreSQL types an untyped parameter from the other operand."""
-    kinds: dict[int, str] = {}
-    for n, value in enumerate(values, start=1):
-        oid = oids[n - 1] if n - 1 < len(oids) else 0
-        if isinstance(value, int) and not isinstance(value, bool) and oid in INTEGER_OIDS:
-            kinds[n] = INTEGER
-        elif oid == 0 and isinstance(value, str):
-            kinds[n] = UNTYPED if _INTEGER_TEXT.fullmatch(value) else UNTYPED_OTHER
-    return kinds
-
-
-def integer_division(tree: exp.Expr, columns: IntegerColumns, params: ParameterKinds | None = None) -> None:
-    """PostgreSQL's `a / b` divides integers as integers (`7 / 2` is 3, `-7 / 2` is -3) and anything else
-    exactly; DuckDB's `/` always divides exactly. Where both operands are integers (integer literals, casts
-    to an integer type, integer columns of the catalog's tables or of sub-selects over them, parameters bound
-    as integers, and arithmetic and counts of those), the division becomes DuckDB's `//`, which truncates
-    toward zero and refuses a zero divisor as PostgreSQL does. An untyped parameter (OID 0) in arithmetic
-    with an integer is an integer, as PostgreSQL infers it: it is cast, so `'7'` divides as 7 (and `'41' + 1`
-    is 42) and `'7.5'` is an error. Operands of other or unknown types (strings, other functions) keep the
-    exact division."""
-    kinds = params or {}
-    # deepest first, so that `a / b / c` sees its inner division already typed
-    for node in reversed(list(tree.find_all(*_ARITHMETIC))):
-        left, right = node.this, node.expression
-        if _untyped(left, kinds) and _integer(right, columns, kinds):
-            left = _as_integer(left, kinds)
-            node.set("this", left)
-        elif _untyped(right, kinds) and _integer(left, columns, kinds):
-            right = _as_integer(right, kinds)
-            node.set("expression", right)
-        if isinstance(node, exp.Div) and _integer(left, columns, kinds) and _integer(right, columns, kinds):
-            node.replace(exp.IntDiv(this=left, expression=right))
-
-
-_ARITHMETIC = (exp.Add, exp.Sub, exp.Mul, exp.Mod, exp.Div)
-
-
-def _parameter_number(node: exp.Expr) -> int | None:
-    if isinstance(node, (exp.Parameter, exp.Placeholder)):
-        text = node.sql(dialect="postgres").lstrip("$")
-        if text.isdigit():
-            return int(text)
-    return None
-
-
-def _untyped(node: exp.Expr, kinds: ParameterKinds) -> bool:
-    number = _parameter_number(node)
-    return number is not None and kinds.get(number) in (UNTYPED, UNTYPED_OTHER)
-
-
-def _as_integer(node: exp.Expr, kinds: ParameterKinds) -> exp.Expr:
-    """An untyped parameter PostgreSQL infers as an integer: cast, or refused as PostgreSQL refuses it."""
-    number = _parameter_number(node)
-    if number is not None and kinds.get(number) == UNTYPED_OTHER:
-        raise PgError("22P02", f"invalid input syntax for type integer (parameter ${number})")
-    return exp.Cast(this=node.copy(), to=exp.DataType.build("BIGINT"))
-
-
-def _integer(node: exp.Expr, columns: IntegerColumns, kinds: ParameterKinds) -> bool:
-    if isinstance(node, (exp.Paren, exp.Neg)):
-        return _integer(node.this, columns, kinds)
-    number = _parameter_number(node)
-    if number is not None:
-        return kinds.get(number) == INTEGER
-    if isinstance(node, exp.Literal):
-        return not node.is_string and node.is_int
-    if isinstance(node, (exp.Cast, exp.TryCast)):
-        to = node.to
-        return isinstance(to, exp.DataType) and to.this in _INTEGER_TYPES
-    if isinstance(node, (exp.Add, exp.Sub, exp.Mul, exp.Mod)):
-        return _integer(node.this, columns, kinds) and _integer(node.expression, columns, kinds)
-    if isinstance(node, (exp.IntDiv, exp.Count)):
-        return True
-    if isinstance(node, exp.Column):
-        return _integer_column(node, columns)
-    return False
-
-
-def _integer_column(column: exp.Column, columns: IntegerColumns) -> bool:
-    select = column.find_ancestor(exp.Select)
-    if select is None or not isinstance(column.this, exp.Identifier):
-        return False
-    sources = _sources(select)
-    qualifier = column.table
-    if qualifier:
-        chosen = [s for alias, s in sources if alias.lower() == qualifier.lower()]
-    else:
-        chosen = [s for _alias, s in sources]
-    kinds = [k for k in (_column_kind(s, column.this, columns) for s in chosen) if k is not None]
-    return len(kinds) == 1 and kinds[0]
-
-
-def _sources(select: exp.Select) -> list[tuple[str, exp.Expr]]:
-    """(alias or name, table or sub-select) of the select's FROM and JOINs."""
-    found: list[exp.Expr] = []
-    from_ = select.args.get("from_") or select.args.get("from")
-    if isinstance(from_, exp.From):
-        found.append(from_.this)
-    for join in select.args.get("joins") or []:
-        found.append(join.this)
-    return [(s.alias_or_name, s) for s in found if isinstance(s, (exp.Table, exp.Subquery))]
-
-
-def _column_kind(source: exp.Expr, name: exp.Identifier, columns: IntegerColumns) -> bool | None:
-    """True/False if `source` has the column (integer or not), None if it has no such column."""
-    if isinstance(source, exp.Table):
-        table = columns.get(source.name)
-        if table is None:
-            return None
-        if name.quoted:
-            return table.get(name.name)
-        matches = [kind for column, kind in table.items() if column.lower() == name.name.lower()]
-        return matches[0] if len(matches) == 1 else None
-    inner = source.this
-    if not isinstance(inner, exp.Select):
-        return None
-    for projection in inner.expressions:
-        alias = projection.alias_or_name
-        if alias == name.name or (not name.quoted and alias.lower() == name.name.lower()):
-            return _integer(projection.unalias(), columns, {})
-    return None

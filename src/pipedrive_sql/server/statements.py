@@ -30,8 +30,9 @@ from .backend import routines_of
 from .config import check_setting
 from .copyout import CopyOut, parse_copy
 from .errors import PgError
+from .operands import kind_of_oid, parameter_kinds
 from .pgcatalog import SERVER_VERSION, SERVER_VERSION_NUM, CatalogDatabase, type_oid
-from .pgnames import INTEGER_OIDS, DataQueryRewriter, Rewritten, parameter_kinds
+from .pgnames import DataQueryRewriter, Rewritten
 from .results import BATCH_ROWS, CommandResult, CursorResult, OutColumn, Result, StaticResult
 from .translate import TranslationError, Translator, has_no_tables, looks_like_catalog_query
 
@@ -395,7 +396,7 @@ class Statements:
             self._rewriter = DataQueryRewriter(
                 self.database,
                 ((t.schema, t.name) for t in catalog.tables),
-                {t.name: {c.name: c.type.oid in INTEGER_OIDS for c in t.columns} for t in catalog.tables},
+                {t.name: {c.name: kind_of_oid(c.type.oid) for c in t.columns} for t in catalog.tables},
             )
         return catalog
 

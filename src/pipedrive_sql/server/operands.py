@@ -1,0 +1,318 @@
+"""PostgreSQL's typing of arithmetic, applied to the SQL clients send before DuckDB reads it.
+
+- Division: PostgreSQL's `a / b` divides integers as integers (`7 / 2` is 3, `-7 / 2` is -3) and anything
+  else exactly; DuckDB's `/` always divides exactly. Where both operands are integers, the division becomes
+  DuckDB's `//`, which truncates toward zero and refuses a zero divisor as PostgreSQL does.
+- Untyped parameters: a parameter bound with OID 0 (psycopg binds a Python `str` so; node-postgres and
+  extended-protocol clients that leave the types unspecified do too) has PostgreSQL's `unknown` type, and
+  an operator resolves it to the type of its other operand: `$1 * 1.5` multiplies numerics, `$1 + 1`
+  integers, `"Probability" * $1` doubles. DuckDB would see a string literal and refuse the arithmetic (or
+  pick double precision), so the parameter gets PostgreSQL's type as an explicit cast. Text PostgreSQL
+  would refuse for that type is refused with its SQLSTATE (22P02). Comparisons, LIKE, IN lists, LIMIT and
+  the like need nothing: DuckDB casts a string literal to the other side's type there as PostgreSQL does.
+- Bare `numeric` casts: PostgreSQL's unconstrained numeric keeps the digits it is given (`'3'::numeric`
+  prints 3, `1.25::numeric` 1.25); DuckDB's `NUMERIC` is DECIMAL(18,3) and would print 3.000. A cast of a
+  bound value or a constant gets the precision and scale of that value instead; one of an integer, the
+  scale 0 an integer has.
+
+The types come from the SQL (literals, casts, arithmetic), the catalog's column types and the bound
+parameters' OIDs; operands of other or unknown types are left to DuckDB as written.
+"""
+
+from __future__ import annotations
+
+import decimal
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlglot import expressions as exp
+
+from .errors import PgError
+
+#: PostgreSQL's integer types (int2, int4, int8), numeric and floating-point types, by OID
+INTEGER_OIDS = frozenset({20, 21, 23})
+NUMERIC_OIDS = frozenset({1700})
+FLOAT_OIDS = frozenset({700, 701})
+
+INTEGER = "integer"
+NUMERIC = "numeric"
+FLOAT = "float"
+UNTYPED = "untyped"  # OID 0 text: PostgreSQL's `unknown`, typed where it is used
+
+_TYPE_KINDS = {
+    exp.DataType.Type.TINYINT: INTEGER,
+    exp.DataType.Type.SMALLINT: INTEGER,
+    exp.DataType.Type.INT: INTEGER,
+    exp.DataType.Type.BIGINT: INTEGER,
+    exp.DataType.Type.DECIMAL: NUMERIC,
+    exp.DataType.Type.FLOAT: FLOAT,
+    exp.DataType.Type.DOUBLE: FLOAT,
+}
+#: how PostgreSQL names each kind in its errors
+_TYPE_NAMES = {INTEGER: "integer", NUMERIC: "numeric", FLOAT: "double precision"}
+#: the most digits DuckDB's DECIMAL holds
+_MAX_DIGITS = 38
+_INT8_MAX = 2**63 - 1
+_INTEGER_TEXT = re.compile(r"\s*[+-]?\d+\s*")
+
+
+def kind_of_oid(oid: int) -> str | None:
+    """The arithmetic kind of a PostgreSQL type, or None for types arithmetic here does not type."""
+    if oid in INTEGER_OIDS:
+        return INTEGER
+    if oid in NUMERIC_OIDS:
+        return NUMERIC
+    if oid in FLOAT_OIDS:
+        return FLOAT
+    return None
+
+
+#: table -> column -> its kind (INTEGER, NUMERIC, FLOAT, or None): the catalog's types
+ColumnKinds = Mapping[str, Mapping[str, str | None]]
+
+
+@dataclass(frozen=True)
+class Bound:
+    """How a `$n` parameter was bound: its kind (INTEGER, NUMERIC, FLOAT or UNTYPED) and its value."""
+
+    kind: str
+    value: Any
+
+
+#: `$n` -> how it was bound; parameters of other types (and NULLs) are left out
+ParameterKinds = Mapping[int, Bound]
+
+
+def parameter_kinds(values: Sequence[Any], oids: Sequence[int]) -> dict[int, Bound]:
+    """The kinds of bound parameters: numbers decoded from a numeric OID, and untyped text (OID 0, still a
+    string), which PostgreSQL types from the operand it meets."""
+    kinds: dict[int, Bound] = {}
+    for n, value in enumerate(values, start=1):
+        oid = oids[n - 1] if n - 1 < len(oids) else 0
+        if value is None or isinstance(value, bool):
+            continue
+        if oid == 0 and isinstance(value, str):
+            kinds[n] = Bound(UNTYPED, value)
+        elif isinstance(value, (int, float, decimal.Decimal)) and kind_of_oid(oid) is not None:
+            kinds[n] = Bound(kind_of_oid(oid) or "", value)
+    return kinds
+
+
+def type_operands(tree: exp.Expr, columns: ColumnKinds, params: ParameterKinds | None = None) -> None:
+    """Give the statement's arithmetic PostgreSQL's types (see the module's docstring): untyped parameters
+    take the other operand's type, divisions of integers truncate, bare numeric casts keep the value's
+    digits. Raises PgError where PostgreSQL refuses the statement (22P02, 42725)."""
+    kinds = params or {}
+    for cast in list(tree.find_all(exp.Cast)):
+        _fit_numeric_cast(cast, columns, kinds)
+    for neg in tree.find_all(exp.Neg):
+        if _untyped(neg.this, kinds):
+            raise PgError("42725", "operator is not unique: - unknown", hint=_CAST_HINT)
+    # deepest first, so that `a / b / c` sees its inner division already typed
+    for node in reversed(list(tree.find_all(*_ARITHMETIC))):
+        left, right = node.this, node.expression
+        if _untyped(left, kinds) and _untyped(right, kinds):
+            raise PgError(
+                "42725",
+                f"operator is not unique: unknown {_SYMBOLS.get(type(node), '?')} unknown",
+                hint=_CAST_HINT,
+            )
+        if _untyped(left, kinds):
+            other = kind_of(right, columns, kinds)
+            if other is not None:
+                left = _typed_parameter(left, other, kinds)
+                node.set("this", left)
+        elif _untyped(right, kinds):
+            other = kind_of(left, columns, kinds)
+            if other is not None:
+                right = _typed_parameter(right, other, kinds)
+                node.set("expression", right)
+        if (
+            isinstance(node, exp.Div)
+            and kind_of(left, columns, kinds) == INTEGER
+            and kind_of(right, columns, kinds) == INTEGER
+        ):
+            node.replace(exp.IntDiv(this=left, expression=right))
+
+
+_CAST_HINT = "Could not choose a best candidate operator. You might need to add explicit type casts."
+_ARITHMETIC = (exp.Add, exp.Sub, exp.Mul, exp.Mod, exp.Div)
+_SYMBOLS = {exp.Add: "+", exp.Sub: "-", exp.Mul: "*", exp.Mod: "%", exp.Div: "/"}
+
+
+def parameter_number(node: exp.Expr) -> int | None:
+    """n for a `$n` node, else None."""
+    if isinstance(node, (exp.Parameter, exp.Placeholder)):
+        text = node.sql(dialect="postgres").lstrip("$")
+        if text.isdigit():
+            return int(text)
+    return None
+
+
+def _untyped(node: exp.Expr, kinds: ParameterKinds) -> bool:
+    number = parameter_number(node)
+    bound = kinds.get(number) if number is not None else None
+    return bound is not None and bound.kind == UNTYPED
+
+
+def kind_of(node: exp.Expr, columns: ColumnKinds, kinds: ParameterKinds) -> str | None:
+    """INTEGER, NUMERIC or FLOAT if PostgreSQL would type the expression so, else None (not a number, or
+    not known here)."""
+    if isinstance(node, (exp.Paren, exp.Neg, exp.Abs)):
+        return kind_of(node.this, columns, kinds)
+    number = parameter_number(node)
+    if number is not None:
+        bound = kinds.get(number)
+        return bound.kind if bound is not None and bound.kind != UNTYPED else None
+    if isinstance(node, exp.Literal):
+        if node.is_string:
+            return None
+        # PostgreSQL: digits alone are an integer (numeric past int8), a point or an exponent numeric
+        if node.is_int:
+            return INTEGER if abs(int(node.name)) <= _INT8_MAX else NUMERIC
+        return NUMERIC
+    if isinstance(node, (exp.Cast, exp.TryCast)):
+        to = node.to
+        return _TYPE_KINDS.get(to.this) if isinstance(to, exp.DataType) else None
+    if isinstance(node, (exp.Add, exp.Sub, exp.Mul, exp.Mod, exp.Div)):
+        return _combined(kind_of(node.this, columns, kinds), kind_of(node.expression, columns, kinds))
+    if isinstance(node, (exp.IntDiv, exp.Count)):
+        return INTEGER
+    if isinstance(node, (exp.Min, exp.Max)):
+        return kind_of(node.this, columns, kinds)
+    if isinstance(node, exp.Column):
+        return _column_kind_of(node, columns)
+    return None
+
+
+def _combined(left: str | None, right: str | None) -> str | None:
+    """The kind of arithmetic between two kinds: integer with integer stays integer, numeric wins over
+    integer, double precision over both (PostgreSQL casts numeric to float8 implicitly, not back)."""
+    if left is None or right is None:
+        return None
+    if FLOAT in (left, right):
+        return FLOAT
+    if NUMERIC in (left, right):
+        return NUMERIC
+    return INTEGER
+
+
+def _typed_parameter(node: exp.Expr, kind: str, kinds: ParameterKinds) -> exp.Expr:
+    """An untyped parameter as PostgreSQL resolves it against an operand of `kind`: cast to that type, or
+    refused as PostgreSQL refuses text that is no such value."""
+    number = parameter_number(node)
+    assert number is not None
+    text = str(kinds[number].value)
+    if kind == INTEGER:
+        if not _INTEGER_TEXT.fullmatch(text):
+            raise _invalid(INTEGER, number)
+        return exp.Cast(this=node.copy(), to=exp.DataType.build("BIGINT"))
+    if kind == FLOAT:
+        try:
+            float(text.strip().replace("_", "x"))
+        except ValueError:
+            raise _invalid(FLOAT, number) from None
+        return exp.Cast(this=node.copy(), to=exp.DataType.build("DOUBLE"))
+    return exp.Cast(this=node.copy(), to=_numeric_type_of(text, number))
+
+
+def _invalid(kind: str, number: int) -> PgError:
+    return PgError("22P02", f"invalid input syntax for type {_TYPE_NAMES[kind]} (parameter ${number})")
+
+
+def _numeric_type_of(text: str, number: int | None) -> exp.DataType:
+    """DECIMAL(p, s) holding the numeric text exactly, as PostgreSQL's numeric keeps its digits; NaN and
+    infinities (numeric has them, DECIMAL not) as DOUBLE."""
+    try:
+        value = decimal.Decimal(text.strip().replace("_", "x"))
+    except decimal.InvalidOperation:
+        if number is None:
+            raise PgError("22P02", f'invalid input syntax for type numeric: "{text[:100]}"') from None
+        raise _invalid(NUMERIC, number) from None
+    if not value.is_finite():
+        return exp.DataType.build("DOUBLE")
+    shape = value.as_tuple()
+    exponent = int(shape.exponent)
+    digits = len(shape.digits)
+    scale = max(-exponent, 0)
+    precision = max(digits + max(exponent, 0), scale, 1)
+    if precision > _MAX_DIGITS:
+        where = f"parameter ${number}" if number is not None else "a constant"
+        raise PgError(
+            "22003",
+            f"numeric value out of range: {where} has {precision} digits, the server computes "
+            f"numerics of up to {_MAX_DIGITS} exactly",
+            hint="cast it to float8 (double precision) to compute with it approximately",
+        )
+    return exp.DataType.build(f"DECIMAL({precision}, {scale})")
+
+
+def _fit_numeric_cast(cast: exp.Cast, columns: ColumnKinds, kinds: ParameterKinds) -> None:
+    """`x::numeric` (no precision) as PostgreSQL prints it: a bound value or a constant keeps its digits,
+    an integer scale 0; anything else keeps DuckDB's DECIMAL(18,3)."""
+    to = cast.to
+    if not isinstance(to, exp.DataType) or to.this != exp.DataType.Type.DECIMAL or to.expressions:
+        return
+    inner = cast.this
+    number = parameter_number(inner)
+    if number is not None:
+        bound = kinds.get(number)
+        if bound is not None and bound.kind in (UNTYPED, NUMERIC, INTEGER):
+            cast.set("to", _numeric_type_of(str(bound.value), number))
+        return
+    if isinstance(inner, exp.Literal):
+        cast.set("to", _numeric_type_of(inner.name, None))
+    elif kind_of(inner, columns, kinds) == INTEGER:
+        # int8's 19 digits: exact, and scale 0 as PostgreSQL prints an integer made numeric
+        cast.set("to", exp.DataType.build("DECIMAL(19, 0)"))
+
+
+def _column_kind_of(column: exp.Column, columns: ColumnKinds) -> str | None:
+    select = column.find_ancestor(exp.Select)
+    if select is None or not isinstance(column.this, exp.Identifier):
+        return None
+    sources = _sources(select)
+    qualifier = column.table
+    if qualifier:
+        chosen = [s for alias, s in sources if alias.lower() == qualifier.lower()]
+    else:
+        chosen = [s for _alias, s in sources]
+    found = [_column_kind(s, column.this, columns) for s in chosen]
+    known = [k for k in found if k is not _MISSING]
+    return known[0] if len(known) == 1 and isinstance(known[0], str) else None
+
+
+def _sources(select: exp.Select) -> list[tuple[str, exp.Expr]]:
+    """(alias or name, table or sub-select) of the select's FROM and JOINs."""
+    found: list[exp.Expr] = []
+    from_ = select.args.get("from_") or select.args.get("from")
+    if isinstance(from_, exp.From):
+        found.append(from_.this)
+    for join in select.args.get("joins") or []:
+        found.append(join.this)
+    return [(s.alias_or_name, s) for s in found if isinstance(s, (exp.Table, exp.Subquery))]
+
+
+_MISSING = object()
+
+
+def _column_kind(source: exp.Expr, name: exp.Identifier, columns: ColumnKinds) -> object:
+    """The column's kind in `source` (None: not a number), or _MISSING if the source has no such column."""
+    if isinstance(source, exp.Table):
+        table = columns.get(source.name)
+        if table is None:
+            return _MISSING
+        if name.quoted:
+            return table.get(name.name, _MISSING)
+        matches = [kind for column, kind in table.items() if column.lower() == name.name.lower()]
+        return matches[0] if len(matches) == 1 else _MISSING
+    inner = source.this
+    if not isinstance(inner, exp.Select):
+        return _MISSING
+    for projection in inner.expressions:
+        alias = projection.alias_or_name
+        if alias == name.name or (not name.quoted and alias.lower() == name.name.lower()):
+            return kind_of(projection.unalias(), columns, {})
+    return _MISSING
