@@ -18,10 +18,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import sqlglot
 from sqlglot import expressions as exp
 from sqlglot.dialects.postgres import Postgres
+from sqlglot.parsers.postgres import PostgresParser
 from sqlglot.tokens import TokenType
 
 from . import errors as pgerr
@@ -31,11 +33,43 @@ from .operands import ColumnKinds, ParameterKinds, parameter_number, type_operan
 
 _EXPLAIN = re.compile(r"^\s*EXPLAIN\s+(?:ANALYZE\s+)?", re.I)
 
+#: where a parsed call keeps the function's name as the client wrote it
+WRITTEN_NAME = "pg_written_name"
+
+
+class _ClientParser(PostgresParser):
+    """PostgreSQL's parser that remembers how each call was spelled: sqlglot folds spellings into one node
+    (`date_part(...)` and `EXTRACT(...)`, `substr` and `substring`, `ceiling` and `ceil`), PostgreSQL
+    names a result column after the spelling."""
+
+    def _parse_function_call(self, *args: Any, **kwargs: Any) -> exp.Expr | None:
+        token, call = self._curr, self._next is not None and self._next.token_type == TokenType.L_PAREN
+        result = super()._parse_function_call(*args, **kwargs)
+        # a call, or a keyword PostgreSQL reads as one (CURRENT_TIMESTAMP); `mod(5, 2)` parses as an operator
+        if (
+            result is not None
+            and token is not None
+            and (isinstance(result, exp.Func) or call)
+            and WRITTEN_NAME not in result.meta
+        ):
+            result.meta[WRITTEN_NAME] = token.text
+        return result
+
+
+class ClientPostgres(Postgres):
+    """PostgreSQL as clients send it, read with `_ClientParser`; parse client SQL with this dialect."""
+
+    Parser = _ClientParser
+
+
 # What DuckDB spells as keywords that cannot be aliased with their own name (`current_date AS
 # "current_date"` is an error there): the same values as function calls.
 _KEYWORD_FUNCTIONS = {
     exp.CurrentTimestamp: "get_current_timestamp",
     exp.CurrentDate: "today",
+    exp.CurrentTime: "get_current_time",
+    exp.Localtimestamp: "current_localtimestamp",
+    exp.Localtime: "current_localtime",
 }
 
 
@@ -89,7 +123,7 @@ class DataQueryRewriter:
             return None
         try:
             trees = [
-                t for t in sqlglot.parse(sqltext.pad_placeholders(sql), read="postgres") if t is not None
+                t for t in sqlglot.parse(sqltext.pad_placeholders(sql), read=ClientPostgres) if t is not None
             ]
         except Exception:
             return None
@@ -242,6 +276,9 @@ def pg_output_name(node: exp.Expr) -> str:
     """The column name PostgreSQL gives an unaliased select-list expression (its FigureColname)."""
     if isinstance(node, exp.Column):
         return node.name if node.this.quoted else node.name.lower()
+    written = _written_name(node)
+    if written is not None:
+        return written
     if isinstance(node, exp.Cast):
         # a cast keeps the name of a column or function under it; of a constant (or of another such
         # cast: 'x'::regclass::oid) it takes the type's name
@@ -292,6 +329,25 @@ def pg_output_name(node: exp.Expr) -> str:
     if isinstance(node, exp.Func):
         return _function_sql_name(node)
     return "?column?"
+
+
+def _written_name(node: exp.Expr) -> str | None:
+    """The name of a call as the client spelled it (`ClientPostgres` keeps it), as PostgreSQL names the
+    column: `date_part` and `extract`, `substr` and `substring`, `ceiling` and `ceil` stay apart. None for
+    calls PostgreSQL names otherwise (CAST) or that were not parsed from a client's text."""
+    if isinstance(node, (exp.Anonymous, exp.Case)):
+        return None
+    name = node.meta.get(WRITTEN_NAME)
+    if not isinstance(name, str):
+        return None
+    name = name.lower()
+    if name in ("cast", "try_cast"):
+        return None  # named after the value or the type (below)
+    if name == "trim":
+        # PostgreSQL's grammar makes TRIM(...) a call of btrim, ltrim or rtrim
+        position = str(node.args.get("position") or "").upper()
+        return {"LEADING": "ltrim", "TRAILING": "rtrim"}.get(position, "btrim")
+    return name
 
 
 _NAMES_BY_CLASS = {

@@ -29,7 +29,7 @@ from .config import check_setting
 from .operands import ParameterKinds, type_operands
 from .pgcatalog import VERSION_STRING
 from .pgcatalog_sql import MACRO_NAMES, TABLE_MACRO_NAMES
-from .pgnames import name_outputs
+from .pgnames import ClientPostgres, name_outputs
 
 _OPERATOR = re.compile(r"OPERATOR\s*\(\s*pg_catalog\s*\.\s*([~!<>=*@#%^&|`?+\-/]+)\s*\)", re.I)
 # `has_table_privilege(...) AS select` (Metabase): PostgreSQL takes any keyword after AS as a name
@@ -68,6 +68,9 @@ _TYPE_REWRITES = {
 _KEYWORD_FUNCTIONS: dict[type[exp.Expr], str] = {
     exp.CurrentTimestamp: "get_current_timestamp",
     exp.CurrentDate: "today",
+    exp.CurrentTime: "get_current_time",
+    exp.Localtimestamp: "current_localtimestamp",
+    exp.Localtime: "current_localtime",
 }
 
 
@@ -119,7 +122,7 @@ class Translator:
 
     def translate(self, sql: str, params: ParameterKinds | None = None) -> str:
         try:
-            tree = sqlglot.parse_one(preprocess(sqltext.pad_placeholders(sql)), read="postgres")
+            tree = sqlglot.parse_one(preprocess(sqltext.pad_placeholders(sql)), read=ClientPostgres)
         except Exception as exc:
             raise TranslationError(str(exc)) from exc
         if tree is None:
