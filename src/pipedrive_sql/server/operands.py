@@ -35,11 +35,14 @@ from .errors import PgError
 INTEGER_OIDS = frozenset({20, 21, 23})
 NUMERIC_OIDS = frozenset({1700})
 FLOAT_OIDS = frozenset({700, 701})
+DATE_OID = 1082
 
 INTEGER = "integer"
 NUMERIC = "numeric"
 FLOAT = "float"
+DATE = "date"
 UNTYPED = "untyped"  # OID 0 text: PostgreSQL's `unknown`, typed where it is used
+_NUMBERS = frozenset({INTEGER, NUMERIC, FLOAT})
 
 _TYPE_KINDS = {
     exp.DataType.Type.TINYINT: INTEGER,
@@ -49,6 +52,7 @@ _TYPE_KINDS = {
     exp.DataType.Type.DECIMAL: NUMERIC,
     exp.DataType.Type.FLOAT: FLOAT,
     exp.DataType.Type.DOUBLE: FLOAT,
+    exp.DataType.Type.DATE: DATE,
 }
 #: how PostgreSQL names each kind in its errors
 _TYPE_NAMES = {INTEGER: "integer", NUMERIC: "numeric", FLOAT: "double precision"}
@@ -59,7 +63,9 @@ _INTEGER_TEXT = re.compile(r"\s*[+-]?\d+\s*")
 
 
 def kind_of_oid(oid: int) -> str | None:
-    """The arithmetic kind of a PostgreSQL type, or None for types arithmetic here does not type."""
+    """The kind of a PostgreSQL type (a number's, or a date), or None for types not typed here."""
+    if oid == DATE_OID:
+        return DATE
     if oid in INTEGER_OIDS:
         return INTEGER
     if oid in NUMERIC_OIDS:
@@ -69,7 +75,7 @@ def kind_of_oid(oid: int) -> str | None:
     return None
 
 
-#: table -> column -> its kind (INTEGER, NUMERIC, FLOAT, or None): the catalog's types
+#: table -> column -> its kind (INTEGER, NUMERIC, FLOAT, DATE, or None): the catalog's types
 ColumnKinds = Mapping[str, Mapping[str, str | None]]
 
 
@@ -95,7 +101,7 @@ def parameter_kinds(values: Sequence[Any], oids: Sequence[int]) -> dict[int, Bou
             continue
         if oid == 0 and isinstance(value, str):
             kinds[n] = Bound(UNTYPED, value)
-        elif isinstance(value, (int, float, decimal.Decimal)) and kind_of_oid(oid) is not None:
+        elif isinstance(value, (int, float, decimal.Decimal)) and kind_of_oid(oid) in _NUMBERS:
             kinds[n] = Bound(kind_of_oid(oid) or "", value)
     return kinds
 
@@ -105,6 +111,7 @@ def type_operands(tree: exp.Expr, columns: ColumnKinds, params: ParameterKinds |
     take the other operand's type, divisions of integers truncate, bare numeric casts keep the value's
     digits. Raises PgError where PostgreSQL refuses the statement (22P02, 42725)."""
     kinds = params or {}
+    _series_of_dates(tree, columns, kinds)
     for cast in list(tree.find_all(exp.Cast)):
         _fit_numeric_cast(cast, columns, kinds)
     for neg in tree.find_all(exp.Neg):
@@ -121,12 +128,12 @@ def type_operands(tree: exp.Expr, columns: ColumnKinds, params: ParameterKinds |
             )
         if _untyped(left, kinds):
             other = kind_of(right, columns, kinds)
-            if other is not None:
+            if other in _NUMBERS:
                 left = _typed_parameter(left, other, kinds)
                 node.set("this", left)
         elif _untyped(right, kinds):
             other = kind_of(left, columns, kinds)
-            if other is not None:
+            if other in _NUMBERS:
                 right = _typed_parameter(right, other, kinds)
                 node.set("expression", right)
         if (
@@ -176,10 +183,16 @@ def kind_of(node: exp.Expr, columns: ColumnKinds, kinds: ParameterKinds) -> str 
     if isinstance(node, (exp.Cast, exp.TryCast)):
         to = node.to
         return _TYPE_KINDS.get(to.this) if isinstance(to, exp.DataType) else None
+    if isinstance(node, (exp.Add, exp.Sub)) and kind_of(node.this, columns, kinds) == DATE:
+        # date + integer and date - integer are dates (date - date an integer)
+        other = kind_of(node.expression, columns, kinds)
+        return DATE if other == INTEGER else INTEGER if other == DATE and isinstance(node, exp.Sub) else None
     if isinstance(node, (exp.Add, exp.Sub, exp.Mul, exp.Mod, exp.Div)):
         return _combined(kind_of(node.this, columns, kinds), kind_of(node.expression, columns, kinds))
     if isinstance(node, (exp.IntDiv, exp.Count)):
         return INTEGER
+    if isinstance(node, (exp.CurrentDate, exp.Date)):
+        return DATE
     if isinstance(node, (exp.Min, exp.Max)):
         return kind_of(node.this, columns, kinds)
     if isinstance(node, exp.Column):
@@ -190,7 +203,7 @@ def kind_of(node: exp.Expr, columns: ColumnKinds, kinds: ParameterKinds) -> str 
 def _combined(left: str | None, right: str | None) -> str | None:
     """The kind of arithmetic between two kinds: integer with integer stays integer, numeric wins over
     integer, double precision over both (PostgreSQL casts numeric to float8 implicitly, not back)."""
-    if left is None or right is None:
+    if left not in _NUMBERS or right not in _NUMBERS:
         return None
     if FLOAT in (left, right):
         return FLOAT
@@ -316,3 +329,24 @@ def _column_kind(source: exp.Expr, name: exp.Identifier, columns: ColumnKinds) -
         if alias == name.name or (not name.quoted and alias.lower() == name.name.lower()):
             return kind_of(projection.unalias(), columns, {})
     return _MISSING
+
+
+def _series_of_dates(tree: exp.Expr, columns: ColumnKinds, kinds: ParameterKinds) -> None:
+    """`generate_series` of dates is one of timestamptz in PostgreSQL: there is no date version, and a date
+    (or an untyped string) goes to timestamptz, the preferred type of its category; DuckDB's answers
+    timestamps. A timestamp among the bounds keeps the timestamp version, as in PostgreSQL."""
+    for node in tree.find_all(exp.GenerateSeries, exp.ExplodingGenerateSeries):
+        bounds = [node.args.get("start"), node.args.get("end")]
+        step = node.args.get("step")
+        if not all(isinstance(b, exp.Expr) for b in bounds) or step is None:
+            continue
+        dates = [kind_of(b, columns, kinds) == DATE for b in bounds if isinstance(b, exp.Expr)]
+        strings = [isinstance(b, exp.Literal) and b.is_string for b in bounds]
+        interval = isinstance(step, exp.Interval) or (
+            isinstance(step, exp.Cast)
+            and isinstance(step.to, exp.DataType)
+            and step.to.this == exp.DataType.Type.INTERVAL
+        )
+        if all(d or s for d, s in zip(dates, strings, strict=True)) and (any(dates) or interval):
+            for key in ("start", "end"):
+                node.set(key, exp.Cast(this=node.args[key], to=exp.DataType.build("TIMESTAMPTZ")))
