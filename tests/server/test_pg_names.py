@@ -130,3 +130,20 @@ def test_keywords_that_are_values_run_under_their_own_names(conn: Any) -> None:
         "current_timestamp",
     ]
     assert len(cursor.fetchone()) == 5
+
+
+def test_operators_are_not_named_after_a_function(conn: Any) -> None:
+    # sqlglot parses these operators into function nodes; PostgreSQL names an operator's column ?column?
+    cursor = conn.execute(
+        "SELECT 2 ^ 10, power(2, 10), '{\"a\": 1}'::json ->> 'a', ('{\"a\": 1}'::json ->> 'a')::int, "
+        "interval '1 day', '1 day'::interval"
+    )
+    assert [c.name for c in cursor.description] == [
+        "?column?",
+        "power",
+        "?column?",
+        "int4",
+        "interval",
+        "interval",
+    ]
+    assert cursor.fetchone()[:2] == (1024, 1024)

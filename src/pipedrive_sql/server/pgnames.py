@@ -55,6 +55,31 @@ class _ClientParser(PostgresParser):
             result.meta[WRITTEN_NAME] = token.text
         return result
 
+    def _parse_interval_span(self, this: exp.Expr, parse_function_unit: bool = True) -> exp.Interval:
+        interval = super()._parse_interval_span(this, parse_function_unit=parse_function_unit)
+        text = this.name if isinstance(this, exp.Literal) and this.is_string else None
+        unit = interval.args.get("unit")
+        if text is None or not isinstance(unit, exp.Var) or interval.this is this:
+            return interval
+        # sqlglot took the unit out of the string, keeping one `n unit` of it: `'-1 day -02:00:00'` would
+        # lose its hours, `'-1 mon'` would become a unit DuckDB does not know. The whole string, cast, is
+        # what PostgreSQL reads (DuckDB reads PostgreSQL's interval syntax).
+        one = _ONE_INTERVAL_PART.fullmatch(text)
+        if one is not None and one.group(1).upper() in _INTERVAL_UNITS:
+            return interval
+        # `+02:00:00` is PostgreSQL's explicit sign of a field; DuckDB takes the field without it
+        text = re.sub(r"(^|\s)\+(?=\d)", r"\1", text)
+        return exp.Cast(this=exp.Literal.string(text), to=exp.DataType.build("INTERVAL"))  # type: ignore[return-value]
+
+
+#: a string of one `n unit`, and the units that sqlglot's `INTERVAL 'n' UNIT` gives DuckDB as they are
+_ONE_INTERVAL_PART = re.compile(r"\s*[+-]?\d+(?:\.\d+)?\s*([A-Za-z]+)\s*")
+_INTERVAL_UNITS = {
+    f"{unit}{plural}"
+    for unit in ("YEAR", "MONTH", "WEEK", "DAY", "HOUR", "MINUTE", "SECOND", "MILLISECOND", "MICROSECOND")
+    for plural in ("", "S")
+}
+
 
 class ClientPostgres(Postgres):
     """PostgreSQL as clients send it, read with `_ClientParser`; parse client SQL with this dialect."""
@@ -326,9 +351,31 @@ def pg_output_name(node: exp.Expr) -> str:
         return "coalesce"
     if isinstance(node, (exp.Greatest, exp.Least)):
         return type(node).__name__.lower()
+    if isinstance(node, exp.Collate):
+        return pg_output_name(node.this)
+    if isinstance(node, exp.Interval):
+        return "interval"  # `interval '1 day'` is a typed constant
+    if isinstance(node, _OPERATORS):
+        return "?column?"  # `2 ^ 10`, `j -> 'a'`, `a @> b`: operators name no column
     if isinstance(node, exp.Func):
         return _function_sql_name(node)
     return "?column?"
+
+
+#: operators sqlglot parses into function nodes
+_OPERATORS = (
+    exp.Pow,
+    exp.JSONExtract,
+    exp.JSONExtractScalar,
+    exp.JSONBExtract,
+    exp.JSONBExtractScalar,
+    exp.JSONBContains,
+    exp.JSONBContainsTopKey,
+    exp.ArrayContains,
+    exp.ArrayContainsAll,
+    exp.ArrayContainedBy,
+    exp.ArrayOverlaps,
+)
 
 
 def _written_name(node: exp.Expr) -> str | None:
