@@ -169,3 +169,12 @@ def test_prepared_statements_type_untyped_parameters_too(conn: Any) -> None:
     for _ in range(2):
         assert conn.execute("SELECT %s * 1.5", ["3"], prepare=True).fetchone() == (D("4.5"),)
     assert conn.execute("SELECT %s * 1.5", ["5"], prepare=True).fetchone() == (D("7.5"),)
+
+
+@pytest.mark.parametrize("binary", [False, True], ids=["text", "binary"])
+def test_float_parameters_compute_in_double_precision(conn: Any, driver_dbapi: Any, binary: bool) -> None:
+    (value,) = _reference(driver_dbapi, 'SELECT "Value" FROM Deals WHERE "Id" = 1')[0]
+    with conn.cursor(binary=binary) as cur:
+        cur.execute('SELECT "Value" * %s, %s / 2 FROM "Deals" WHERE "Id" = 1', [1.5, 7.0])
+        assert [d.type_code for d in cur.description] == [FLOAT8, FLOAT8]  # numeric * float8 is float8
+        assert cur.fetchone() == (float(value) * 1.5, 3.5)

@@ -126,6 +126,11 @@ def type_operands(tree: exp.Expr, columns: ColumnKinds, params: ParameterKinds |
                 f"operator is not unique: unknown {_SYMBOLS.get(type(node), '?')} unknown",
                 hint=_CAST_HINT,
             )
+        # a float8 parameter (psycopg binds a Python float so) computes in double precision, as in
+        # PostgreSQL; DuckDB would read the bound value as a decimal constant
+        left, right = _as_double(left, kinds), _as_double(right, kinds)
+        node.set("this", left)
+        node.set("expression", right)
         if _untyped(left, kinds):
             other = kind_of(right, columns, kinds)
             if other in _NUMBERS:
@@ -156,6 +161,14 @@ def parameter_number(node: exp.Expr) -> int | None:
         if text.isdigit():
             return int(text)
     return None
+
+
+def _as_double(node: exp.Expr, kinds: ParameterKinds) -> exp.Expr:
+    number = parameter_number(node)
+    bound = kinds.get(number) if number is not None else None
+    if bound is None or bound.kind != FLOAT:
+        return node
+    return exp.Cast(this=node, to=exp.DataType.build("DOUBLE"))
 
 
 def _untyped(node: exp.Expr, kinds: ParameterKinds) -> bool:
