@@ -86,6 +86,7 @@ def _type_rows() -> tuple[dict[str, list[Any]], dict[str, int]]:
             "typdelim",
             "typsubscript",
             "typalign",
+            "typstorage",
         )
     }
     for t in pgt.ALL_TYPES:
@@ -106,7 +107,16 @@ def _type_rows() -> tuple[dict[str, list[Any]], dict[str, int]]:
         cols["typdelim"].append(",")
         cols["typsubscript"].append("array_subscript_handler" if is_array else "-")
         cols["typalign"].append("d" if t.size == 8 else "i")
+        cols["typstorage"].append(storage(t.oid, t.size))
     return cols, procs
+
+
+def storage(oid: int, size: int) -> str:
+    """PostgreSQL's storage strategy of a type (psql's `\\d+` shows it): plain for fixed-size types,
+    main for numeric, extended for other variable-length ones (text, arrays, json)."""
+    if size > 0 or size == -2:  # -2: cstring, unknown
+        return "p"
+    return "m" if oid == pgt.NUMERIC else "x"
 
 
 _TYPE_ALIASES = {
@@ -321,6 +331,7 @@ class CatalogDatabase:
                 "attnotnull",
                 "atthasdef",
                 "attbyval",
+                "attstorage",
             )
         }
         idx: dict[str, list[Any]] = {
@@ -385,6 +396,7 @@ class CatalogDatabase:
                 att["attnotnull"].append(not column.nullable)
                 att["atthasdef"].append(column.default is not None)
                 att["attbyval"].append(column.type.size in (1, 2, 4, 8))
+                att["attstorage"].append(storage(column.type.oid, column.type.size))
                 if column.default is not None:
                     attrdef["oid"].append(next_oid)
                     next_oid += 1
@@ -422,6 +434,7 @@ class CatalogDatabase:
                     att["attnotnull"].append(False)
                     att["atthasdef"].append(False)
                     att["attbyval"].append(source.type.size in (1, 2, 4, 8))
+                    att["attstorage"].append(storage(source.type.oid, source.type.size))
                 idx["indexrelid"].append(index_oid)
                 idx["indrelid"].append(oid)
                 idx["indnatts"].append(len(keys))
