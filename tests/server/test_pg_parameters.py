@@ -178,3 +178,12 @@ def test_float_parameters_compute_in_double_precision(conn: Any, driver_dbapi: A
         cur.execute('SELECT "Value" * %s, %s / 2 FROM "Deals" WHERE "Id" = 1', [1.5, 7.0])
         assert [d.type_code for d in cur.description] == [FLOAT8, FLOAT8]  # numeric * float8 is float8
         assert cur.fetchone() == (float(value) * 1.5, 3.5)
+
+
+def test_sql_level_prepare_keeps_the_digits_of_numeric_arguments(driver_server: Running) -> None:
+    # EXECUTE puts each argument in place of its $n: '1.5' is a numeric of scale 1, as in PostgreSQL
+    with psycopg.connect(driver_server.dsn(), autocommit=True) as c:
+        c.execute("PREPARE twice AS SELECT $1::numeric * 2")
+        c.execute("PREPARE typed(numeric) AS SELECT $1 * 2")
+        assert str(c.execute("EXECUTE twice('1.5')").fetchone()[0]) == "3.0"
+        assert str(c.execute("EXECUTE typed('1.5')").fetchone()[0]) == "3.0"

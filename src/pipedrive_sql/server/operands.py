@@ -282,6 +282,8 @@ def _fit_numeric_cast(cast: exp.Cast, columns: ColumnKinds, kinds: ParameterKind
     if not isinstance(to, exp.DataType) or to.this != exp.DataType.Type.DECIMAL or to.expressions:
         return
     inner = cast.this
+    while isinstance(inner, exp.Paren):  # EXECUTE name('1.5') puts the value in parentheses
+        inner = inner.this
     number = parameter_number(inner)
     if number is not None:
         bound = kinds.get(number)
