@@ -187,3 +187,40 @@ def test_sql_level_prepare_keeps_the_digits_of_numeric_arguments(driver_server: 
         c.execute("PREPARE typed(numeric) AS SELECT $1 * 2")
         assert str(c.execute("EXECUTE twice('1.5')").fetchone()[0]) == "3.0"
         assert str(c.execute("EXECUTE typed('1.5')").fetchone()[0]) == "3.0"
+
+
+@pytest.mark.parametrize(
+    ("sql", "params"),
+    [
+        ('SELECT count(*) FROM "Deals" WHERE "Id" = %s', ["1.5"]),
+        ('SELECT count(*) FROM "Deals" WHERE "Id" = \'1.5\'', []),
+        ('SELECT count(*) FROM "Deals" WHERE "Id" IN (%s, %s)', ["1", "2.5"]),
+        ('SELECT count(*) FROM "Deals" WHERE "Id" BETWEEN %s AND 3', ["x"]),
+    ],
+)
+def test_text_that_is_no_integer_is_refused_in_comparisons(conn: Any, sql: str, params: list[str]) -> None:
+    # PostgreSQL reads the text as the column's type and refuses it; DuckDB would round 1.5 to 2
+    with pytest.raises(psycopg.errors.InvalidTextRepresentation, match="integer"):
+        conn.execute(sql, params).fetchall()
+
+
+def test_numerics_compare_with_every_digit(conn: Any, driver_dbapi: Any) -> None:
+    (value,) = _reference(driver_dbapi, 'SELECT "Value" FROM Deals WHERE "Id" = 1')[0]
+    longer = f"{value:.4f}1"  # one digit more than the column keeps: never equal
+    sql = 'SELECT count(*) FROM "Deals" WHERE "Id" = 1 AND "Value" = %s'
+    assert conn.execute(sql, [longer]).fetchone() == (0,)
+    assert conn.execute(sql, [f"{value:.4f}"]).fetchone() == (1,)
+    assert conn.execute(
+        f'SELECT count(*) FROM "Deals" WHERE "Id" = 1 AND "Value" IN (\'{longer}\')'
+    ).fetchone() == (0,)
+    assert conn.execute(
+        'SELECT count(*) FROM "Deals" WHERE "Id" = 1 AND "Value" < %s', [longer]
+    ).fetchone() == (1,)
+
+
+def test_an_id_given_as_text_is_still_asked_of_the_api_by_id(conn: Any) -> None:
+    plan = conn.execute('EXPLAIN SELECT "Title" FROM "Deals" WHERE "Id" = %s', ["1"]).fetchone()
+    assert "GET /api/v2/deals/{id}" in str(plan)
+    as_text = conn.execute('SELECT "Title" FROM "Deals" WHERE "Id" = %s', ["1"]).fetchall()
+    assert as_text == conn.execute('SELECT "Title" FROM "Deals" WHERE "Id" = %s', [1]).fetchall()
+    assert len(as_text) == 1

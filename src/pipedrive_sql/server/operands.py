@@ -112,6 +112,7 @@ def type_operands(tree: exp.Expr, columns: ColumnKinds, params: ParameterKinds |
     digits. Raises PgError where PostgreSQL refuses the statement (22P02, 42725)."""
     kinds = params or {}
     _series_of_dates(tree, columns, kinds)
+    _compare_as_numbers(tree, columns, kinds)
     for cast in list(tree.find_all(exp.Cast)):
         _fit_numeric_cast(cast, columns, kinds)
     for neg in tree.find_all(exp.Neg):
@@ -365,3 +366,43 @@ def _series_of_dates(tree: exp.Expr, columns: ColumnKinds, kinds: ParameterKinds
         if all(d or s for d, s in zip(dates, strings, strict=True)) and (any(dates) or interval):
             for key in ("start", "end"):
                 node.set(key, exp.Cast(this=node.args[key], to=exp.DataType.build("TIMESTAMPTZ")))
+
+
+_COMPARISONS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.NullSafeEQ, exp.NullSafeNEQ)
+
+
+def _compare_as_numbers(tree: exp.Expr, columns: ColumnKinds, kinds: ParameterKinds) -> None:
+    """A string constant or an untyped parameter compared with an integer or a numeric (`"Id" = '7'`,
+    `"Value" > $1`, `"Id" IN ('1', '2')`, `BETWEEN`) is read as that type, as PostgreSQL reads it: text that
+    is no such number is 22P02, and a numeric compares with all its digits. DuckDB would round the text to
+    the other side's type (`2 = '1.5'` is true there, `1.2346::decimal(18,4) = '1.23456'` too). Integers
+    stay as written, so that the API can still be asked for them (`"Id" = '7'`)."""
+    pairs: list[tuple[exp.Expr, exp.Expr]] = []
+    for node in tree.find_all(*_COMPARISONS):
+        pairs += [(node.this, node.expression), (node.expression, node.this)]
+    for within in tree.find_all(exp.In):
+        pairs += [(within.this, item) for item in within.expressions]
+    for between in tree.find_all(exp.Between):
+        pairs += [(between.this, between.args["low"]), (between.this, between.args["high"])]
+    for typed, text_side in pairs:
+        text, number = _text_of(text_side, kinds)
+        if text is None:
+            continue
+        kind = kind_of(typed, columns, kinds)
+        if kind == INTEGER and not _INTEGER_TEXT.fullmatch(text):
+            if number is None:
+                raise PgError("22P02", f'invalid input syntax for type integer: "{text[:100]}"')
+            raise _invalid(INTEGER, number)
+        if kind == NUMERIC:
+            text_side.replace(exp.Cast(this=text_side.copy(), to=_numeric_type_of(text, number)))
+
+
+def _text_of(node: exp.Expr, kinds: ParameterKinds) -> tuple[str | None, int | None]:
+    """(text, parameter number) of a string constant (number None) or an untyped parameter; (None, None)
+    for anything else."""
+    if isinstance(node, exp.Literal) and node.is_string:
+        return node.name, None
+    number = parameter_number(node)
+    if number is not None and _untyped(node, kinds):
+        return str(kinds[number].value), number
+    return None, None
