@@ -18,3 +18,28 @@ def test_psql_describe_plus_shows_each_types_storage(driver_server: Running) -> 
     assert storage["AddTime"] == ("timestamp with time zone", "plain")
     assert storage["IsDeleted"] == ("boolean", "plain")
     assert storage["LabelIds"] == ("bigint[]", "extended")
+
+
+def test_psql_meta_commands_that_read_other_catalogs_run(driver_server: Running) -> None:
+    psql = require("psql")
+    commands = [
+        "\\dd",  # object descriptions: joins on tableoid
+        "\\dL",
+        "\\do",
+        "\\dX",
+        "\\dAc",
+        "\\dAp",
+        "\\dFd",
+        "\\dFp",
+        "\\dFt",
+        "\\dRs",
+        "\\deu",
+        "\\lo_list",
+        '\\sv "DealChanges"',  # array_remove on reloptions
+    ]
+    args = [psql, driver_server.dsn(), "-X", "-v", "ON_ERROR_STOP=1"]
+    for command in commands:
+        args += ["-c", command]
+    result = run(args)
+    assert result.returncode == 0 and not result.stderr, result.stderr
+    assert 'CREATE OR REPLACE VIEW public."DealChanges" AS' in result.stdout

@@ -48,6 +48,41 @@ SYSTEM_RELATIONS = {
     "pg_am": 2601,
 }
 
+#: PostgreSQL's oids of its system catalogs: the `tableoid` of their rows
+CATALOG_OIDS = {
+    **SYSTEM_RELATIONS,
+    "pg_aggregate": 2600,
+    "pg_amop": 2602,
+    "pg_amproc": 2603,
+    "pg_subscription": 6100,
+    "pg_cast": 2605,
+    "pg_collation": 3456,
+    "pg_conversion": 2607,
+    "pg_depend": 2608,
+    "pg_event_trigger": 3466,
+    "pg_extension": 3079,
+    "pg_foreign_data_wrapper": 2328,
+    "pg_foreign_server": 1417,
+    "pg_foreign_table": 3118,
+    "pg_inherits": 2611,
+    "pg_language": 2612,
+    "pg_largeobject_metadata": 2995,
+    "pg_opclass": 2616,
+    "pg_operator": 2617,
+    "pg_opfamily": 2753,
+    "pg_policy": 3256,
+    "pg_publication": 6104,
+    "pg_rewrite": 2618,
+    "pg_sequence": 2224,
+    "pg_statistic_ext": 3381,
+    "pg_tablespace": 1213,
+    "pg_trigger": 2620,
+    "pg_ts_config": 3602,
+    "pg_ts_dict": 3600,
+    "pg_ts_parser": 3601,
+    "pg_ts_template": 3764,
+}
+
 _AMS = [(2, "heap", "heap_tableam_handler", "t"), (403, "btree", "bthandler", "i")]
 
 _FUNCTIONS_IN = {"bool": "boolin", "int2vector": "int2vectorin", "oidvector": "oidvectorin"}
@@ -196,6 +231,14 @@ class CatalogDatabase:
         for statement in DDL.split(";"):
             if statement.strip():
                 con.execute(statement)
+        # every catalog row names the catalog it is in (psql's \\dd and \\dL join on it)
+        tables = con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'pgc' AND table_type = 'BASE TABLE'"
+        ).fetchall()
+        for (table,) in tables:
+            con.execute(
+                f"ALTER TABLE pgc.{table} ADD COLUMN tableoid UINTEGER DEFAULT {CATALOG_OIDS.get(table, 0)}"
+            )
         con.execute("CREATE TABLE pgc.type_format_names (oid UINTEGER, format_name VARCHAR)")
         self._insert(
             "pgc.type_format_names",
