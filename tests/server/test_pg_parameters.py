@@ -224,3 +224,24 @@ def test_an_id_given_as_text_is_still_asked_of_the_api_by_id(conn: Any) -> None:
     as_text = conn.execute('SELECT "Title" FROM "Deals" WHERE "Id" = %s', ["1"]).fetchall()
     assert as_text == conn.execute('SELECT "Title" FROM "Deals" WHERE "Id" = %s', [1]).fetchall()
     assert len(as_text) == 1
+
+
+@pytest.mark.parametrize(
+    ("sql", "params", "error"),
+    [
+        ('SELECT count(*) FROM "Deals" WHERE "AddTime" > %s', ["yesterday-ish"], "InvalidDatetimeFormat"),
+        (
+            'SELECT count(*) FROM "Deals" WHERE "ExpectedCloseDate" = %s',
+            ["2025-13-45"],
+            "DatetimeFieldOverflow",  # 22008, as PostgreSQL: a month 13
+        ),
+        ("SELECT %s::date", ["someday"], "InvalidDatetimeFormat"),
+        ('SELECT count(*) FROM "Deals" WHERE "IsDeleted" = %s', ["maybe"], "InvalidTextRepresentation"),
+        ('SELECT "Id" FROM "Deals" LIMIT %s', ["x"], "InvalidTextRepresentation"),
+    ],
+)
+def test_text_that_is_no_such_value_gets_postgresqls_sqlstate(
+    conn: Any, sql: str, params: list[str], error: str
+) -> None:
+    with pytest.raises(getattr(psycopg.errors, error)):
+        conn.execute(sql, params).fetchall()
