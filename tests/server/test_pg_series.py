@@ -1,10 +1,11 @@
-"""`generate_series` of dates through the server: PostgreSQL has no date version, so dates (and untyped
-strings) go to the timestamptz one, printed in the session's TimeZone (UTC by default). The expected
-types and text are what PostgreSQL 15 answered for the same statements."""
+"""Dates through the server: `generate_series` of dates (PostgreSQL has no date version, so dates and
+untyped strings go to the timestamptz one, printed in the session's TimeZone, UTC by default) and the
+seconds field. The expected types and text are what PostgreSQL 15 answered for the same statements."""
 
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 from typing import Any
 
 import pytest
@@ -120,3 +121,15 @@ def test_psql_prints_the_series_as_postgresql_does(driver_server: Running) -> No
         " 2025-01-01 00:00:00+00",
         " 2025-01-02 00:00:00+00",
     ]
+
+
+@pytest.mark.parametrize("binary", [False, True], ids=["text", "binary"])
+def test_the_seconds_field_keeps_its_fraction(conn: Any, binary: bool) -> None:
+    # PostgreSQL 15: extract(second ...) is the numeric 5.500000, date_part('second', ...) the double 5.5
+    with conn.cursor(binary=binary) as cur:
+        cur.execute(
+            "SELECT extract(second from t), date_part('second', t), extract(second from interval '65.5 seconds') "
+            "FROM (SELECT '2025-01-02 03:04:05.5+00'::timestamptz AS t) s"
+        )
+        assert [d.type_code for d in cur.description] == [1700, 701, 1700]
+        assert cur.fetchone() == (decimal.Decimal("5.500000"), 5.5, decimal.Decimal("5.500000"))

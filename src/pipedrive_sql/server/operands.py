@@ -37,6 +37,9 @@ NUMERIC_OIDS = frozenset({1700})
 FLOAT_OIDS = frozenset({700, 701})
 DATE_OID = 1082
 
+#: where a parsed call keeps the function's name as the client wrote it (pgnames.ClientPostgres)
+WRITTEN_NAME = "pg_written_name"
+
 INTEGER = "integer"
 NUMERIC = "numeric"
 FLOAT = "float"
@@ -111,6 +114,7 @@ def type_operands(tree: exp.Expr, columns: ColumnKinds, params: ParameterKinds |
     take the other operand's type, divisions of integers truncate, bare numeric casts keep the value's
     digits. Raises PgError where PostgreSQL refuses the statement (22P02, 42725)."""
     kinds = params or {}
+    _fractional_seconds(tree)
     _series_of_dates(tree, columns, kinds)
     _compare_as_numbers(tree, columns, kinds)
     for cast in list(tree.find_all(exp.Cast)):
@@ -406,3 +410,28 @@ def _text_of(node: exp.Expr, kinds: ParameterKinds) -> tuple[str | None, int | N
     if number is not None and _untyped(node, kinds):
         return str(kinds[number].value), number
     return None, None
+
+
+def _fractional_seconds(tree: exp.Expr) -> None:
+    """PostgreSQL's seconds field has the fraction (`extract(second from '03:04:05.5')` is 5.500000, a
+    numeric; `date_part('second', ...)` 5.5, a double); DuckDB's is whole seconds. Both come from the
+    microseconds instead (DuckDB's `microsecond` counts them within the minute, seconds included)."""
+    for node in list(tree.find_all(exp.Extract)):
+        part = node.this
+        if not isinstance(part, (exp.Var, exp.Column, exp.Identifier)) or part.name.upper() not in (
+            "SECOND",
+            "SECONDS",
+        ):
+            continue
+        micros = exp.Anonymous(this="microsecond", expressions=[node.expression.copy()])
+        if str(node.meta.get(WRITTEN_NAME, "")).lower() == "date_part":
+            value: exp.Expr = exp.Div(
+                this=exp.Cast(this=micros, to=exp.DataType.build("DOUBLE")),
+                expression=exp.Literal.number(1_000_000),
+            )
+        else:
+            value = exp.Mul(
+                this=exp.Cast(this=micros, to=exp.DataType.build("DECIMAL(18, 0)")),
+                expression=exp.Literal.number("0.000001"),
+            )
+        node.replace(exp.Paren(this=value))

@@ -29,12 +29,9 @@ from sqlglot.tokens import TokenType
 from . import errors as pgerr
 from . import sqltext
 from .errors import PgError
-from .operands import ColumnKinds, ParameterKinds, parameter_number, type_operands
+from .operands import WRITTEN_NAME, ColumnKinds, ParameterKinds, parameter_number, type_operands
 
 _EXPLAIN = re.compile(r"^\s*EXPLAIN\s+(?:ANALYZE\s+)?", re.I)
-
-#: where a parsed call keeps the function's name as the client wrote it
-WRITTEN_NAME = "pg_written_name"
 
 
 class _ClientParser(PostgresParser):
