@@ -152,6 +152,11 @@ def type_operands(tree: exp.Expr, columns: ColumnKinds, params: ParameterKinds |
             and kind_of(right, columns, kinds) == INTEGER
         ):
             node.replace(exp.IntDiv(this=left, expression=right))
+        elif isinstance(node, exp.Div) and not _never_zero(right):
+            # PostgreSQL refuses a zero divisor whatever the types (22012); DuckDB's exact division gives
+            # Infinity or NULL
+            node.set("expression", _refuse_zero(right))
+    _round_half_even(tree, columns, kinds)
 
 
 _CAST_HINT = "Could not choose a best candidate operator. You might need to add explicit type casts."
@@ -166,6 +171,34 @@ def parameter_number(node: exp.Expr) -> int | None:
         if text.isdigit():
             return int(text)
     return None
+
+
+def _never_zero(node: exp.Expr) -> bool:
+    """A divisor that cannot be zero: a non-zero number written out, or `nullif(x, 0)`."""
+    while isinstance(node, exp.Paren):
+        node = node.this
+    if isinstance(node, exp.Literal) and not node.is_string:
+        try:
+            return decimal.Decimal(node.name) != 0
+        except decimal.InvalidOperation:
+            return False
+    return isinstance(node, exp.Nullif)
+
+
+def _refuse_zero(divisor: exp.Expr) -> exp.Expr:
+    failure = exp.Anonymous(this="error", expressions=[exp.Literal.string("division by zero")])
+    return exp.Case(
+        ifs=[exp.If(this=exp.EQ(this=divisor.copy(), expression=exp.Literal.number(0)), true=failure)],
+        default=divisor,
+    )
+
+
+def _round_half_even(tree: exp.Expr, columns: ColumnKinds, kinds: ParameterKinds) -> None:
+    """`round(x)` of a double rounds half to even in PostgreSQL (`round(2.5::float8)` is 2; a numeric's
+    2.5 rounds to 3 in both); DuckDB rounds a double's half away from zero."""
+    for node in list(tree.find_all(exp.Round)):
+        if node.args.get("decimals") is None and kind_of(node.this, columns, kinds) == FLOAT:
+            node.replace(exp.Anonymous(this="round_even", expressions=[node.this, exp.Literal.number(0)]))
 
 
 def _as_double(node: exp.Expr, kinds: ParameterKinds) -> exp.Expr:
