@@ -1,24 +1,30 @@
-"""PostgreSQL's typing of arithmetic, applied to the SQL clients send before DuckDB reads it.
+"""PostgreSQL's typing of operands and of a few functions, applied to the SQL clients send before DuckDB
+reads it, where DuckDB's own rules would give another answer.
 
 - Division: PostgreSQL's `a / b` divides integers as integers (`7 / 2` is 3, `-7 / 2` is -3) and anything
   else exactly; DuckDB's `/` always divides exactly. Where both operands are integers, the division becomes
-  DuckDB's `//`, which truncates toward zero and refuses a zero divisor as PostgreSQL does.
+  DuckDB's `//`, which truncates toward zero and refuses a zero divisor as PostgreSQL does. Other divisions
+  refuse a zero divisor too (DuckDB would answer Infinity).
 - Untyped parameters: a parameter bound with OID 0 (psycopg binds a Python `str` so; node-postgres and
   extended-protocol clients that leave the types unspecified do too) has PostgreSQL's `unknown` type, and
   an operator resolves it to the type of its other operand: `$1 * 1.5` multiplies numerics, `$1 + 1`
   integers, `"Probability" * $1` doubles. DuckDB would see a string literal and refuse the arithmetic (or
   pick double precision), so the parameter gets PostgreSQL's type as an explicit cast. Text PostgreSQL
-  would refuse for that type is refused with its SQLSTATE (22P02). Comparisons, LIKE, IN lists, LIMIT and
-  the like need nothing: DuckDB casts a string literal to the other side's type there as PostgreSQL does.
+  would refuse for that type is refused with its SQLSTATE (22P02). A float8 parameter computes in double
+  precision (DuckDB would read the bound value as a decimal constant).
+- Comparisons: text (a constant or an untyped parameter) compared with an integer or a numeric is read as
+  that type; DuckDB would round it (`2 = '1.5'` is true there). Dates, text, booleans, LIKE and LIMIT need
+  nothing: DuckDB casts the text to the other side's type there as PostgreSQL does.
 - Bare `numeric` casts: PostgreSQL's unconstrained numeric keeps the digits it is given (`'3'::numeric`
   prints 3, `1.25::numeric` 1.25); DuckDB's `NUMERIC` is DECIMAL(18,3) and would print 3.000. A cast of a
   bound value or a constant gets the precision and scale of that value instead; one of an integer, the
   scale 0 an integer has.
+- Functions: `generate_series` of dates is one of timestamptz, the seconds field keeps its fraction, and
+  `round` of a double rounds half to even.
 
 The types come from the SQL (literals, casts, arithmetic), the catalog's column types and the bound
 parameters' OIDs; operands of other or unknown types are left to DuckDB as written.
 """
-
 from __future__ import annotations
 
 import decimal
