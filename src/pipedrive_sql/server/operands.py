@@ -25,6 +25,7 @@ reads it, where DuckDB's own rules would give another answer.
 The types come from the SQL (literals, casts, arithmetic), the catalog's column types and the bound
 parameters' OIDs; operands of other or unknown types are left to DuckDB as written.
 """
+
 from __future__ import annotations
 
 import decimal
