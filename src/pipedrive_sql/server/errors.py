@@ -172,6 +172,10 @@ def from_exception(exc: BaseException) -> PgError:
     message = str(exc).strip() or type(exc).__name__
     if sqlstate == INTERNAL and type(exc).__name__ in ("InternalException", "FatalException"):
         return internal_error(exc)  # DuckDB's own assertion failures: their text is not for clients
+    if sqlstate in ("22000", INVALID_PARAMETER_VALUE) and "negative substring length not allowed" in message:
+        return PgError(
+            "22011", "negative substring length not allowed"
+        )  # raised by the SQL operands.py wrote
     if sqlstate in ("22000", INVALID_PARAMETER_VALUE) and _DIVISION_BY_ZERO.search(message):
         # PostgreSQL's words; DuckDB's text advises TRY(...) and settings a PostgreSQL client cannot use
         return PgError(DIVISION_BY_ZERO, "division by zero")

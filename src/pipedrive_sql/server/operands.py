@@ -19,8 +19,9 @@ reads it, where DuckDB's own rules would give another answer.
   prints 3, `1.25::numeric` 1.25); DuckDB's `NUMERIC` is DECIMAL(18,3) and would print 3.000. A cast of a
   bound value or a constant gets the precision and scale of that value instead; one of an integer, the
   scale 0 an integer has.
-- Functions: `generate_series` of dates is one of timestamptz, the seconds field keeps its fraction, and
-  `round` of a double rounds half to even.
+- Functions: `generate_series` of dates is one of timestamptz, the seconds field keeps its fraction,
+  `round` of a double rounds half to even, and `substr`/`substring` count a start before 1 as positions
+  before the string (DuckDB counts a negative start from the end).
 
 The types come from the SQL (literals, casts, arithmetic), the catalog's column types and the bound
 parameters' OIDs; operands of other or unknown types are left to DuckDB as written.
@@ -122,6 +123,7 @@ def type_operands(tree: exp.Expr, columns: ColumnKinds, params: ParameterKinds |
     digits. Raises PgError where PostgreSQL refuses the statement (22P02, 42725)."""
     kinds = params or {}
     _fractional_seconds(tree)
+    _substrings_from_the_start(tree, kinds)
     _series_of_dates(tree, columns, kinds)
     _compare_as_numbers(tree, columns, kinds)
     for cast in list(tree.find_all(exp.Cast)):
@@ -475,3 +477,37 @@ def _fractional_seconds(tree: exp.Expr) -> None:
                 expression=exp.Literal.number("0.000001"),
             )
         node.replace(exp.Paren(this=value))
+
+
+def _substrings_from_the_start(tree: exp.Expr, kinds: ParameterKinds) -> None:
+    """PostgreSQL's `substr(s, start, n)` is the characters at positions start .. start+n-1 that exist:
+    `substr('abc', -1, 3)` is 'a', `substr('abc', -1)` the whole string, and a negative length 22011.
+    DuckDB counts a negative start from the end ('c'). A start that is a positive number written out
+    means the same to both and stays as written."""
+    for node in list(tree.find_all(exp.Substring)):
+        start, length = node.args.get("start"), node.args.get("length")
+        if start is None:
+            continue
+        if length is not None and not (isinstance(length, exp.Literal) and length.is_int):
+            if isinstance(length, exp.Neg) and isinstance(length.this, exp.Literal):
+                raise PgError("22011", "negative substring length not allowed")
+            if _untyped(length, kinds):
+                length = _typed_parameter(length, INTEGER, kinds)
+            # DuckDB takes a negative length backward from the start
+            failure = exp.Anonymous(
+                this="error", expressions=[exp.Literal.string("negative substring length not allowed")]
+            )
+            length = exp.Case(
+                ifs=[exp.If(this=exp.LT(this=length.copy(), expression=exp.Literal.number(0)), true=failure)],
+                default=length,
+            )
+            node.set("length", length)
+        if isinstance(start, exp.Literal) and start.is_int and int(start.name) >= 1:
+            continue
+        if _untyped(start, kinds):
+            start = _typed_parameter(start, INTEGER, kinds)
+        first = exp.Greatest(this=start.copy(), expressions=[exp.Literal.number(1)])
+        node.set("start", first)
+        if length is not None:
+            span = exp.Sub(this=exp.Add(this=start.copy(), expression=length.copy()), expression=first.copy())
+            node.set("length", exp.Greatest(this=span, expressions=[exp.Literal.number(0)]))
