@@ -245,3 +245,10 @@ def test_text_that_is_no_such_value_gets_postgresqls_sqlstate(
 ) -> None:
     with pytest.raises(getattr(psycopg.errors, error)):
         conn.execute(sql, params).fetchall()
+
+
+def test_a_number_longer_than_decimal_holds_still_compares(conn: Any) -> None:
+    huge = "1" + "0" * 40 + ".5"
+    assert conn.execute('SELECT count(*) FROM "Deals" WHERE "Value" = %s', [huge]).fetchone() == (0,)
+    (every,) = conn.execute('SELECT count(*) FROM "Deals" WHERE "Value" IS NOT NULL').fetchone()
+    assert conn.execute('SELECT count(*) FROM "Deals" WHERE "Value" < %s', [huge]).fetchone() == (every,)

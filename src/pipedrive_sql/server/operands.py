@@ -440,7 +440,14 @@ def _compare_as_numbers(tree: exp.Expr, columns: ColumnKinds, kinds: ParameterKi
                 raise PgError("22P02", f'invalid input syntax for type integer: "{text[:100]}"')
             raise _invalid(INTEGER, number)
         if kind == NUMERIC:
-            text_side.replace(exp.Cast(this=text_side.copy(), to=_numeric_type_of(text, number)))
+            try:
+                to = _numeric_type_of(text, number)
+            except PgError as exc:
+                if exc.sqlstate != "22003":
+                    raise
+                # more digits than DECIMAL holds: no numeric column equals it, and a double orders it
+                to = exp.DataType.build("DOUBLE")
+            text_side.replace(exp.Cast(this=text_side.copy(), to=to))
 
 
 def _text_of(node: exp.Expr, kinds: ParameterKinds) -> tuple[str | None, int | None]:
