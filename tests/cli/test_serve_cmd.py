@@ -269,9 +269,29 @@ def test_serve_trust_is_explicit_loopback_only_and_warned(cli: CLI, server: Any,
     text = "".join(lines)
     assert "auth trust" in text
     assert "Warning: No passwords (--trust)" in text
+    # said once, for people: the server's own log lines saying the same are not repeated on stderr
+    assert sum("anyone who can connect" in line for line in lines) == 1, text
+    assert sum(f"127.0.0.1:{port}" in line for line in lines) == 2, text  # the warning and "Listening on"
     with psycopg.connect(f"host=127.0.0.1 port={port} dbname=sandbox user=anyone connect_timeout=10") as conn:
         assert conn.execute("SELECT 1").fetchone() == (1,)
     proc.send_signal(signal.SIGINT)
     assert proc.wait(timeout=15) == 0
     both = cli("serve", "--sandbox", "--port", "0", "--trust", "--auth", "md5")
     assert both.returncode == 1 and "--trust" in error_line(both)
+
+
+def test_serve_in_a_terminal_says_each_startup_line_once(
+    terminal: Callable[..., Terminal], tmp_path: Path
+) -> None:
+    term = terminal(
+        "serve", "--sandbox", "--port", "0", "--trust", "--users-file", str(tmp_path / "none.json")
+    )
+    term.expect(r"Ctrl-C stops the server\.")
+    lines = [line for line in term.text.splitlines() if line.strip()]
+    assert len(lines) == 3, lines  # no log line repeating them
+    assert lines[0].startswith("Warning: No passwords (--trust)")
+    assert lines[1].startswith("Listening on 127.0.0.1:")
+    assert lines[2].startswith('Connect with psql "host=127.0.0.1 port=')
+    term.send("\x03")
+    assert term.wait() == 0
+    assert "Server stopped." in term.text

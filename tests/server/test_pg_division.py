@@ -122,3 +122,31 @@ def test_untyped_text_that_is_no_integer_is_refused_as_postgresql_does(conn: Any
         conn.execute("SELECT %s/2", ["7.5"]).fetchall()
     with pytest.raises(psycopg.errors.DivisionByZero):
         conn.execute("SELECT %s/0", ["7"]).fetchall()
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT 7.0/0",
+        "SELECT 7::float8/0",
+        "SELECT 7.5/0.0",
+        'SELECT "Value"/0 FROM "Deals"',
+        'SELECT "Id"/0.0 FROM "Deals"',
+    ],
+)
+def test_a_zero_divisor_is_refused_for_every_type(conn: Any, sql: str) -> None:
+    # PostgreSQL refuses it for numeric and double precision too; DuckDB alone would answer Infinity
+    with pytest.raises(psycopg.errors.DivisionByZero, match="division by zero"):
+        conn.execute(sql).fetchall()
+
+
+def test_nullif_guards_a_division_as_in_postgresql(conn: Any) -> None:
+    assert conn.execute("SELECT 7.0 / nullif(0, 0), 7.0 / nullif(2, 0)").fetchone() == (None, 3.5)
+
+
+def test_a_double_rounds_half_to_even(conn: Any) -> None:
+    # PostgreSQL 15: round(2.5::float8) = 2, round(3.5::float8) = 4, round(2.5) (numeric) = 3
+    row = conn.execute(
+        "SELECT round(2.5::float8), round(3.5::float8), round(-2.5::float8), round(2.5)"
+    ).fetchone()
+    assert [float(v) for v in row] == [2.0, 4.0, -2.0, 3.0]

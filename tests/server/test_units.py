@@ -87,7 +87,10 @@ def test_text_encodings() -> None:
     assert enc(pgt.BYTEA)(b"\x01\xff") == b"\\x01ff"
     assert enc(1016)([1, None, 3]) == b"{1,NULL,3}"
     assert enc(1015)(["a b", 'q"']) == b'{"a b","q\\""}'
-    assert enc(pgt.INTERVAL)(dt.timedelta(days=1, seconds=3661)) == b"1 days 01:01:01"
+    assert (
+        enc(pgt.INTERVAL)(dt.timedelta(days=1, seconds=3661)) == b"1 day 01:01:01"
+    )  # as PostgreSQL prints it
+    assert enc(pgt.INTERVAL)(dt.timedelta(days=-2, seconds=3600)) == b"-2 days +01:00:00"
 
 
 def test_binary_dates_and_times() -> None:

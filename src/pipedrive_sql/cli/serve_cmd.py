@@ -227,6 +227,11 @@ def serve_command(
         log_level = "DEBUG"
         # --debug already sends the driver's log to stderr; the server's root handler would repeat it
         logging.getLogger("pipedrive_sql").propagate = False
+    # _announce tells people where the server listens (and that --trust means no passwords): the server's
+    # own log lines saying the same would print it twice, in a terminal and in a service's journal alike
+    startup = logging.getLogger("pipedrive_sql.server.startup")
+    startup.propagate = False
+    startup.addHandler(logging.NullHandler())
     # httpx logs every API request (URL included) at INFO, httpcore each step at DEBUG: the server's log is
     # about clients, not about each page read (--debug still shows the driver's own requests)
     for name in ("httpx", "httpcore"):

@@ -14,7 +14,7 @@ from typing import Any
 
 from .config import ServerConfig, ServerConfigError, is_loopback, validate
 from .odbc import default_odbc_ini, write_dsn
-from .server import Server
+from .server import Server, startup_log
 from .users import UsersFileError, UserStore, default_users_file
 
 DEFAULT_PORT = 54320
@@ -90,7 +90,7 @@ def serve(
         )
     server = Server(PipedriveBackend(databases), config).start()
     bound_host, bound_port = server.address
-    logging.getLogger("pipedrive_sql.server").info(
+    startup_log.info(
         "serving %s on %s:%s (auth %s, TLS %s)",
         ", ".join(databases),
         bound_host,

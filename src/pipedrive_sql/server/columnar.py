@@ -7,8 +7,10 @@ message's header, so a whole batch leaves as one bytes object. Values with no ve
 (arrays of elements other than integers and strings, floats outside [1e-4, 1e9) in text, decimals beyond
 int64, bytea, unsigned 64-bit integers) are encoded per value with the same functions the row path uses,
 so both paths send the same bytes (tests/server/test_columnar.py compares them). Column types whose Arrow
-values differ from the DB-API's (maps, structs, intervals, JSON, UUIDs) never come here: results.py keeps
-them on the row path.
+values differ from the DB-API's (maps, structs, JSON, UUIDs) never come here: results.py keeps them on the
+row path. Intervals are the exception the other way: Arrow keeps their months, days and microseconds apart
+as PostgreSQL does, where the DB-API's timedelta folds a month into 30 days, so they come here (encoded per
+value).
 """
 
 from __future__ import annotations
@@ -33,14 +35,15 @@ _TEXT_OIDS = (pgt.VARCHAR, pgt.TEXT, 1042, 19)
 
 _SUPPORTED_NAMES = re.compile(
     r"^(BOOLEAN|TINYINT|SMALLINT|INTEGER|BIGINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|HUGEINT|FLOAT|DOUBLE"
-    r"|VARCHAR|BLOB|DATE|TIME|TIMESTAMP|TIMESTAMP WITH TIME ZONE|DECIMAL\(\d+,\s*\d+\))(\[\])*$"
+    r'|VARCHAR|BLOB|DATE|TIME|TIMESTAMP|TIMESTAMP WITH TIME ZONE|DECIMAL\(\d+,\s*\d+\))(\[\])*$|^(INTERVAL|"?NULL"?)$'
 )
 
 
 def supported_name(type_name: str) -> bool:
     """Whether a result column of this DuckDB type (as DB-API descriptions name it) reads back from Arrow
-    (`as_py`) with the values the DB-API gives, so that the columnar path may carry it. Maps, structs,
-    unions, intervals, JSON, UUIDs and timestamps other than microseconds keep the row path."""
+    (`as_py`) with the values the DB-API gives, so that the columnar path may carry it (or, for intervals,
+    with truer ones). Maps, structs, unions, JSON, UUIDs and timestamps other than microseconds keep the row
+    path."""
     return bool(_SUPPORTED_NAMES.match(type_name.upper()))
 
 

@@ -220,7 +220,12 @@ class CopyEncoder:
         if self.spec.format == "binary":
             return BINARY_SIGNATURE
         if self.spec.header:
-            return self._delimiter.join(self._field(c.name.encode()) for c in self.columns) + b"\n"
+            # FORCE QUOTE is for the rows: PostgreSQL quotes a column name only where CSV needs it
+            force, self._force = self._force, False
+            try:
+                return self._delimiter.join(self._field(c.name.encode()) for c in self.columns) + b"\n"
+            finally:
+                self._force = force
         return b""
 
     def trailer(self) -> bytes:

@@ -146,6 +146,13 @@ def _is_mapped_module(cls: type) -> bool:
 _COLUMN_HINTS = re.compile(r"(column|Referenced column) .*(not found|does not exist)", re.I)
 _DIVISION_BY_ZERO = re.compile(r"\bdivision by zero\b", re.I)
 _TABLE_HINTS = re.compile(r"(Table with name|table|relation) .*(does not exist|not found|unknown)", re.I)
+# the driver reports DuckDB's failed casts of text as DataError; PostgreSQL tells them apart
+_BAD_DATETIME = re.compile(
+    r"invalid (timestamp|date|time|interval)\w* field format|convert string .* to (DATE|TIMESTAMP|TIME|INTERVAL)",
+    re.I,
+)
+_DATETIME_OUT_OF_RANGE = re.compile(r"\b(date|time|timestamp)\w* field value out of range", re.I)
+_BAD_TEXT = re.compile(r"\b(cannot|could not) convert\b", re.I)
 
 
 def from_exception(exc: BaseException) -> PgError:
@@ -165,9 +172,19 @@ def from_exception(exc: BaseException) -> PgError:
     message = str(exc).strip() or type(exc).__name__
     if sqlstate == INTERNAL and type(exc).__name__ in ("InternalException", "FatalException"):
         return internal_error(exc)  # DuckDB's own assertion failures: their text is not for clients
+    if sqlstate in ("22000", INVALID_PARAMETER_VALUE) and "negative substring length not allowed" in message:
+        return PgError(
+            "22011", "negative substring length not allowed"
+        )  # raised by the SQL operands.py wrote
     if sqlstate in ("22000", INVALID_PARAMETER_VALUE) and _DIVISION_BY_ZERO.search(message):
         # PostgreSQL's words; DuckDB's text advises TRY(...) and settings a PostgreSQL client cannot use
         return PgError(DIVISION_BY_ZERO, "division by zero")
+    if sqlstate in ("22000", "22P02") and _DATETIME_OUT_OF_RANGE.search(message):
+        sqlstate = "22008"  # datetime_field_overflow: '2025-13-45'
+    elif sqlstate in ("22000", "22P02") and _BAD_DATETIME.search(message):
+        sqlstate = INVALID_DATETIME_FORMAT
+    elif sqlstate == "22000" and _BAD_TEXT.search(message):
+        sqlstate = INVALID_TEXT_REPRESENTATION
     if sqlstate in ("42000", UNDEFINED_TABLE) and _COLUMN_HINTS.search(message):
         sqlstate = UNDEFINED_COLUMN
     elif sqlstate == "42000" and _TABLE_HINTS.search(message):

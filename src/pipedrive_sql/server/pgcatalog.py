@@ -48,6 +48,41 @@ SYSTEM_RELATIONS = {
     "pg_am": 2601,
 }
 
+#: PostgreSQL's oids of its system catalogs: the `tableoid` of their rows
+CATALOG_OIDS = {
+    **SYSTEM_RELATIONS,
+    "pg_aggregate": 2600,
+    "pg_amop": 2602,
+    "pg_amproc": 2603,
+    "pg_subscription": 6100,
+    "pg_cast": 2605,
+    "pg_collation": 3456,
+    "pg_conversion": 2607,
+    "pg_depend": 2608,
+    "pg_event_trigger": 3466,
+    "pg_extension": 3079,
+    "pg_foreign_data_wrapper": 2328,
+    "pg_foreign_server": 1417,
+    "pg_foreign_table": 3118,
+    "pg_inherits": 2611,
+    "pg_language": 2612,
+    "pg_largeobject_metadata": 2995,
+    "pg_opclass": 2616,
+    "pg_operator": 2617,
+    "pg_opfamily": 2753,
+    "pg_policy": 3256,
+    "pg_publication": 6104,
+    "pg_rewrite": 2618,
+    "pg_sequence": 2224,
+    "pg_statistic_ext": 3381,
+    "pg_tablespace": 1213,
+    "pg_trigger": 2620,
+    "pg_ts_config": 3602,
+    "pg_ts_dict": 3600,
+    "pg_ts_parser": 3601,
+    "pg_ts_template": 3764,
+}
+
 _AMS = [(2, "heap", "heap_tableam_handler", "t"), (403, "btree", "bthandler", "i")]
 
 _FUNCTIONS_IN = {"bool": "boolin", "int2vector": "int2vectorin", "oidvector": "oidvectorin"}
@@ -86,6 +121,7 @@ def _type_rows() -> tuple[dict[str, list[Any]], dict[str, int]]:
             "typdelim",
             "typsubscript",
             "typalign",
+            "typstorage",
         )
     }
     for t in pgt.ALL_TYPES:
@@ -106,7 +142,16 @@ def _type_rows() -> tuple[dict[str, list[Any]], dict[str, int]]:
         cols["typdelim"].append(",")
         cols["typsubscript"].append("array_subscript_handler" if is_array else "-")
         cols["typalign"].append("d" if t.size == 8 else "i")
+        cols["typstorage"].append(storage(t.oid, t.size))
     return cols, procs
+
+
+def storage(oid: int, size: int) -> str:
+    """PostgreSQL's storage strategy of a type (psql's `\\d+` shows it): plain for fixed-size types,
+    main for numeric, extended for other variable-length ones (text, arrays, json)."""
+    if size > 0 or size == -2:  # -2: cstring, unknown
+        return "p"
+    return "m" if oid == pgt.NUMERIC else "x"
 
 
 _TYPE_ALIASES = {
@@ -186,6 +231,14 @@ class CatalogDatabase:
         for statement in DDL.split(";"):
             if statement.strip():
                 con.execute(statement)
+        # every catalog row names the catalog it is in (psql's \\dd and \\dL join on it)
+        tables = con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'pgc' AND table_type = 'BASE TABLE'"
+        ).fetchall()
+        for (table,) in tables:
+            con.execute(
+                f"ALTER TABLE pgc.{table} ADD COLUMN tableoid UINTEGER DEFAULT {CATALOG_OIDS.get(table, 0)}"
+            )
         con.execute("CREATE TABLE pgc.type_format_names (oid UINTEGER, format_name VARCHAR)")
         self._insert(
             "pgc.type_format_names",
@@ -321,6 +374,7 @@ class CatalogDatabase:
                 "attnotnull",
                 "atthasdef",
                 "attbyval",
+                "attstorage",
             )
         }
         idx: dict[str, list[Any]] = {
@@ -385,6 +439,7 @@ class CatalogDatabase:
                 att["attnotnull"].append(not column.nullable)
                 att["atthasdef"].append(column.default is not None)
                 att["attbyval"].append(column.type.size in (1, 2, 4, 8))
+                att["attstorage"].append(storage(column.type.oid, column.type.size))
                 if column.default is not None:
                     attrdef["oid"].append(next_oid)
                     next_oid += 1
@@ -422,6 +477,7 @@ class CatalogDatabase:
                     att["attnotnull"].append(False)
                     att["atthasdef"].append(False)
                     att["attbyval"].append(source.type.size in (1, 2, 4, 8))
+                    att["attstorage"].append(storage(source.type.oid, source.type.size))
                 idx["indexrelid"].append(index_oid)
                 idx["indrelid"].append(oid)
                 idx["indnatts"].append(len(keys))

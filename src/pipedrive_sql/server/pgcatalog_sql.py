@@ -146,10 +146,23 @@ CREATE TABLE pgc.pg_conversion (oid UINTEGER, conname VARCHAR, connamespace UINT
   conforencoding INTEGER, contoencoding INTEGER, conproc UINTEGER, condefault BOOLEAN);
 CREATE TABLE pgc.pg_init_privs (objoid UINTEGER, classoid UINTEGER, objsubid INTEGER, privtype VARCHAR, initprivs VARCHAR[]);
 CREATE TABLE pgc.pg_seclabel (objoid UINTEGER, classoid UINTEGER, objsubid INTEGER, provider VARCHAR, label VARCHAR);
-CREATE TABLE pgc.pg_subscription (oid UINTEGER, subdbid UINTEGER, subname VARCHAR, subowner UINTEGER, subenabled BOOLEAN);
+CREATE TABLE pgc.pg_subscription (oid UINTEGER, subdbid UINTEGER, subname VARCHAR, subowner UINTEGER, subenabled BOOLEAN,
+  subpublications VARCHAR[], subbinary BOOLEAN, substream VARCHAR, subtwophasestate VARCHAR, subdisableonerr BOOLEAN,
+  subsynccommit VARCHAR, subconninfo VARCHAR, subskiplsn VARCHAR);
 CREATE TABLE pgc.pg_statistic (starelid UINTEGER, staattnum SMALLINT, stainherit BOOLEAN, stanullfrac REAL,
   stawidth INTEGER, stadistinct REAL);
 CREATE TABLE pgc.pg_ts_config (oid UINTEGER, cfgname VARCHAR, cfgnamespace UINTEGER, cfgowner UINTEGER, cfgparser UINTEGER);
+CREATE TABLE pgc.pg_ts_dict (oid UINTEGER, dictname VARCHAR, dictnamespace UINTEGER, dictowner UINTEGER, dicttemplate UINTEGER,
+  dictinitoption VARCHAR);
+CREATE TABLE pgc.pg_ts_parser (oid UINTEGER, prsname VARCHAR, prsnamespace UINTEGER, prsstart UINTEGER, prstoken UINTEGER,
+  prsend UINTEGER, prsheadline UINTEGER, prslextype UINTEGER);
+CREATE TABLE pgc.pg_ts_template (oid UINTEGER, tmplname VARCHAR, tmplnamespace UINTEGER, tmplinit UINTEGER, tmpllexize UINTEGER);
+CREATE TABLE pgc.pg_amop (oid UINTEGER, amopfamily UINTEGER, amoplefttype UINTEGER, amoprighttype UINTEGER,
+  amopstrategy SMALLINT, amoppurpose VARCHAR, amopopr UINTEGER, amopmethod UINTEGER, amopsortfamily UINTEGER);
+CREATE TABLE pgc.pg_amproc (oid UINTEGER, amprocfamily UINTEGER, amproclefttype UINTEGER, amprocrighttype UINTEGER,
+  amprocnum SMALLINT, amproc UINTEGER);
+CREATE TABLE pgc.pg_user_mappings (umid UINTEGER, srvid UINTEGER, srvname VARCHAR, umuser UINTEGER, usename VARCHAR,
+  umoptions VARCHAR[]);
 CREATE TABLE pgc.pg_shdescription (objoid UINTEGER, classoid UINTEGER, description VARCHAR);
 CREATE TABLE pgc.pg_sequence (seqrelid UINTEGER, seqtypid UINTEGER, seqstart BIGINT, seqincrement BIGINT,
   seqmax BIGINT, seqmin BIGINT, seqcache BIGINT, seqcycle BOOLEAN);
@@ -159,8 +172,12 @@ CREATE TABLE pgc.pg_language (oid UINTEGER, lanname VARCHAR, lanowner UINTEGER, 
 CREATE TABLE pgc.pg_event_trigger (oid UINTEGER, evtname VARCHAR, evtevent VARCHAR, evtowner UINTEGER,
   evtfoid UINTEGER, evtenabled VARCHAR, evttags VARCHAR[]);
 CREATE TABLE pgc.pg_cast (oid UINTEGER, castsource UINTEGER, casttarget UINTEGER, castfunc UINTEGER, castcontext VARCHAR, castmethod VARCHAR);
-CREATE TABLE pgc.pg_operator (oid UINTEGER, oprname VARCHAR, oprnamespace UINTEGER, oprleft UINTEGER, oprright UINTEGER, oprresult UINTEGER);
-CREATE TABLE pgc.pg_opclass (oid UINTEGER, opcmethod UINTEGER, opcname VARCHAR, opcnamespace UINTEGER, opcintype UINTEGER, opcdefault BOOLEAN);
+CREATE TABLE pgc.pg_operator (oid UINTEGER, oprname VARCHAR, oprnamespace UINTEGER, oprleft UINTEGER, oprright UINTEGER, oprresult UINTEGER,
+  oprkind VARCHAR DEFAULT 'b', oprcode UINTEGER DEFAULT 0);
+CREATE TABLE pgc.pg_opclass (oid UINTEGER, opcmethod UINTEGER, opcname VARCHAR, opcnamespace UINTEGER, opcintype UINTEGER, opcdefault BOOLEAN,
+  opckeytype UINTEGER DEFAULT 0, opcfamily UINTEGER DEFAULT 0, opcowner UINTEGER DEFAULT 10);
+CREATE TABLE pgc.pg_largeobject_metadata (oid UINTEGER, lomowner UINTEGER, lomacl VARCHAR[]);
+CREATE TABLE pgc.pg_opfamily (oid UINTEGER, opfmethod UINTEGER, opfname VARCHAR, opfnamespace UINTEGER, opfowner UINTEGER);
 CREATE TABLE pgc.pg_aggregate (aggfnoid UINTEGER, aggkind VARCHAR, aggtransfn VARCHAR);
 CREATE TABLE pgc.pg_matviews (schemaname VARCHAR, matviewname VARCHAR, matviewowner VARCHAR, definition VARCHAR);
 CREATE TABLE pgc.pg_stat_activity (
@@ -381,6 +398,8 @@ CREATE MACRO pgx_array_length(_a, _b) AS CASE WHEN len(_a) > 0 THEN len(_a) END;
 CREATE MACRO pgx_array_ndims(_a) AS CASE WHEN len(_a) > 0 THEN 1 END;
 CREATE MACRO pgx__pg_expandarray(_a) AS list_transform(generate_series(1, len(_a)), lambda _i: {'x': _a[_i], 'n': _i});
 CREATE MACRO pgx_pg_tablespace_location(_a) AS '';
+CREATE MACRO pgx_array_remove(_a, _b) AS list_filter(_a, lambda _e: _e IS DISTINCT FROM _b);
+CREATE MACRO pgx_pg_statistics_obj_is_visible(_a) AS true;
 CREATE MACRO pgx_pg_get_ruledef(_a) AS NULL::VARCHAR, (_a, _b) AS NULL::VARCHAR;
 """
 

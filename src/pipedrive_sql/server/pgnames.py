@@ -16,26 +16,82 @@ driver accepts as written); `name_outputs` is shared with the catalog translator
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 import sqlglot
 from sqlglot import expressions as exp
 from sqlglot.dialects.postgres import Postgres
+from sqlglot.parsers.postgres import PostgresParser
 from sqlglot.tokens import TokenType
 
 from . import errors as pgerr
 from . import sqltext
 from .errors import PgError
+from .operands import WRITTEN_NAME, ColumnKinds, ParameterKinds, parameter_number, type_operands
 
 _EXPLAIN = re.compile(r"^\s*EXPLAIN\s+(?:ANALYZE\s+)?", re.I)
+
+
+class _ClientParser(PostgresParser):
+    """PostgreSQL's parser that remembers how each call was spelled: sqlglot folds spellings into one node
+    (`date_part(...)` and `EXTRACT(...)`, `substr` and `substring`, `ceiling` and `ceil`), PostgreSQL
+    names a result column after the spelling."""
+
+    def _parse_function_call(self, *args: Any, **kwargs: Any) -> exp.Expr | None:
+        token, call = self._curr, self._next is not None and self._next.token_type == TokenType.L_PAREN
+        result = super()._parse_function_call(*args, **kwargs)
+        # a call, or a keyword PostgreSQL reads as one (CURRENT_TIMESTAMP); `mod(5, 2)` parses as an operator
+        if (
+            result is not None
+            and token is not None
+            and (isinstance(result, exp.Func) or call)
+            and WRITTEN_NAME not in result.meta
+        ):
+            result.meta[WRITTEN_NAME] = token.text
+        return result
+
+    def _parse_interval_span(self, this: exp.Expr, parse_function_unit: bool = True) -> exp.Interval:
+        interval = super()._parse_interval_span(this, parse_function_unit=parse_function_unit)
+        text = this.name if isinstance(this, exp.Literal) and this.is_string else None
+        unit = interval.args.get("unit")
+        if text is None or not isinstance(unit, exp.Var) or interval.this is this:
+            return interval
+        # sqlglot took the unit out of the string, keeping one `n unit` of it: `'-1 day -02:00:00'` would
+        # lose its hours, `'-1 mon'` would become a unit DuckDB does not know. The whole string, cast, is
+        # what PostgreSQL reads (DuckDB reads PostgreSQL's interval syntax).
+        one = _ONE_INTERVAL_PART.fullmatch(text)
+        if one is not None and one.group(1).upper() in _INTERVAL_UNITS:
+            return interval
+        # `+02:00:00` is PostgreSQL's explicit sign of a field; DuckDB takes the field without it
+        text = re.sub(r"(^|\s)\+(?=\d)", r"\1", text)
+        return exp.Cast(this=exp.Literal.string(text), to=exp.DataType.build("INTERVAL"))  # type: ignore[return-value]
+
+
+#: a string of one `n unit`, and the units that sqlglot's `INTERVAL 'n' UNIT` gives DuckDB as they are
+_ONE_INTERVAL_PART = re.compile(r"\s*[+-]?\d+(?:\.\d+)?\s*([A-Za-z]+)\s*")
+_INTERVAL_UNITS = {
+    f"{unit}{plural}"
+    for unit in ("YEAR", "MONTH", "WEEK", "DAY", "HOUR", "MINUTE", "SECOND", "MILLISECOND", "MICROSECOND")
+    for plural in ("", "S")
+}
+
+
+class ClientPostgres(Postgres):
+    """PostgreSQL as clients send it, read with `_ClientParser`; parse client SQL with this dialect."""
+
+    Parser = _ClientParser
+
 
 # What DuckDB spells as keywords that cannot be aliased with their own name (`current_date AS
 # "current_date"` is an error there): the same values as function calls.
 _KEYWORD_FUNCTIONS = {
     exp.CurrentTimestamp: "get_current_timestamp",
     exp.CurrentDate: "today",
+    exp.CurrentTime: "get_current_time",
+    exp.Localtimestamp: "current_localtimestamp",
+    exp.Localtime: "current_localtime",
 }
 
 
@@ -52,7 +108,7 @@ def _array_parameters(tree: exp.Expr) -> frozenset[int]:
         inner = node.this
         while isinstance(inner, (exp.Paren, exp.Cast)):
             inner = inner.this
-        number = _parameter_number(inner)
+        number = parameter_number(inner)
         if number is not None:
             numbers.add(number)
     return frozenset(numbers)
@@ -62,12 +118,12 @@ class DataQueryRewriter:
     """Rewrites one database's data queries; knows the tables the catalog shows and their schemas."""
 
     def __init__(
-        self, database: str, tables: Iterable[tuple[str, str]], integer_columns: IntegerColumns | None = None
+        self, database: str, tables: Iterable[tuple[str, str]], column_kinds: ColumnKinds | None = None
     ) -> None:
-        """`tables`: (schema, name) of every table the emulated catalog lists; `integer_columns`: which of
-        their columns are integers (PostgreSQL divides those as integers)."""
+        """`tables`: (schema, name) of every table the emulated catalog lists; `column_kinds`: which of
+        their columns are integers, numerics or doubles (PostgreSQL types arithmetic with them so)."""
         self.database = database
-        self.integer_columns: IntegerColumns = integer_columns or {}
+        self.column_kinds: ColumnKinds = column_kinds or {}
         self.exact: dict[str, str] = {}
         self.folded: dict[str, list[str]] = {}
         self.schemas = {"public"}
@@ -89,7 +145,7 @@ class DataQueryRewriter:
             return None
         try:
             trees = [
-                t for t in sqlglot.parse(sqltext.pad_placeholders(sql), read="postgres") if t is not None
+                t for t in sqlglot.parse(sqltext.pad_placeholders(sql), read=ClientPostgres) if t is not None
             ]
         except Exception:
             return None
@@ -98,7 +154,7 @@ class DataQueryRewriter:
         tree = trees[0]
         name_outputs(tree)
         self.resolve_tables(tree)
-        integer_division(tree, self.integer_columns, params)
+        type_operands(tree, self.column_kinds, params)
         for node in list(tree.find_all(*_KEYWORD_FUNCTIONS)):
             node.replace(exp.Anonymous(this=_KEYWORD_FUNCTIONS[type(node)], expressions=[]))
         return Rewritten(tree.sql(dialect="duckdb"), _array_parameters(tree))
@@ -242,6 +298,9 @@ def pg_output_name(node: exp.Expr) -> str:
     """The column name PostgreSQL gives an unaliased select-list expression (its FigureColname)."""
     if isinstance(node, exp.Column):
         return node.name if node.this.quoted else node.name.lower()
+    written = _written_name(node)
+    if written is not None:
+        return written
     if isinstance(node, exp.Cast):
         # a cast keeps the name of a column or function under it; of a constant (or of another such
         # cast: 'x'::regclass::oid) it takes the type's name
@@ -289,9 +348,50 @@ def pg_output_name(node: exp.Expr) -> str:
         return "coalesce"
     if isinstance(node, (exp.Greatest, exp.Least)):
         return type(node).__name__.lower()
+    if isinstance(node, exp.Collate):
+        return pg_output_name(node.this)
+    if isinstance(node, exp.Interval):
+        return "interval"  # `interval '1 day'` is a typed constant
+    if isinstance(node, _OPERATORS):
+        return "?column?"  # `2 ^ 10`, `j -> 'a'`, `a @> b`: operators name no column
     if isinstance(node, exp.Func):
         return _function_sql_name(node)
     return "?column?"
+
+
+#: operators sqlglot parses into function nodes
+_OPERATORS = (
+    exp.Pow,
+    exp.JSONExtract,
+    exp.JSONExtractScalar,
+    exp.JSONBExtract,
+    exp.JSONBExtractScalar,
+    exp.JSONBContains,
+    exp.JSONBContainsTopKey,
+    exp.ArrayContains,
+    exp.ArrayContainsAll,
+    exp.ArrayContainedBy,
+    exp.ArrayOverlaps,
+)
+
+
+def _written_name(node: exp.Expr) -> str | None:
+    """The name of a call as the client spelled it (`ClientPostgres` keeps it), as PostgreSQL names the
+    column: `date_part` and `extract`, `substr` and `substring`, `ceiling` and `ceil` stay apart. None for
+    calls PostgreSQL names otherwise (CAST) or that were not parsed from a client's text."""
+    if isinstance(node, (exp.Anonymous, exp.Case)):
+        return None
+    name = node.meta.get(WRITTEN_NAME)
+    if not isinstance(name, str):
+        return None
+    name = name.lower()
+    if name in ("cast", "try_cast"):
+        return None  # named after the value or the type (below)
+    if name == "trim":
+        # PostgreSQL's grammar makes TRIM(...) a call of btrim, ltrim or rtrim
+        position = str(node.args.get("position") or "").upper()
+        return {"LEADING": "ltrim", "TRAILING": "rtrim"}.get(position, "btrim")
+    return name
 
 
 _NAMES_BY_CLASS = {
@@ -358,146 +458,3 @@ def _cast_type_name(to: exp.Expr) -> str:
     if isinstance(to, exp.ObjectIdentifier):
         return to.name.lower()
     return "?column?"
-
-
-# ---- integer division ------------------------------------------------------------------------------------
-
-#: PostgreSQL's integer types (int2, int4, int8): `/` between two of them truncates toward zero
-INTEGER_OIDS = frozenset({20, 21, 23})
-_INTEGER_TYPES = frozenset(
-    {exp.DataType.Type.SMALLINT, exp.DataType.Type.INT, exp.DataType.Type.BIGINT, exp.DataType.Type.TINYINT}
-)
-#: table -> column -> True if the column is an integer (the catalog's types)
-IntegerColumns = Mapping[str, Mapping[str, bool]]
-#: `$n` -> how its bound value is typed: INTEGER (an int2/int4/int8 parameter) or UNTYPED (OID 0, text
-#: PostgreSQL types from where it is used); parameters of other types are left out
-ParameterKinds = Mapping[int, str]
-INTEGER = "integer"
-UNTYPED = "untyped"  # untyped text that reads as an integer
-UNTYPED_OTHER = "untyped-other"  # untyped text that does not
-_INTEGER_TEXT = re.compile(r"\s*[+-]?\d+\s*")
-
-
-def parameter_kinds(values: Sequence[Any], oids: Sequence[int]) -> dict[int, str]:
-    """The kinds of bound parameters: integers (decoded as Python ints from an integer OID) and untyped
-    text (OID 0, still a string). PostgreSQL types an untyped parameter from the other operand."""
-    kinds: dict[int, str] = {}
-    for n, value in enumerate(values, start=1):
-        oid = oids[n - 1] if n - 1 < len(oids) else 0
-        if isinstance(value, int) and not isinstance(value, bool) and oid in INTEGER_OIDS:
-            kinds[n] = INTEGER
-        elif oid == 0 and isinstance(value, str):
-            kinds[n] = UNTYPED if _INTEGER_TEXT.fullmatch(value) else UNTYPED_OTHER
-    return kinds
-
-
-def integer_division(tree: exp.Expr, columns: IntegerColumns, params: ParameterKinds | None = None) -> None:
-    """PostgreSQL's `a / b` divides integers as integers (`7 / 2` is 3, `-7 / 2` is -3) and anything else
-    exactly; DuckDB's `/` always divides exactly. Where both operands are integers (integer literals, casts
-    to an integer type, integer columns of the catalog's tables or of sub-selects over them, parameters bound
-    as integers, and arithmetic and counts of those), the division becomes DuckDB's `//`, which truncates
-    toward zero and refuses a zero divisor as PostgreSQL does. An untyped parameter (OID 0) in arithmetic
-    with an integer is an integer, as PostgreSQL infers it: it is cast, so `'7'` divides as 7 (and `'41' + 1`
-    is 42) and `'7.5'` is an error. Operands of other or unknown types (strings, other functions) keep the
-    exact division."""
-    kinds = params or {}
-    # deepest first, so that `a / b / c` sees its inner division already typed
-    for node in reversed(list(tree.find_all(*_ARITHMETIC))):
-        left, right = node.this, node.expression
-        if _untyped(left, kinds) and _integer(right, columns, kinds):
-            left = _as_integer(left, kinds)
-            node.set("this", left)
-        elif _untyped(right, kinds) and _integer(left, columns, kinds):
-            right = _as_integer(right, kinds)
-            node.set("expression", right)
-        if isinstance(node, exp.Div) and _integer(left, columns, kinds) and _integer(right, columns, kinds):
-            node.replace(exp.IntDiv(this=left, expression=right))
-
-
-_ARITHMETIC = (exp.Add, exp.Sub, exp.Mul, exp.Mod, exp.Div)
-
-
-def _parameter_number(node: exp.Expr) -> int | None:
-    if isinstance(node, (exp.Parameter, exp.Placeholder)):
-        text = node.sql(dialect="postgres").lstrip("$")
-        if text.isdigit():
-            return int(text)
-    return None
-
-
-def _untyped(node: exp.Expr, kinds: ParameterKinds) -> bool:
-    number = _parameter_number(node)
-    return number is not None and kinds.get(number) in (UNTYPED, UNTYPED_OTHER)
-
-
-def _as_integer(node: exp.Expr, kinds: ParameterKinds) -> exp.Expr:
-    """An untyped parameter PostgreSQL infers as an integer: cast, or refused as PostgreSQL refuses it."""
-    number = _parameter_number(node)
-    if number is not None and kinds.get(number) == UNTYPED_OTHER:
-        raise PgError("22P02", f"invalid input syntax for type integer (parameter ${number})")
-    return exp.Cast(this=node.copy(), to=exp.DataType.build("BIGINT"))
-
-
-def _integer(node: exp.Expr, columns: IntegerColumns, kinds: ParameterKinds) -> bool:
-    if isinstance(node, (exp.Paren, exp.Neg)):
-        return _integer(node.this, columns, kinds)
-    number = _parameter_number(node)
-    if number is not None:
-        return kinds.get(number) == INTEGER
-    if isinstance(node, exp.Literal):
-        return not node.is_string and node.is_int
-    if isinstance(node, (exp.Cast, exp.TryCast)):
-        to = node.to
-        return isinstance(to, exp.DataType) and to.this in _INTEGER_TYPES
-    if isinstance(node, (exp.Add, exp.Sub, exp.Mul, exp.Mod)):
-        return _integer(node.this, columns, kinds) and _integer(node.expression, columns, kinds)
-    if isinstance(node, (exp.IntDiv, exp.Count)):
-        return True
-    if isinstance(node, exp.Column):
-        return _integer_column(node, columns)
-    return False
-
-
-def _integer_column(column: exp.Column, columns: IntegerColumns) -> bool:
-    select = column.find_ancestor(exp.Select)
-    if select is None or not isinstance(column.this, exp.Identifier):
-        return False
-    sources = _sources(select)
-    qualifier = column.table
-    if qualifier:
-        chosen = [s for alias, s in sources if alias.lower() == qualifier.lower()]
-    else:
-        chosen = [s for _alias, s in sources]
-    kinds = [k for k in (_column_kind(s, column.this, columns) for s in chosen) if k is not None]
-    return len(kinds) == 1 and kinds[0]
-
-
-def _sources(select: exp.Select) -> list[tuple[str, exp.Expr]]:
-    """(alias or name, table or sub-select) of the select's FROM and JOINs."""
-    found: list[exp.Expr] = []
-    from_ = select.args.get("from_") or select.args.get("from")
-    if isinstance(from_, exp.From):
-        found.append(from_.this)
-    for join in select.args.get("joins") or []:
-        found.append(join.this)
-    return [(s.alias_or_name, s) for s in found if isinstance(s, (exp.Table, exp.Subquery))]
-
-
-def _column_kind(source: exp.Expr, name: exp.Identifier, columns: IntegerColumns) -> bool | None:
-    """True/False if `source` has the column (integer or not), None if it has no such column."""
-    if isinstance(source, exp.Table):
-        table = columns.get(source.name)
-        if table is None:
-            return None
-        if name.quoted:
-            return table.get(name.name)
-        matches = [kind for column, kind in table.items() if column.lower() == name.name.lower()]
-        return matches[0] if len(matches) == 1 else None
-    inner = source.this
-    if not isinstance(inner, exp.Select):
-        return None
-    for projection in inner.expressions:
-        alias = projection.alias_or_name
-        if alias == name.name or (not name.quoted and alias.lower() == name.name.lower()):
-            return _integer(projection.unalias(), columns, {})
-    return None

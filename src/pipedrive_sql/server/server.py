@@ -26,6 +26,10 @@ from .session import Session
 from .users import UsersFileError, UserStore
 
 log = logging.getLogger("pipedrive_sql.server")
+#: the startup announcement (where the server listens, that passwords are off): an application that
+#: tells its user the same in its own words (`pipedrive-sql serve`) silences this logger, so that a
+#: terminal or a service's journal shows it once
+startup_log = logging.getLogger("pipedrive_sql.server.startup")
 
 __all__ = ["Server", "ServerConfig", "ServerConfigError", "is_loopback", "validate"]
 
@@ -97,9 +101,9 @@ class Server:
         self._loop = StartupLoop(sock, self)
         self._thread = threading.Thread(target=self._loop.run, name="pg-startup", daemon=True)
         self._thread.start()
-        log.info("listening on %s:%s", *self.address)
+        startup_log.info("listening on %s:%s", *self.address)
         if self.config.auth == "trust":
-            log.warning(
+            startup_log.warning(
                 "authentication is off (trust): anyone who can connect to %s:%s logs in as any user, "
                 "without a password",
                 *self.address,

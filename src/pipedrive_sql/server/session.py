@@ -508,7 +508,7 @@ class Session(Statements):
         columns: list[OutColumn] | None = None
         if head == "FETCH":
             m = FETCH.match(sqltext.strip_comments(sql).rstrip(";").strip())
-            found = self.cursors.get(cursor_name(m.group(2))) if m else None
+            found = self.cursors.get(cursor_name(m.group(3))) if m else None
             # not cached: the same FETCH text may later name a cursor declared anew
             return found[0].columns if found is not None else None
         if head in ROW_RETURNING:

@@ -23,15 +23,16 @@ from sqlglot import exp
 
 from pipedrive_sql.engine.guard import outside_function
 
+from . import cursors, protocol, sqltext
 from . import errors as pgerr
-from . import protocol, sqltext
 from . import types as pgt
 from .backend import routines_of
 from .config import check_setting
 from .copyout import CopyOut, parse_copy
 from .errors import PgError
+from .operands import kind_of_oid, parameter_kinds
 from .pgcatalog import SERVER_VERSION, SERVER_VERSION_NUM, CatalogDatabase, type_oid
-from .pgnames import INTEGER_OIDS, DataQueryRewriter, Rewritten, parameter_kinds
+from .pgnames import DataQueryRewriter, Rewritten
 from .results import BATCH_ROWS, CommandResult, CursorResult, OutColumn, Result, StaticResult
 from .translate import TranslationError, Translator, has_no_tables, looks_like_catalog_query
 
@@ -63,16 +64,13 @@ REPORTED = {
 _SET = re.compile(r"^SET\s+(?:SESSION\s+|LOCAL\s+)?([\w.\"]+)\s*(?:=|\s+TO\s+)\s*(.*?)\s*;?$", re.I | re.S)
 _SET_TIME_ZONE = re.compile(r"^SET\s+(?:SESSION\s+|LOCAL\s+)?TIME\s+ZONE\s+(.*?)\s*;?$", re.I | re.S)
 _DECLARE = re.compile(
-    r"^DECLARE\s+(\"(?:[^\"]|\"\")+\"|[\w$]+)\s+(?:BINARY\s+|INSENSITIVE\s+|ASENSITIVE\s+|NO\s+SCROLL\s+|SCROLL\s+)*"
+    r"^DECLARE\s+(\"(?:[^\"]|\"\")+\"|[\w$]+)\s+((?:BINARY\s+|INSENSITIVE\s+|ASENSITIVE\s+|NO\s+SCROLL\s+|SCROLL\s+)*)"
     r"CURSOR\s+(?:(WITH\s+HOLD)\s+|WITHOUT\s+HOLD\s+)?FOR\s+(.*)$",
     re.I | re.S,
 )
 _PREPARE = re.compile(r"^PREPARE\s+(\"(?:[^\"]|\"\")+\"|[\w$]+)\s*(?:\((.*?)\))?\s+AS\s+(.*)$", re.I | re.S)
 _EXECUTE = re.compile(r"^EXECUTE\s+(\"(?:[^\"]|\"\")+\"|[\w$]+)\s*(?:\((.*)\))?$", re.I | re.S)
-FETCH = re.compile(
-    r"^(?:FETCH|MOVE)\s+(?:(NEXT|FORWARD\s+ALL|FORWARD\s+\d+|FORWARD|ALL|\d+)\s+)?(?:FROM\s+|IN\s+)?(\"(?:[^\"]|\"\")+\"|[\w$]+)$",
-    re.I,
-)
+FETCH = cursors.STATEMENT
 
 ROW_RETURNING = {"SELECT", "WITH", "VALUES", "TABLE", "SHOW", "EXPLAIN", "EXEC", "EXECUTE", "CALL"}
 
@@ -185,10 +183,12 @@ class Statements:
             m = _DECLARE.match(text)
             if not m:
                 raise PgError(pgerr.SYNTAX_ERROR, "cannot parse this DECLARE statement")
-            name, hold, query = cursor_name(m.group(1)), bool(m.group(2)), m.group(3)
+            name, hold, query = cursor_name(m.group(1)), bool(m.group(3)), m.group(4)
+            scroll = re.search(r"(?<!NO\s)SCROLL", m.group(2).upper()) is not None
             if name in self.cursors:
                 raise PgError("42P03", f'cursor "{name}" already exists')
-            self.cursors[name] = (self.run_statement(query, params, oids), hold)
+            source = self.run_statement(query, params, oids)
+            self.cursors[name] = (cursors.ScrollCursor(source) if scroll else source, hold)
             return CommandResult("DECLARE CURSOR")
         if head == "CLOSE":
             target = text.split(None, 1)[1] if len(text.split(None, 1)) > 1 else ""
@@ -201,14 +201,18 @@ class Statements:
             return CommandResult("CLOSE CURSOR")
         m = FETCH.match(text)
         if not m:
-            raise PgError(pgerr.FEATURE_NOT_SUPPORTED, f"only forward {head} is supported")
-        amount, name = (m.group(1) or "NEXT").upper(), cursor_name(m.group(2))
+            raise PgError(
+                pgerr.SYNTAX_ERROR, f"cannot read this {head}: write {head} [direction] [FROM] cursor"
+            )
+        how, name = cursors.direction(m.group(2)), cursor_name(m.group(3))
         if name not in self.cursors:
             raise PgError(pgerr.UNDEFINED_CURSOR, f'cursor "{name}" does not exist')
-        count = (
-            1 if amount in ("NEXT", "FORWARD") else 0 if amount.endswith("ALL") else int(amount.split()[-1])
-        )
         result = self.cursors[name][0]
+        if isinstance(result, cursors.ScrollCursor):
+            return result.run(how, fetch=head == "FETCH")
+        if not how.forward_only:
+            raise cursors.refuse_backward()
+        count = 0 if how.count >= cursors.ALL else how.count  # _drain and _FetchResult: 0 is all
         if head == "MOVE":
             moved = _drain(result, count)
             return CommandResult(f"MOVE {moved}")
@@ -395,7 +399,7 @@ class Statements:
             self._rewriter = DataQueryRewriter(
                 self.database,
                 ((t.schema, t.name) for t in catalog.tables),
-                {t.name: {c.name: c.type.oid in INTEGER_OIDS for c in t.columns} for t in catalog.tables},
+                {t.name: {c.name: kind_of_oid(c.type.oid) for c in t.columns} for t in catalog.tables},
             )
         return catalog
 

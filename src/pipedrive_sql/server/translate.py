@@ -26,9 +26,10 @@ from sqlglot import expressions as exp
 
 from . import sqltext
 from .config import check_setting
+from .operands import ParameterKinds, type_operands
 from .pgcatalog import VERSION_STRING
 from .pgcatalog_sql import MACRO_NAMES, TABLE_MACRO_NAMES
-from .pgnames import ParameterKinds, integer_division, name_outputs
+from .pgnames import ClientPostgres, name_outputs
 
 _OPERATOR = re.compile(r"OPERATOR\s*\(\s*pg_catalog\s*\.\s*([~!<>=*@#%^&|`?+\-/]+)\s*\)", re.I)
 # `has_table_privilege(...) AS select` (Metabase): PostgreSQL takes any keyword after AS as a name
@@ -67,6 +68,9 @@ _TYPE_REWRITES = {
 _KEYWORD_FUNCTIONS: dict[type[exp.Expr], str] = {
     exp.CurrentTimestamp: "get_current_timestamp",
     exp.CurrentDate: "today",
+    exp.CurrentTime: "get_current_time",
+    exp.Localtimestamp: "current_localtimestamp",
+    exp.Localtime: "current_localtime",
 }
 
 
@@ -118,7 +122,7 @@ class Translator:
 
     def translate(self, sql: str, params: ParameterKinds | None = None) -> str:
         try:
-            tree = sqlglot.parse_one(preprocess(sqltext.pad_placeholders(sql)), read="postgres")
+            tree = sqlglot.parse_one(preprocess(sqltext.pad_placeholders(sql)), read=ClientPostgres)
         except Exception as exc:
             raise TranslationError(str(exc)) from exc
         if tree is None:
@@ -126,7 +130,7 @@ class Translator:
         # names first: PostgreSQL names a column after what the client wrote, not after our rewrite
         name_outputs(tree)
         # the catalog's own columns keep DuckDB's types: integer literals, casts and parameters decide here
-        integer_division(tree, {}, params)
+        type_operands(tree, {}, params)
         tree = self._post_order(tree)
         return tree.sql(dialect="duckdb")
 

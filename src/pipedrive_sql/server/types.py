@@ -308,16 +308,39 @@ def _text_bytea(v: Any) -> bytes:
     return b"\\x" + bytes(v).hex().encode()
 
 
-def _text_interval(v: Any) -> bytes:
+def _interval_parts(v: Any) -> tuple[int, int, int]:
+    """(months, days, microseconds) of an interval: exact from Arrow's month-day-nano values (the columnar
+    path), months folded into days by the DB-API's timedelta (the row path)."""
     if isinstance(v, dt.timedelta):
-        sign = "-" if v < dt.timedelta(0) else ""
-        v = abs(v)
-        hours, rem = divmod(v.seconds, 3600)
-        minutes, seconds = divmod(rem, 60)
-        frac = f".{v.microseconds:06d}" if v.microseconds else ""
-        days = f"{sign}{v.days} days " if v.days else ""
-        return f"{days}{sign}{hours:02d}:{minutes:02d}:{seconds:02d}{frac}".encode()
-    return str(v).encode()
+        return 0, v.days, v.seconds * 1_000_000 + v.microseconds
+    if hasattr(v, "months"):  # pyarrow's MonthDayNano
+        return int(v.months), int(v.days), int(v.nanoseconds) // 1000
+    raise TypeError(f"not an interval: {v!r}")
+
+
+def _text_interval(v: Any) -> bytes:
+    """PostgreSQL's interval output (IntervalStyle postgres): `1 year 2 mons 3 days 04:05:06.5`,
+    `-1 days -02:00:00`, `36:00:00` (hours are not folded into days)."""
+    if not isinstance(v, dt.timedelta) and not hasattr(v, "months"):
+        return str(v).encode()
+    months, days, micros = _interval_parts(v)
+    years, months = int(months / 12), months - int(months / 12) * 12  # toward zero, as C divides
+    out: list[str] = []
+    negative = False  # the last part written was negative: a positive clock then gets a "+"
+    for value, unit in ((years, "year"), (months, "mon"), (days, "day")):
+        if value:
+            out.append(f"{'+' if negative and value > 0 else ''}{value} {unit}{'' if value == 1 else 's'}")
+            negative = value < 0
+    if not out or micros:
+        sign = "-" if micros < 0 else "+" if negative else ""
+        seconds, fraction = divmod(abs(micros), 1_000_000)
+        minutes, seconds = divmod(seconds, 60)
+        hours, minutes = divmod(minutes, 60)
+        clock = f"{sign}{hours:02d}:{minutes:02d}:{seconds:02d}"
+        if fraction:
+            clock += f".{fraction:06d}".rstrip("0")
+        out.append(clock)
+    return " ".join(out).encode()
 
 
 def _text_json(v: Any) -> bytes:
@@ -424,7 +447,8 @@ def _bin_time(v: Any) -> bytes:
 
 
 def _bin_interval(v: Any) -> bytes:
-    return _S_I64.pack(v.seconds * 1_000_000 + v.microseconds) + _S_I32.pack(v.days) + _S_I32.pack(0)
+    months, days, micros = _interval_parts(v)
+    return _S_I64.pack(micros) + _S_I32.pack(days) + _S_I32.pack(months)
 
 
 def _bin_numeric(v: Any) -> bytes:
