@@ -18,10 +18,13 @@ Nested list literals cannot be told from names reliably, so they are refused wit
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from sqlglot import exp
 from sqlglot.dialects.duckdb import DuckDB
 from sqlglot.dialects.tsql import TSQL
+from sqlglot.parsers.duckdb import DuckDBParser
+from sqlglot.parsers.tsql import TSQLParser
 from sqlglot.tokens import Token, TokenType
 
 from pipedrive_sql.errors import ProgrammingError
@@ -67,8 +70,45 @@ _LITERAL = r"(?:-?\d+(?:\.\d+)?|'(?:[^']|'')*'|\?|[@:][A-Za-z_]\w*|NULL|TRUE|FAL
 _LIST = re.compile(rf"^\s*(?:{_LITERAL}(?:\s*,\s*{_LITERAL})*)?\s*$", re.IGNORECASE)
 
 
+def whole_interval(interval: exp.Interval, this: exp.Expr) -> exp.Expr:
+    """``INTERVAL 'text'`` as the whole text means, where sqlglot's parser (``_parse_interval_span``) gave
+    ``interval`` for it: sqlglot takes a unit out of the string and keeps one ``n unit`` of it, so
+    ``'1 day 12:00:00'`` became 1 day and ``'-1 day -02:00:00'`` lost its hours, and ``'-1 mon'`` became a
+    unit DuckDB does not know. Such a string is given to DuckDB whole, cast (DuckDB reads PostgreSQL's
+    interval syntax); a string of one ``n unit`` that DuckDB knows keeps sqlglot's form."""
+    text = this.name if isinstance(this, exp.Literal) and this.is_string else None
+    if text is None:
+        return interval
+    # `+02:00:00` is PostgreSQL's explicit sign of a field; DuckDB takes the field without it
+    unsigned = _PLUS.sub(r"\1", text)
+    unit = interval.args.get("unit")
+    if interval.this is this or not isinstance(unit, exp.Var):  # the string kept whole (a unit apart)
+        if unsigned != text:
+            interval.set("this", exp.Literal.string(unsigned))
+        return interval
+    one = _ONE_INTERVAL_PART.fullmatch(text)
+    if one is not None and one.group(1).upper() in _INTERVAL_UNITS:
+        return interval
+    return exp.Cast(this=exp.Literal.string(unsigned), to=exp.DataType.build("INTERVAL"))
+
+
+_PLUS = re.compile(r"(^|\s)\+(?=\d)")
+#: a string of one `n unit`, and the units that sqlglot's `INTERVAL 'n' UNIT` gives DuckDB as they are
+_ONE_INTERVAL_PART = re.compile(r"\s*[+-]?\d+(?:\.\d+)?\s*([A-Za-z]+)\s*")
+_INTERVAL_UNITS = {
+    f"{unit}{plural}"
+    for unit in ("YEAR", "MONTH", "WEEK", "DAY", "HOUR", "MINUTE", "SECOND", "MILLISECOND", "MICROSECOND")
+    for plural in ("", "S")
+}
+
+
 class PipedriveSQL(TSQL):
     NULL_ORDERING = "nulls_are_last"
+
+    class Parser(TSQLParser):
+        def _parse_interval_span(self, this: exp.Expr, parse_function_unit: bool = True) -> Any:
+            span = super()._parse_interval_span(this, parse_function_unit=parse_function_unit)
+            return whole_interval(span, this)
 
     class Tokenizer(TSQL.Tokenizer):
         QUOTES = ["'"]
@@ -85,6 +125,11 @@ class DuckDBAsWritten(DuckDB):
     """DuckDB's SQL, read without sqlglot's list-index normalization (see ``subscripts_as_written``)."""
 
     INDEX_OFFSET = 0
+
+    class Parser(DuckDBParser):
+        def _parse_interval_span(self, this: exp.Expr, parse_function_unit: bool = True) -> Any:
+            span = super()._parse_interval_span(this, parse_function_unit=parse_function_unit)
+            return whole_interval(span, this)
 
 
 def subscripts_as_written(tree: exp.Expression) -> exp.Expression:

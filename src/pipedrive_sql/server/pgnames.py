@@ -26,6 +26,8 @@ from sqlglot.dialects.postgres import Postgres
 from sqlglot.parsers.postgres import PostgresParser
 from sqlglot.tokens import TokenType
 
+from pipedrive_sql.engine.dialect import whole_interval
+
 from . import errors as pgerr
 from . import sqltext
 from .errors import PgError
@@ -54,28 +56,7 @@ class _ClientParser(PostgresParser):
 
     def _parse_interval_span(self, this: exp.Expr, parse_function_unit: bool = True) -> exp.Interval:
         interval = super()._parse_interval_span(this, parse_function_unit=parse_function_unit)
-        text = this.name if isinstance(this, exp.Literal) and this.is_string else None
-        unit = interval.args.get("unit")
-        if text is None or not isinstance(unit, exp.Var) or interval.this is this:
-            return interval
-        # sqlglot took the unit out of the string, keeping one `n unit` of it: `'-1 day -02:00:00'` would
-        # lose its hours, `'-1 mon'` would become a unit DuckDB does not know. The whole string, cast, is
-        # what PostgreSQL reads (DuckDB reads PostgreSQL's interval syntax).
-        one = _ONE_INTERVAL_PART.fullmatch(text)
-        if one is not None and one.group(1).upper() in _INTERVAL_UNITS:
-            return interval
-        # `+02:00:00` is PostgreSQL's explicit sign of a field; DuckDB takes the field without it
-        text = re.sub(r"(^|\s)\+(?=\d)", r"\1", text)
-        return exp.Cast(this=exp.Literal.string(text), to=exp.DataType.build("INTERVAL"))  # type: ignore[return-value]
-
-
-#: a string of one `n unit`, and the units that sqlglot's `INTERVAL 'n' UNIT` gives DuckDB as they are
-_ONE_INTERVAL_PART = re.compile(r"\s*[+-]?\d+(?:\.\d+)?\s*([A-Za-z]+)\s*")
-_INTERVAL_UNITS = {
-    f"{unit}{plural}"
-    for unit in ("YEAR", "MONTH", "WEEK", "DAY", "HOUR", "MINUTE", "SECOND", "MILLISECOND", "MICROSECOND")
-    for plural in ("", "S")
-}
+        return whole_interval(interval, this)  # type: ignore[return-value]
 
 
 class ClientPostgres(Postgres):
