@@ -18,7 +18,8 @@ Public surface used by the app and the routes:
     user_for_api_token(token), now(), now_ts()
     get(kind, id), scan(kind), page(kind, pred, sort_by=, descending=, after=, limit=, candidates=,
                                     since=, until=),
-    sort_value(record, sort_by), count_by(kind, key, where), cached(name, kinds, compute)
+    sort_value(record, sort_by), count_by(kind, key, where), cached(name, kinds, compute),
+    memo(kind, name, depends)
     create(kind, values, user_id), update(kind, record, changes, user_id), delete(kind, record, user_id),
     merge(kind, source_id, target_id, user_id)                  (StoreError carries status and message)
     fields(entity), custom_fields(entity), field_by_code / field_by_key / field_by_id(entity, ...),
@@ -114,6 +115,8 @@ class Store:
         }
         self._version: Counter[str] = Counter()
         self._cache: dict[Any, tuple[tuple[int, ...], Any]] = {}
+        # (kind, name) -> (stamp of what it depends on, {record id: value}); see ``memo``
+        self._memos: dict[tuple[str, str], tuple[tuple[int, ...], dict[Any, Any]]] = {}
         self._tokens = {user["api_token"]: uid for uid, user in self.users.items()}
         self._last_now = float(data_vocab.HISTORY_END)
         self._recent: tuple[Any, list[tuple[str, Any, int]]] | None = None  # the last /recents answer
@@ -191,23 +194,29 @@ class Store:
                 lo, hi = self._time_range(index, since, until)
         if hi < 0:
             hi = len(index)
-        positions: Iterable[int]
-        if after is None:
-            positions = range(hi - 1, lo - 1, -1) if descending else range(lo, hi)
-        else:
+        if after is not None:  # walk from the cursor's position on
             probe = (self.norm(sort_by, after[0]), after[1]) if keyed else after[1]
             if descending:
-                positions = range(min(bisect.bisect_left(index, probe), hi) - 1, lo - 1, -1)
+                hi = min(bisect.bisect_left(index, probe), hi)
             else:
-                positions = range(max(bisect.bisect_right(index, probe), lo), hi)
+                lo = max(bisect.bisect_right(index, probe), lo)
         out: list[Record] = []
-        for position in positions:
-            entry = index[position]
-            record = table.get(entry[1] if keyed else entry)
-            if record is not None and pred(record):
-                out.append(record)
-                if len(out) > limit:
-                    return out[:limit], True
+        get = table.get
+        # The walk takes the index a chunk at a time: a page of matching records is usually one chunk.
+        step = limit + 1
+        while lo < hi:
+            if descending:
+                chunk = index[max(lo, hi - step) : hi][::-1]
+                hi -= len(chunk)
+            else:
+                chunk = index[lo : min(hi, lo + step)]
+                lo += len(chunk)
+            for record_id in [entry[1] for entry in chunk] if keyed else chunk:
+                record = get(record_id)
+                if record is not None and pred(record):
+                    out.append(record)
+                    if len(out) > limit:
+                        return out[:limit], True
         return out, False
 
     @staticmethod
@@ -255,6 +264,22 @@ class Store:
         value = compute()
         self._cache[name] = (stamp, value)
         return value
+
+    def memo(self, kind: str, name: str, depends: tuple[str, ...] = ()) -> dict[Any, Any]:
+        """A per-record memo for records of ``kind`` (record id -> value, e.g. a record's rendered answer).
+
+        A write to a record (``create``, ``update``, ``delete``, a merge) drops that record's entry; a new
+        version of anything in ``depends`` (other kinds, ``"fields:<entity>"`` for field definitions)
+        empties the memo. Values must depend on nothing else than the record and ``depends``.
+        """
+        stamp = tuple(self._version[dependency] for dependency in depends)
+        key = (kind, name)
+        hit = self._memos.get(key)
+        if hit is not None and hit[0] == stamp:
+            return hit[1]
+        values: dict[Any, Any] = {}
+        self._memos[key] = (stamp, values)
+        return values
 
     def count_by(self, kind: str, key: str, where: tuple[str, Any] | None = None) -> Counter[Any]:
         """How many live records of ``kind`` share each value of ``key`` (optionally where a field equals)."""
@@ -333,8 +358,12 @@ class Store:
         self._touched(kind, record)
 
     def _touched(self, kind: str, record: Record) -> None:
-        # Caches (sorted indexes, counts, recents) compare versions to know they are stale.
+        # Caches (sorted indexes, counts, recents) compare versions to know they are stale; per-record
+        # memos forget this record.
         self._version[kind] += 1
+        for (memo_kind, _), (_, values) in self._memos.items():
+            if memo_kind == kind:
+                values.pop(record["id"], None)
 
     def _apply_rules(
         self, kind: str, old: Record | None, changes: Record, user_id: int | None, now: int
