@@ -4,6 +4,7 @@
     python bench/sandbox_speed.py --scale 30000 --pages 40
     python bench/sandbox_speed.py --scale 30000 --profile deals_update_time   # cProfile of one endpoint
     python bench/sandbox_speed.py --scale 30000 --profile deals --again       # ... of pages read again
+    python bench/sandbox_speed.py --scale 30000 --http      # over HTTP: the sandbox in a child process
 
 The app is built as ``pipedrive_sandbox.server`` builds it (``build_app``: the middleware, auth, the rate
 limiter with limits off) and called directly as an ASGI app on an asyncio loop in this thread, so
@@ -11,7 +12,12 @@ limiter with limits off) and called directly as an ASGI app on an asyncio loop i
 driver reads it: 500 records a page, following ``next_cursor`` (v2) or ``next_start`` (v1) from the first
 page; the reading starts over when the list ends. One warm-up page is read first (it builds the sorted
 indexes), then ``--pages`` pages are timed: CPU ms per page is ``process_time`` over those pages divided by
-their number (only the time inside the app: the reader's own JSON parsing is left out). Printed, never
+their number (only the time inside the app: the reader's own JSON parsing is left out). "again" is the
+same pages read a second time.
+
+With ``--http`` the sandbox runs as ``python -m pipedrive_sandbox`` in a child process (as bench/scan.py
+starts it, rate limits off) and the pages are read over loopback HTTP; the CPU is the child's (user +
+system from /proc, Linux only), so it includes uvicorn, h11 and the socket writes. Printed, never
 asserted.
 """
 
@@ -21,13 +27,19 @@ import argparse
 import asyncio
 import cProfile
 import io
+import os
 import pstats
+import subprocess
+import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+import httpx
 import orjson
 from starlette.applications import Starlette
 
@@ -47,7 +59,7 @@ class InProcess:
     """Calls an ASGI app in this thread, on one event loop."""
 
     def __init__(self, app: Starlette, token: str) -> None:
-        self.app = app
+        self.app: Starlette | None = app
         self.token = token.encode()
         self.loop = asyncio.new_event_loop()
         self.cpu = 0.0  # process_time spent inside the app (the client's own parsing left out)
@@ -83,6 +95,7 @@ class InProcess:
         async def send(message: dict[str, Any]) -> None:
             messages.append(message)
 
+        assert self.app is not None
         await self.app(scope, receive, send)
         start = messages[0]
         body = b"".join(m.get("body", b"") for m in messages[1:])
@@ -156,6 +169,7 @@ def endpoints(client: InProcess) -> dict[str, Callable[[], Reader]]:
             },
         ),
         "deals_since_id_order": lambda: Reader(client, "/api/v2/deals", {**page, "updated_since": since}),
+        "deals_recent_id_order": lambda: Reader(client, "/api/v2/deals", {**page, "updated_since": until}),
         "persons": lambda: Reader(client, "/api/v2/persons", page),
         "persons_update_time": lambda: Reader(
             client, "/api/v2/persons", {**page, "sort_by": "update_time", "updated_since": since}
@@ -167,7 +181,11 @@ def endpoints(client: InProcess) -> dict[str, Callable[[], Reader]]:
 
 
 def forget_rendered(client: InProcess) -> None:
-    """Empty the store's per-record memos (rendered records), so the next pages are rendered afresh."""
+    """Empty the store's per-record memos (rendered records), so the next pages are rendered afresh.
+    Over HTTP the child's memos cannot be reached: there each endpoint reads its records cold only if no
+    endpoint before it read them."""
+    if client.app is None:
+        return
     memos = getattr(client.app.state.sandbox.store, "_memos", None)
     if memos is not None:
         memos.clear()
@@ -216,6 +234,45 @@ def profile(make: Callable[[], Reader], pages: int, top: int, again: bool) -> No
     print(out.getvalue())
 
 
+class OverHTTP(InProcess):
+    """The same reads against a sandbox in a child process; ``cpu`` counts the child's CPU seconds."""
+
+    def __init__(self, scale: int, seed: int) -> None:
+        command = [
+            sys.executable, "-m", "pipedrive_sandbox", "--port", "0", "--scale", str(scale),
+            "--seed", str(seed), "--no-rate-limit", "--api-token", HTTP_TOKEN,
+        ]  # fmt: skip
+        self.child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        assert self.child.stdout is not None
+        url = next(
+            (line.rsplit(" ", 1)[-1].strip() for line in self.child.stdout if "running at" in line), ""
+        )
+        if not url:
+            raise SystemExit("the sandbox exited before printing its URL")
+        threading.Thread(target=lambda: [None for _ in self.child.stdout or ()], daemon=True).start()
+        self.http = httpx.Client(base_url=url, headers={"x-api-token": HTTP_TOKEN}, timeout=60)
+        self.app = None
+        self.cpu = 0.0
+
+    def child_cpu(self) -> float:
+        fields = Path(f"/proc/{self.child.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+    def get(self, path: str, params: dict[str, Any] | None = None) -> Answer:
+        start = self.child_cpu()
+        response = self.http.get(path, params=params)
+        self.cpu += self.child_cpu() - start
+        return Answer(response.status_code, list(response.headers.raw), response.content)
+
+    def close(self) -> None:
+        self.http.close()
+        self.child.terminate()
+        self.child.wait(timeout=30)
+
+
+HTTP_TOKEN = "sandbox-speed-bench-token"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     parser.add_argument(
@@ -225,15 +282,21 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=30, help="timed pages per endpoint")
     parser.add_argument("--only", action="append", help="endpoint name (repeatable)")
     parser.add_argument("--profile", metavar="ENDPOINT", help="cProfile this endpoint instead, by tottime")
+    parser.add_argument("--http", action="store_true", help="over HTTP, the sandbox in a child process")
     parser.add_argument("--again", action="store_true", help="profile pages read a second time")
     parser.add_argument("--top", type=int, default=30)
     args = parser.parse_args()
     for scale in args.scale or [30_000, 100_000]:
         start = time.process_time()
-        app = build_app(SandboxConfig(scale=scale, seed=args.seed, rate_limit=False, port=0))
-        state = app.state.sandbox
-        client = InProcess(app, main_api_token(state.store, state.config))
-        print(f"scale {scale}: store built in {time.process_time() - start:.1f} s CPU")
+        client: InProcess
+        if args.http:
+            client = OverHTTP(scale, args.seed)
+            print(f"scale {scale}: sandbox process started, reading over HTTP (the child's CPU)")
+        else:
+            app = build_app(SandboxConfig(scale=scale, seed=args.seed, rate_limit=False, port=0))
+            state = app.state.sandbox
+            client = InProcess(app, main_api_token(state.store, state.config))
+            print(f"scale {scale}: store built in {time.process_time() - start:.1f} s CPU")
         chosen = endpoints(client)
         if args.profile:
             profile(chosen[args.profile], args.pages, args.top, args.again)
@@ -244,6 +307,8 @@ def main() -> None:
                 continue
             cold, warm, kb, rows = measure(make, args.pages)
             print(f"  {name:<26} {cold:11.2f} {warm:7.2f} {kb:8.0f} {rows:9d}")
+        if isinstance(client, OverHTTP):
+            client.close()
 
 
 if __name__ == "__main__":

@@ -80,6 +80,9 @@ TEXT_ID_KINDS = frozenset({*HEX_ID_KINDS, "note_comment"})
 LOGGED_KINDS = frozenset({"deal", "person", "organization"})
 UNLOGGED_KEYS = frozenset({"update_time", "id"})
 CREATION_LOGGED = ("pipeline_id", "stage_id", "status", "owner_id")
+# Records a per-record memo keeps at most (see ``Store.memo``): a 1.4 KB rendered deal each, so a memo
+# holds at most ~0.4 GB however large the company; records past the limit are worked out every time.
+MEMO_LIMIT = 300_000
 
 
 class NowSource(Protocol):
@@ -176,10 +179,14 @@ class Store:
         walk starts and stops at them (bisect), in another order a narrow range becomes the candidates.
         """
         table = self.tables[kind]
+        window = None
         if candidates is None and (since is not None or until is not None) and sort_by != "update_time":
-            candidates = self._updated_between(kind, since, until, len(table) // 4)
+            window = self._window_index(kind, sort_by, since, until, len(table) // 4)
         lo, hi = 0, -1  # the part of the index to walk (hi -1: to the end)
-        if candidates is not None:
+        if window is not None:
+            index = window
+            keyed = True
+        elif candidates is not None:
             index: list[Any] = sorted(
                 (self.sort_value(table[i], sort_by), i) for i in set(candidates) if i in table
             )
@@ -227,15 +234,26 @@ class Store:
         hi = bisect.bisect_left(index, (until,)) if until is not None else len(index)
         return lo, max(lo, hi)
 
-    def _updated_between(
-        self, kind: str, since: int | None, until: int | None, most: int
-    ) -> list[Any] | None:
-        """Ids of ``kind`` with ``since <= update_time < until``, or None when there are more than ``most``."""
+    def _window_index(
+        self, kind: str, sort_by: str, since: int | None, until: int | None, most: int
+    ) -> list[tuple[Any, Any]] | None:
+        """(sort value, id) of the records of ``kind`` with ``since <= update_time < until``, sorted; None
+        when there are more than ``most``. The last window asked for is kept (per kind and order) until a
+        record of ``kind`` changes: the pages of one read ask for the same window."""
         index = self._sorted_index(kind, "update_time")
         lo, hi = self._time_range(index, since, until)
         if hi - lo > most:
             return None
-        return [entry[1] for entry in index[lo:hi]]
+        key = ("window", kind, sort_by)
+        stamp = (self._version[kind], since, until)
+        hit = self._cache.get(key)
+        if hit is not None and hit[0] == stamp:
+            kept: list[tuple[Any, Any]] = hit[1]
+            return kept
+        table = self.tables[kind]
+        window = sorted((self.sort_value(table[entry[1]], sort_by), entry[1]) for entry in index[lo:hi])
+        self._cache[key] = (stamp, window)
+        return window
 
     def sort_value(self, record: Record, sort_by: str) -> Any:
         return self.norm(sort_by, record.get(sort_by))
@@ -270,7 +288,8 @@ class Store:
 
         A write to a record (``create``, ``update``, ``delete``, a merge) drops that record's entry; a new
         version of anything in ``depends`` (other kinds, ``"fields:<entity>"`` for field definitions)
-        empties the memo. Values must depend on nothing else than the record and ``depends``.
+        empties the memo. Values must depend on nothing else than the record and ``depends``. Callers
+        add no more than ``MEMO_LIMIT`` entries.
         """
         stamp = tuple(self._version[dependency] for dependency in depends)
         key = (kind, name)

@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from pipedrive_sandbox.responses import error, json_fragment, ok
-from pipedrive_sandbox.store import STRING_SORT_KEYS, Store
+from pipedrive_sandbox.store import MEMO_LIMIT, STRING_SORT_KEYS, Store
 from pipedrive_sandbox.store_writes import StoreError
 
 Record = dict[str, Any]
@@ -297,7 +297,9 @@ def remembered(render: Callable[[Record], Record], memo: dict[Any, Any]) -> Call
     def fragment(record: Record) -> Any:
         found = memo.get(record["id"])
         if found is None:
-            found = memo[record["id"]] = json_fragment(render(record))
+            found = json_fragment(render(record))
+            if len(memo) < MEMO_LIMIT:
+                memo[record["id"]] = found
         return found
 
     return fragment
