@@ -117,7 +117,7 @@ class Store:
             if kind not in UUID_KINDS and kind not in TEXT_ID_KINDS
         }
         self._version: Counter[str] = Counter()
-        self._cache: dict[Any, tuple[tuple[int, ...], Any]] = {}
+        self._cache: dict[Any, tuple[tuple[int | None, ...], Any]] = {}
         # (kind, name) -> (stamp of what it depends on, {record id: value}); see ``memo``
         self._memos: dict[tuple[str, str], tuple[tuple[int, ...], dict[Any, Any]]] = {}
         self._tokens = {user["api_token"]: uid for uid, user in self.users.items()}
@@ -183,13 +183,12 @@ class Store:
         if candidates is None and (since is not None or until is not None) and sort_by != "update_time":
             window = self._window_index(kind, sort_by, since, until, len(table) // 4)
         lo, hi = 0, -1  # the part of the index to walk (hi -1: to the end)
+        index: list[Any]
         if window is not None:
             index = window
             keyed = True
         elif candidates is not None:
-            index: list[Any] = sorted(
-                (self.sort_value(table[i], sort_by), i) for i in set(candidates) if i in table
-            )
+            index = sorted((self.sort_value(table[i], sort_by), i) for i in set(candidates) if i in table)
             keyed = True
         elif sort_by == "id":
             index = self._order[kind]
