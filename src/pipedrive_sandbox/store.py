@@ -117,7 +117,7 @@ class Store:
             if kind not in UUID_KINDS and kind not in TEXT_ID_KINDS
         }
         self._version: Counter[str] = Counter()
-        self._cache: dict[Any, tuple[tuple[int | None, ...], Any]] = {}
+        self._cache: dict[Any, tuple[tuple[Any, ...], Any]] = {}
         # (kind, name) -> (stamp of what it depends on, {record id: value}); see ``memo``
         self._memos: dict[tuple[str, str], tuple[tuple[int, ...], dict[Any, Any]]] = {}
         self._tokens = {user["api_token"]: uid for uid, user in self.users.items()}
@@ -271,9 +271,11 @@ class Store:
 
         return self.cached(("index", kind, sort_by), (kind,), build)
 
-    def cached(self, name: Any, kinds: tuple[str, ...], compute: Callable[[], T]) -> T:
-        """``compute()``, remembered until a record of one of ``kinds`` changes."""
-        stamp = tuple(self._version[kind] for kind in kinds)
+    def cached(self, name: Any, kinds: tuple[str, ...], compute: Callable[[], T], args: Any = None) -> T:
+        """``compute()``, remembered until a record of one of ``kinds`` changes. With ``args`` (what
+        ``compute`` reads from the request), only the answer for the last ``args`` is kept under ``name``:
+        the pages of one list ask the same question, and other questions do not pile up."""
+        stamp = (*(self._version[kind] for kind in kinds), args)
         hit = self._cache.get(name)
         if hit is not None and hit[0] == stamp:
             result: T = hit[1]

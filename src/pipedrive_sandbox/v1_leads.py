@@ -90,7 +90,7 @@ def make_list_leads(archived: bool) -> Callable[[Request], Any]:
             keys = tuple(
                 request.query_params.get(name) for name in ("owner_id", "person_id", "organization_id")
             )
-            items = store.cached(("v1 leads", archived, keys, since, sort), ("lead",), listed)
+            items = store.cached(("v1 leads", archived), ("lead",), listed, (keys, since, sort))
         else:
             items = listed()
         return offset_list(items, request, lead_renderer(store), flat=True)

@@ -203,6 +203,12 @@ def reads(corpus: Corpus, store: Any) -> None:
     corpus.offsets("/v1/leads", {"owner_id": lead["owner_id"], "limit": 20})
     for path in ("/v1/notes", "/v1/users", "/v1/activityTypes", "/v1/leadLabels", "/v1/currencies"):
         corpus.offsets(path, {"limit": 100}, pages=2)
+    note = next(n for n in store.tables["note"].values() if n.get("deal_id"))
+    corpus.offsets("/v1/notes", {"deal_id": note["deal_id"]})
+    corpus.offsets("/v1/notes", {"sort": "update_time DESC", "limit": 50})
+    corpus.offsets(
+        "/v1/notes", {"pinned_to_deal_flag": 1, "updated_since": "2024-01-01 00:00:00", "limit": 50}
+    )
 
 
 def relist(corpus: Corpus, store: Any) -> None:
@@ -217,6 +223,11 @@ def relist(corpus: Corpus, store: Any) -> None:
     )
     corpus.send("GET", "/v1/leads", {"sort": "update_time DESC", "limit": 5})
     corpus.send("GET", "/v1/leads", {"limit": 500})
+    recent = iso(HISTORY_END)  # only what the writes touched: a narrow window read in id order
+    corpus.chain("/api/v2/deals", {"updated_since": recent, "status": ALL_STATUSES, "limit": 3})
+    corpus.chain("/api/v2/persons", {"updated_since": recent, "limit": 3})
+    corpus.send("GET", "/v1/notes", {"limit": 500})
+    corpus.send("GET", "/v1/notes", {"sort": "update_time DESC", "limit": 5})
 
 
 def writes(corpus: Corpus, store: Any) -> None:
@@ -258,6 +269,10 @@ def writes(corpus: Corpus, store: Any) -> None:
     corpus.send("PATCH", f"/api/v2/dealFields/{code}", body={"field_name": "Corpus field renamed"})
     relist(corpus, store)
     corpus.send("DELETE", f"/api/v2/dealFields/{money['code']}")
+    relist(corpus, store)
+    note = next(n for n in store.tables["note"].values() if n.get("deal_id") and n.get("active_flag", True))
+    corpus.send("PATCH", f"/api/v2/deals/{note['deal_id']}", body={"title": "Noted deal renamed"})
+    corpus.send("PUT", f"/v1/notes/{note['id']}", body={"content": "Changed note"})
     relist(corpus, store)
     lead = next(iter(sorted(store.tables["lead"])))
     corpus.send("PATCH", f"/v1/leads/{lead}", body={"title": "Lead renamed"})
