@@ -381,7 +381,7 @@ class Store:
         # Caches (sorted indexes, counts, recents) compare versions to know they are stale; per-record
         # memos forget this record.
         self._version[kind] += 1
-        for (memo_kind, _), (_, values) in self._memos.items():
+        for (memo_kind, _), (_, values) in list(self._memos.items()):
             if memo_kind == kind:
                 values.pop(record["id"], None)
 

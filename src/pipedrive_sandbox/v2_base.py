@@ -320,9 +320,17 @@ def iso(ts: int | None) -> str | None:
     """v2 time stamps: RFC 3339, UTC, whole seconds."""
     if ts is None:
         return None
-    if type(ts) is not int or not 0 <= ts < _FAST_ISO_END:
-        return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts))
-    day, second = divmod(ts, 86_400)
+    if type(ts) is int and 0 <= ts < _FAST_ISO_END:
+        day = ts // 86_400
+        try:
+            return _DAYS[day] + _TIMES_OF_DAY[ts - day * 86_400]
+        except KeyError:
+            return _iso_learning(day, ts - day * 86_400)
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts))
+
+
+def _iso_learning(day: int, second: int) -> str:
+    """``iso`` of a day or time of day not formatted before: format, and keep for the next time."""
     date = _DAYS.get(day)
     if date is None:
         date = _DAYS[day] = time.strftime("%Y-%m-%dT", time.gmtime(day * 86_400))
