@@ -16,7 +16,8 @@ their number (only the time inside the app: the reader's own JSON parsing is lef
 same pages read a second time.
 
 With ``--http`` the sandbox runs as ``python -m pipedrive_sandbox`` in a child process (as bench/scan.py
-starts it, rate limits off) and the pages are read over loopback HTTP; the CPU is the child's (user +
+starts it, rate limits off; its idle-time warmer never runs, as the reads leave it no idle time) and
+the pages are read over loopback HTTP; the CPU is the child's (user +
 system from /proc, Linux only), so it includes uvicorn, h11 and the socket writes. Printed, never
 asserted.
 """
