@@ -18,8 +18,8 @@ Public surface used by the app and the routes:
     user_for_api_token(token), now(), now_ts()
     get(kind, id), scan(kind), page(kind, pred, sort_by=, descending=, after=, limit=, candidates=,
                                     since=, until=),
-    sort_value(record, sort_by), count_by(kind, key, where), cached(name, kinds, compute),
-    memo(kind, name, depends)
+    sort_value(record, sort_by), count_by(kind, key, where), cached(name, kinds, compute, args=None),
+    memo(kind, name, depends)                   (per-record answers, e.g. rendered JSON; see MEMO_LIMIT)
     create(kind, values, user_id), update(kind, record, changes, user_id), delete(kind, record, user_id),
     merge(kind, source_id, target_id, user_id)                  (StoreError carries status and message)
     fields(entity), custom_fields(entity), field_by_code / field_by_key / field_by_id(entity, ...),
