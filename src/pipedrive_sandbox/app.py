@@ -38,7 +38,7 @@ import importlib
 import logging
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
@@ -129,6 +129,10 @@ class SandboxState:
     faults: FaultInjector
     oauth: OAuthServer
     stats: Stats
+    last_api_call: float = 0.0  # time.monotonic() when the last API request came in
+    # Work for the server's idle time, started on the first API request (``warmer.warm_lists``)
+    background: Callable[[SandboxState], Coroutine[Any, Any, None]] | None = None
+    background_task: asyncio.Task[None] | None = None
 
 
 # ---- route matching ---------------------------------------------------------------------------------
@@ -267,6 +271,9 @@ class SandboxMiddleware:
         await self._api_call(scope["app"].state.sandbox, scope, receive, send)
 
     async def _api_call(self, state: SandboxState, scope: Scope, receive: Receive, send: Send) -> None:
+        state.last_api_call = time.monotonic()
+        if state.background is not None and state.background_task is None:
+            state.background_task = asyncio.get_running_loop().create_task(state.background(state))
         method = scope["method"]
         found = match_route(self.api_routes, scope)
         state.stats.total += 1

@@ -48,3 +48,8 @@ class SandboxConfig:
     # id may still answer it). Days a deleted deal stays in the lists, by the sandbox clock (its
     # ``update_time`` is the deletion's); None: forever, so the counts other tests rely on stay as they are.
     deleted_deal_days: float | None = None
+    # Render the lists' records into their memos while no API request comes in (see ``warmer``), so a scan
+    # after a pause finds its pages rendered. None: on in ``serve()`` (the sandbox's own process: ``python
+    # -m pipedrive_sandbox``, ``pipedrive-sql sandbox serve``), off in ``Sandbox`` (in-process, where it
+    # would hold the GIL the host's threads need).
+    warm_lists: bool | None = None

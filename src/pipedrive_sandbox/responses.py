@@ -7,12 +7,23 @@ from typing import Any
 import orjson
 from starlette.responses import Response
 
+OPTIONS = orjson.OPT_NON_STR_KEYS
+
 
 class JSON(Response):
     media_type = "application/json"
 
     def render(self, content: Any) -> bytes:
-        return orjson.dumps(content, option=orjson.OPT_NON_STR_KEYS)
+        return orjson.dumps(content, option=OPTIONS)
+
+
+def json_fragment(value: Any) -> orjson.Fragment:
+    """``value`` as JSON, ready to be placed in a ``JSON`` answer as is (the same bytes ``JSON`` writes).
+
+    For keeping: the JSON is copied into an object of its own size. orjson's output buffer is sized for
+    growth, and keeping thousands of them would leave holes that make every new one touch fresh pages
+    (measured: 2 page faults per 1.4 KB deal kept, against 0.34 with the copy)."""
+    return orjson.Fragment(bytes(memoryview(orjson.dumps(value, option=OPTIONS))))
 
 
 def ok(data: Any, additional_data: Any = None, status: int = 200, **extra: Any) -> JSON:

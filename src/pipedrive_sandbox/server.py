@@ -28,6 +28,7 @@ from starlette.routing import BaseRoute
 
 from pipedrive_sandbox.app import SandboxState, build_app
 from pipedrive_sandbox.config import SandboxConfig
+from pipedrive_sandbox.warmer import warm_lists
 
 STARTUP_TIMEOUT = 30.0  # seconds for the server to answer once the store is built
 
@@ -78,6 +79,7 @@ class Sandbox:
         if self._thread is not None:
             raise SandboxError("this sandbox is already running")
         self._app = build_app(self._initial, store=self._store, api_routes=self._api_routes)
+        with_background(self._app.state.sandbox, in_process=True)
         self._socket = bind_socket(self._initial.host, self._initial.port)
         self.port = self._socket.getsockname()[1]
         config = uvicorn.Config(
@@ -228,6 +230,14 @@ def bind_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
+def with_background(state: SandboxState, in_process: bool) -> None:
+    """What the server does in its idle time: warm the lists (``warmer``), unless configured otherwise;
+    by default only in a process of its own."""
+    warm = state.config.warm_lists
+    if warm or (warm is None and not in_process):
+        state.background = warm_lists
+
+
 def base_url(host: str, port: int) -> str:
     if host in ("0.0.0.0", ""):
         host = "127.0.0.1"
@@ -276,6 +286,7 @@ def serve(config: SandboxConfig) -> None:
     )
     app = build_app(config)
     state: SandboxState = app.state.sandbox
+    with_background(state, in_process=False)
     sock = bind_socket(config.host, config.port)
     url = base_url(config.host, sock.getsockname()[1])
     for line in banner(state, url):

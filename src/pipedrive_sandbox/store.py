@@ -18,7 +18,8 @@ Public surface used by the app and the routes:
     user_for_api_token(token), now(), now_ts()
     get(kind, id), scan(kind), page(kind, pred, sort_by=, descending=, after=, limit=, candidates=,
                                     since=, until=),
-    sort_value(record, sort_by), count_by(kind, key, where), cached(name, kinds, compute)
+    sort_value(record, sort_by), count_by(kind, key, where), cached(name, kinds, compute, args=None),
+    memo(kind, name, depends)                   (per-record answers, e.g. rendered JSON; see MEMO_LIMIT)
     create(kind, values, user_id), update(kind, record, changes, user_id), delete(kind, record, user_id),
     merge(kind, source_id, target_id, user_id)                  (StoreError carries status and message)
     fields(entity), custom_fields(entity), field_by_code / field_by_key / field_by_id(entity, ...),
@@ -79,6 +80,9 @@ TEXT_ID_KINDS = frozenset({*HEX_ID_KINDS, "note_comment"})
 LOGGED_KINDS = frozenset({"deal", "person", "organization"})
 UNLOGGED_KEYS = frozenset({"update_time", "id"})
 CREATION_LOGGED = ("pipeline_id", "stage_id", "status", "owner_id")
+# Records a per-record memo keeps at most (see ``Store.memo``): a 1.4 KB rendered deal each, so a memo
+# holds at most ~0.4 GB however large the company; records past the limit are worked out every time.
+MEMO_LIMIT = 300_000
 
 
 class NowSource(Protocol):
@@ -113,7 +117,9 @@ class Store:
             if kind not in UUID_KINDS and kind not in TEXT_ID_KINDS
         }
         self._version: Counter[str] = Counter()
-        self._cache: dict[Any, tuple[tuple[int, ...], Any]] = {}
+        self._cache: dict[Any, tuple[tuple[Any, ...], Any]] = {}
+        # (kind, name) -> (stamp of what it depends on, {record id: value}); see ``memo``
+        self._memos: dict[tuple[str, str], tuple[tuple[int, ...], dict[Any, Any]]] = {}
         self._tokens = {user["api_token"]: uid for uid, user in self.users.items()}
         self._last_now = float(data_vocab.HISTORY_END)
         self._recent: tuple[Any, list[tuple[str, Any, int]]] | None = None  # the last /recents answer
@@ -173,13 +179,16 @@ class Store:
         walk starts and stops at them (bisect), in another order a narrow range becomes the candidates.
         """
         table = self.tables[kind]
+        window = None
         if candidates is None and (since is not None or until is not None) and sort_by != "update_time":
-            candidates = self._updated_between(kind, since, until, len(table) // 4)
+            window = self._window_index(kind, sort_by, since, until, len(table) // 4)
         lo, hi = 0, -1  # the part of the index to walk (hi -1: to the end)
-        if candidates is not None:
-            index: list[Any] = sorted(
-                (self.sort_value(table[i], sort_by), i) for i in set(candidates) if i in table
-            )
+        index: list[Any]
+        if window is not None:
+            index = window
+            keyed = True
+        elif candidates is not None:
+            index = sorted((self.sort_value(table[i], sort_by), i) for i in set(candidates) if i in table)
             keyed = True
         elif sort_by == "id":
             index = self._order[kind]
@@ -191,23 +200,29 @@ class Store:
                 lo, hi = self._time_range(index, since, until)
         if hi < 0:
             hi = len(index)
-        positions: Iterable[int]
-        if after is None:
-            positions = range(hi - 1, lo - 1, -1) if descending else range(lo, hi)
-        else:
+        if after is not None:  # walk from the cursor's position on
             probe = (self.norm(sort_by, after[0]), after[1]) if keyed else after[1]
             if descending:
-                positions = range(min(bisect.bisect_left(index, probe), hi) - 1, lo - 1, -1)
+                hi = min(bisect.bisect_left(index, probe), hi)
             else:
-                positions = range(max(bisect.bisect_right(index, probe), lo), hi)
+                lo = max(bisect.bisect_right(index, probe), lo)
         out: list[Record] = []
-        for position in positions:
-            entry = index[position]
-            record = table.get(entry[1] if keyed else entry)
-            if record is not None and pred(record):
-                out.append(record)
-                if len(out) > limit:
-                    return out[:limit], True
+        get = table.get
+        # The walk takes the index a chunk at a time: a page of matching records is usually one chunk.
+        step = limit + 1
+        while lo < hi:
+            if descending:
+                chunk = index[max(lo, hi - step) : hi][::-1]
+                hi -= len(chunk)
+            else:
+                chunk = index[lo : min(hi, lo + step)]
+                lo += len(chunk)
+            for record_id in [entry[1] for entry in chunk] if keyed else chunk:
+                record = get(record_id)
+                if record is not None and pred(record):
+                    out.append(record)
+                    if len(out) > limit:
+                        return out[:limit], True
         return out, False
 
     @staticmethod
@@ -218,15 +233,26 @@ class Store:
         hi = bisect.bisect_left(index, (until,)) if until is not None else len(index)
         return lo, max(lo, hi)
 
-    def _updated_between(
-        self, kind: str, since: int | None, until: int | None, most: int
-    ) -> list[Any] | None:
-        """Ids of ``kind`` with ``since <= update_time < until``, or None when there are more than ``most``."""
+    def _window_index(
+        self, kind: str, sort_by: str, since: int | None, until: int | None, most: int
+    ) -> list[tuple[Any, Any]] | None:
+        """(sort value, id) of the records of ``kind`` with ``since <= update_time < until``, sorted; None
+        when there are more than ``most``. The last window asked for is kept (per kind and order) until a
+        record of ``kind`` changes: the pages of one read ask for the same window."""
         index = self._sorted_index(kind, "update_time")
         lo, hi = self._time_range(index, since, until)
         if hi - lo > most:
             return None
-        return [entry[1] for entry in index[lo:hi]]
+        key = ("window", kind, sort_by)
+        stamp = (self._version[kind], since, until)
+        hit = self._cache.get(key)
+        if hit is not None and hit[0] == stamp:
+            kept: list[tuple[Any, Any]] = hit[1]
+            return kept
+        table = self.tables[kind]
+        window = sorted((self.sort_value(table[entry[1]], sort_by), entry[1]) for entry in index[lo:hi])
+        self._cache[key] = (stamp, window)
+        return window
 
     def sort_value(self, record: Record, sort_by: str) -> Any:
         return self.norm(sort_by, record.get(sort_by))
@@ -245,9 +271,11 @@ class Store:
 
         return self.cached(("index", kind, sort_by), (kind,), build)
 
-    def cached(self, name: Any, kinds: tuple[str, ...], compute: Callable[[], T]) -> T:
-        """``compute()``, remembered until a record of one of ``kinds`` changes."""
-        stamp = tuple(self._version[kind] for kind in kinds)
+    def cached(self, name: Any, kinds: tuple[str, ...], compute: Callable[[], T], args: Any = None) -> T:
+        """``compute()``, remembered until a record of one of ``kinds`` changes. With ``args`` (what
+        ``compute`` reads from the request), only the answer for the last ``args`` is kept under ``name``:
+        the pages of one list ask the same question, and other questions do not pile up."""
+        stamp = (*(self._version[kind] for kind in kinds), args)
         hit = self._cache.get(name)
         if hit is not None and hit[0] == stamp:
             result: T = hit[1]
@@ -255,6 +283,23 @@ class Store:
         value = compute()
         self._cache[name] = (stamp, value)
         return value
+
+    def memo(self, kind: str, name: str, depends: tuple[str, ...] = ()) -> dict[Any, Any]:
+        """A per-record memo for records of ``kind`` (record id -> value, e.g. a record's rendered answer).
+
+        A write to a record (``create``, ``update``, ``delete``, a merge) drops that record's entry; a new
+        version of anything in ``depends`` (other kinds, ``"fields:<entity>"`` for field definitions)
+        empties the memo. Values must depend on nothing else than the record and ``depends``. Callers
+        add no more than ``MEMO_LIMIT`` entries.
+        """
+        stamp = tuple(self._version[dependency] for dependency in depends)
+        key = (kind, name)
+        hit = self._memos.get(key)
+        if hit is not None and hit[0] == stamp:
+            return hit[1]
+        values: dict[Any, Any] = {}
+        self._memos[key] = (stamp, values)
+        return values
 
     def count_by(self, kind: str, key: str, where: tuple[str, Any] | None = None) -> Counter[Any]:
         """How many live records of ``kind`` share each value of ``key`` (optionally where a field equals)."""
@@ -333,8 +378,12 @@ class Store:
         self._touched(kind, record)
 
     def _touched(self, kind: str, record: Record) -> None:
-        # Caches (sorted indexes, counts, recents) compare versions to know they are stale.
+        # Caches (sorted indexes, counts, recents) compare versions to know they are stale; per-record
+        # memos forget this record.
         self._version[kind] += 1
+        for (memo_kind, _), (_, values) in list(self._memos.items()):
+            if memo_kind == kind:
+                values.pop(record["id"], None)
 
     def _apply_rules(
         self, kind: str, old: Record | None, changes: Record, user_id: int | None, now: int

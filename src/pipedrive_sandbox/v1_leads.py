@@ -29,6 +29,7 @@ from pipedrive_sandbox.v2_base import (
     check_date,
     endpoint,
     json_body,
+    remembered,
     store_of,
     user_of,
 )
@@ -77,13 +78,34 @@ def make_list_leads(archived: bool) -> Callable[[Request], Any]:
         since = q_since(request, "updated_since") if not archived else None
         if since is not None:
             preds.append(lambda r: r.get("update_time", 0) >= since)
-        items = [r for r in store.tables["lead"].values() if all(p(r) for p in preds)]
         sort = request.query_params.get("sort")
-        if sort:
-            items = sort_records(items, sort, LEAD_SORTS)
-        return offset_list(items, request, lambda r: lead_v1(store, r), flat=True)
+
+        def listed() -> list[Record]:
+            items = [r for r in store.tables["lead"].values() if all(p(r) for p in preds)]
+            return sort_records(items, sort, LEAD_SORTS) if sort else items
+
+        if filter_id is None:
+            # Without a saved filter the list depends on the leads alone: paging through it filters and
+            # sorts once, not once a page.
+            keys = tuple(
+                request.query_params.get(name) for name in ("owner_id", "person_id", "organization_id")
+            )
+            items = store.cached(("v1 leads", archived), ("lead",), listed, (keys, since, sort))
+        else:
+            items = listed()
+        return offset_list(items, request, lead_renderer(store), flat=True)
 
     return handler
+
+
+# What a lead's v1 shape reads besides the lead: the deals' custom fields (leads carry them), the next
+# activity, and the user, person and organization its custom fields name.
+LEAD_RENDER_DEPENDS = ("fields:deal", "activity", "user", "person", "organization")
+
+
+def lead_renderer(store: Store) -> Callable[[Record], Any]:
+    """Leads in their v1 shape, each remembered as JSON until it or what it depends on changes."""
+    return remembered(lambda record: lead_v1(store, record), store.memo("lead", "v1", LEAD_RENDER_DEPENDS))
 
 
 def uuid_or_404(store: Store, request: Request, kind: str, message: str) -> Record:

@@ -29,6 +29,7 @@ from pipedrive_sandbox.v2_base import (
     check_date,
     endpoint,
     json_body,
+    remembered,
     store_of,
     user_of,
     v1_time,
@@ -67,9 +68,17 @@ async def list_notes(request: Request) -> Response:
         value = v1_flag(request, f"pinned_to_{flag}_flag")
         if value is not None:
             preds.append(flag_is(f"pinned_to_{flag}_flag", value))
-    items = [r for r in store.scan("note") if all(p(r) for p in preds)]
-    items = sort_records(items, request.query_params.get("sort"), NOTE_SORTS)
-    return offset_list(items, request, lambda r: note_v1(store, r, me))
+
+    def listed() -> list[Record]:
+        items = [r for r in store.scan("note") if all(p(r) for p in preds)]
+        return sort_records(items, request.query_params.get("sort"), NOTE_SORTS)
+
+    # The list depends on the notes alone (its filters read nothing else): paging through it filters and
+    # sorts once. Each note's answer depends on the deal, person, organization and user it names too.
+    question = tuple((k, v) for k, v in request.query_params.multi_items() if k not in ("start", "limit"))
+    items = store.cached("v1 notes", ("note",), listed, question)
+    memo = store.memo("note", f"v1 for user {me}", ("deal", "person", "organization", "user"))
+    return offset_list(items, request, remembered(lambda r: note_v1(store, r, me), memo))
 
 
 def _date_bound(day: str, op: str) -> Callable[[Record], bool]:

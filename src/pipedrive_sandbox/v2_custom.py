@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from pipedrive_sandbox.store import Store
@@ -39,14 +40,43 @@ def custom_v2(definition: Record, value: Any, option_labels: bool = False) -> An
     return value
 
 
+# custom_v2 without option labels, by field type, for values that are not None (other types: the value).
+_PLAIN_V2: dict[str, Callable[[Any], Any]] = {
+    "monetary": lambda value: {"value": value[0], "currency": value[1]},
+    "set": list,
+    "daterange": lambda value: {"start": value[0], "until": value[1]},
+    "time": lambda value: {"value": value[0], "timezone_id": value[1]},
+    "timerange": lambda value: {"start": value[0], "until": value[1], "timezone_id": value[2]},
+    "address": dict,
+}
+
+
+def custom_fields_renderer(store: Store, entity: str, view: View) -> Callable[[Record], Record]:
+    """The ``custom_fields`` object of a record of ``entity`` as ``view`` asks for it; the definitions are
+    looked up once, for all the records of a page."""
+    chosen = [
+        definition
+        for definition in store.custom_fields(entity)
+        if view.custom_keys is None or definition["code"] in view.custom_keys
+    ]
+    if view.option_labels:
+        labelled = [(definition["code"], definition) for definition in chosen]
+        return lambda record: {key: custom_v2(d, record.get(key), True) for key, d in labelled}
+    plan = [(definition["code"], _PLAIN_V2.get(definition["field_type"])) for definition in chosen]
+
+    def render(record: Record) -> Record:
+        get = record.get
+        out: Record = {}
+        for key, convert in plan:
+            value = get(key)
+            out[key] = value if convert is None or value is None else convert(value)
+        return out
+
+    return render
+
+
 def custom_fields_v2(store: Store, entity: str, record: Record, view: View) -> Record:
-    out: Record = {}
-    for definition in store.custom_fields(entity):
-        key = definition["code"]
-        if view.custom_keys is not None and key not in view.custom_keys:
-            continue
-        out[key] = custom_v2(definition, record.get(key), view.option_labels)
-    return out
+    return custom_fields_renderer(store, entity, view)(record)
 
 
 ADDRESS_KEYS = (

@@ -30,6 +30,7 @@ from pipedrive_sandbox.v2_base import (
     q_ids,
     q_int,
     q_time,
+    remembered,
     store_of,
     user_of,
 )
@@ -37,11 +38,17 @@ from pipedrive_sandbox.v2_render import (
     DEAL_INCLUDE,
     ORGANIZATION_INCLUDE,
     PERSON_INCLUDE,
+    Renderer,
+    activity_renderer,
     activity_v2,
+    deal_renderer,
     deal_v2,
+    organization_renderer,
     organization_v2,
+    person_renderer,
     person_v2,
     pipeline_v2,
+    product_renderer,
     product_v2,
     stage_v2,
 )
@@ -59,6 +66,8 @@ from pipedrive_sandbox.v2_validation import (
 
 # ---------------------------------------------------------------------------------------------------------
 # Entities: list, get, create, update, delete
+
+DEFAULT_VIEW = View()
 
 
 @dataclass(frozen=True)
@@ -78,6 +87,25 @@ class Entity:
     has_status: bool = False  # deals: the status filter, deleted records with status=deleted
     filter_type: str | None = None  # the /v1/filters type its filter_id must have
     create_status: int = 200
+    # render for a whole page (the store's lookups made once); None: ``render`` record by record
+    renderer: Callable[[Store, View], Renderer] | None = None
+    # what a record's default rendering depends on besides the record itself (see ``Store.memo``)
+    render_depends: tuple[str, ...] = ()
+
+    def page_renderer(self, store: Store, view: View) -> Renderer:
+        """Renders the records of one list page. The default view (what scans ask for) is remembered per
+        record as its JSON, until the record or what ``render_depends`` names changes."""
+        if self.renderer is not None:
+            render = self.renderer(store, view)
+        else:
+            one = self.render
+
+            def render(record: Record) -> Record:
+                return one(store, record, view)
+
+        if view != DEFAULT_VIEW:
+            return render
+        return remembered(render, store.memo(self.kind, "v2", self.render_depends))
 
 
 def _view(request: Request, entity: Entity) -> View:
@@ -130,26 +158,60 @@ def list_predicate(
                 preds.append(lambda r: r["id"] in linked)
     since = q_time(request, "updated_since")
     until = q_time(request, "updated_until")
-    if since is not None:
-        preds.append(lambda r: r.get("update_time", 0) >= since)
-    if until is not None:
-        preds.append(lambda r: r.get("update_time", 0) < until)
-    if statuses:
-        wanted = set(statuses)
-        preds.append(lambda r: ("deleted" in wanted) if r.get("is_deleted") else r.get("status") in wanted)
-        days = store.config.deleted_deal_days
-        if "deleted" in wanted and days is not None:
-            expired = store.now_ts() - days * 86_400  # older deleted deals are no longer listed
-            preds.append(lambda r: not r.get("is_deleted") or r.get("update_time", 0) >= expired)
-    else:
-        preds.append(lambda r: not r.get("is_deleted"))
-    if archived is not None:
-        preds.append(lambda r: bool(r.get("is_archived")) == archived)
+    wanted = frozenset(statuses) if statuses else None
+    expired = None
+    days = store.config.deleted_deal_days
+    if wanted is not None and "deleted" in wanted and days is not None:
+        expired = store.now_ts() - days * 86_400  # older deleted deals are no longer listed
+    core = _core_predicate(since, until, wanted, expired, archived)
+    if not preds:
+        return core, ids
 
     def match(record: Record) -> bool:
-        return all(pred(record) for pred in preds)
+        for pred in preds:
+            if not pred(record):
+                return False
+        return core(record)
 
     return match, ids
+
+
+def _core_predicate(
+    since: int | None,
+    until: int | None,
+    wanted: frozenset[str] | None,
+    expired: float | None,
+    archived: bool | None,
+) -> Callable[[Record], bool]:
+    """What every v2 list checks, in one function (a scan calls it once per record): the update-time
+    window, the statuses asked for (deleted records only with ``deleted`` among them, and only those not
+    ``expired``; without statuses, no deleted records), and archived or not."""
+    timed = since is not None or until is not None
+    deleted_wanted = wanted is not None and "deleted" in wanted
+
+    def match(record: Record) -> bool:
+        get = record.get
+        if timed:
+            updated = get("update_time", 0)
+            if since is not None and not updated >= since:
+                return False
+            if until is not None and not updated < until:
+                return False
+        deleted = get("is_deleted")
+        if wanted is None:
+            if deleted:
+                return False
+        else:
+            if deleted:
+                if not deleted_wanted:
+                    return False
+            elif get("status") not in wanted:
+                return False
+            if expired is not None and deleted and not get("update_time", 0) >= expired:
+                return False
+        return archived is None or bool(get("is_archived")) == archived
+
+    return match
 
 
 def _done_is(done: bool) -> Callable[[Record], bool]:
@@ -212,7 +274,7 @@ def make_list(entity: Entity, archived: bool | None = None) -> Handler:
             since=since,
             until=until,
         )
-        return list_response(store, page, more, pg, lambda r: entity.render(store, r, view))
+        return list_response(store, page, more, pg, entity.page_renderer(store, view))
 
     return handler
 
@@ -325,6 +387,8 @@ ENTITIES: dict[str, Entity] = {
         path="deals",
         label="Deal",
         render=deal_v2,
+        renderer=deal_renderer,
+        render_depends=("fields:deal",),
         rules=DEAL_RULES,
         required=("title",),
         fields_entity="deal",
@@ -346,6 +410,8 @@ ENTITIES: dict[str, Entity] = {
         path="persons",
         label="Person",
         render=person_v2,
+        renderer=person_renderer,
+        render_depends=("fields:person",),
         rules=PERSON_RULES,
         required=("name",),
         fields_entity="person",
@@ -360,6 +426,8 @@ ENTITIES: dict[str, Entity] = {
         path="organizations",
         label="Organization",
         render=organization_v2,
+        renderer=organization_renderer,
+        render_depends=("fields:organization",),
         rules=ORGANIZATION_RULES,
         required=("name",),
         fields_entity="organization",
@@ -374,6 +442,8 @@ ENTITIES: dict[str, Entity] = {
         path="activities",
         label="Activity",
         render=activity_v2,
+        renderer=activity_renderer,
+        render_depends=(),
         rules=ACTIVITY_RULES,
         fields_entity=None,
         sort_fields=("id", "update_time", "add_time", "due_date"),
@@ -392,6 +462,8 @@ ENTITIES: dict[str, Entity] = {
         path="products",
         label="Product",
         render=product_v2,
+        renderer=product_renderer,
+        render_depends=("fields:product",),
         rules=PRODUCT_RULES,
         required=("name",),
         fields_entity="product",

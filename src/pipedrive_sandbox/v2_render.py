@@ -2,19 +2,32 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from pipedrive_sandbox import data_deals
 from pipedrive_sandbox.store import Store
 from pipedrive_sandbox.v2_base import Record, View, iso
-from pipedrive_sandbox.v2_custom import ADDRESS_KEYS, custom_fields_v2
+from pipedrive_sandbox.v2_custom import ADDRESS_KEYS, custom_fields_renderer
 
 # ---------------------------------------------------------------------------------------------------------
 # Rendering
 
 
+Renderer = Callable[[Record], Record]
+
+
 def deal_v2(store: Store, record: Record, view: View) -> Record:
+    return deal_renderer(store, view)(record)
+
+
+def deal_renderer(store: Store, view: View) -> Renderer:
+    """Deals as ``view`` asks for them; what the view needs from the store is looked up once per page."""
+    custom = custom_fields_renderer(store, "deal", view)
+    return lambda record: _deal(store, record, view, custom)
+
+
+def _deal(store: Store, record: Record, view: View, custom: Renderer) -> Record:
     deleted = bool(record.get("is_deleted"))
     get = record.get
     out: Record = {
@@ -51,7 +64,7 @@ def deal_v2(store: Store, record: Record, view: View) -> Record:
         "arr": get("arr"),
         "mrr": get("mrr"),
         "acv": get("acv"),
-        "custom_fields": custom_fields_v2(store, "deal", record, view),
+        "custom_fields": custom(record),
     }
     if view.labels:
         out["labels"] = _labels(store, "deal", out["label_ids"])
@@ -77,6 +90,15 @@ def address_v2(address: Record | None) -> Record | None:
 
 
 def person_v2(store: Store, record: Record, view: View) -> Record:
+    return person_renderer(store, view)(record)
+
+
+def person_renderer(store: Store, view: View) -> Renderer:
+    custom = custom_fields_renderer(store, "person", view)
+    return lambda record: _person(store, record, view, custom)
+
+
+def _person(store: Store, record: Record, view: View, custom: Renderer) -> Record:
     get = record.get
     out: Record = {
         "id": record["id"],
@@ -93,7 +115,7 @@ def person_v2(store: Store, record: Record, view: View) -> Record:
         "visible_to": get("visible_to", 3),
         "label_ids": list(get("label_ids", ())),
         "picture_id": get("picture_id"),
-        "custom_fields": custom_fields_v2(store, "person", record, view),
+        "custom_fields": custom(record),
     }
     # Pipedrive leaves these out of a person that has none of them.
     for key in ("notes", "birthday", "job_title"):
@@ -116,6 +138,15 @@ def _with_party_extras(store: Store, entity: str, record: Record, view: View, ou
 
 
 def organization_v2(store: Store, record: Record, view: View) -> Record:
+    return organization_renderer(store, view)(record)
+
+
+def organization_renderer(store: Store, view: View) -> Renderer:
+    custom = custom_fields_renderer(store, "organization", view)
+    return lambda record: _organization(store, record, view, custom)
+
+
+def _organization(store: Store, record: Record, view: View, custom: Renderer) -> Record:
     get = record.get
     out: Record = {
         "id": record["id"],
@@ -132,9 +163,13 @@ def organization_v2(store: Store, record: Record, view: View) -> Record:
         "industry": get("industry"),
         "annual_revenue": get("annual_revenue"),
         "employee_count": get("employee_count"),
-        "custom_fields": custom_fields_v2(store, "organization", record, view),
+        "custom_fields": custom(record),
     }
     return _with_party_extras(store, "organization", record, view, out)
+
+
+def activity_renderer(store: Store, view: View) -> Renderer:
+    return lambda record: activity_v2(store, record, view)
 
 
 def activity_v2(store: Store, record: Record, view: View) -> Record:
@@ -180,8 +215,17 @@ def product_categories(store: Store) -> dict[Any, str]:
 
 
 def product_v2(store: Store, record: Record, view: View) -> Record:
-    get = record.get
+    return product_renderer(store, view)(record)
+
+
+def product_renderer(store: Store, view: View) -> Renderer:
     categories = product_categories(store)
+    custom = custom_fields_renderer(store, "product", view)
+    return lambda record: _product(record, categories, custom)
+
+
+def _product(record: Record, categories: dict[Any, str], custom: Renderer) -> Record:
+    get = record.get
     return {
         "id": record["id"],
         "name": record["name"],
@@ -209,7 +253,7 @@ def product_v2(store: Store, record: Record, view: View) -> Record:
             }
             for currency, price, cost, direct in get("prices", ())
         ],
-        "custom_fields": custom_fields_v2(store, "product", record, view),
+        "custom_fields": custom(record),
     }
 
 
