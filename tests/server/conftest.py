@@ -110,6 +110,16 @@ def run(
     return subprocess.run(cmd, capture_output=True, text=True, env=full_env, timeout=timeout, check=False)
 
 
+@pytest.fixture(scope="module")
+def conn(driver_server: Running) -> Iterator[object]:
+    """A psycopg connection to `driver_server` in autocommit, one per test module."""
+    psycopg = pytest.importorskip(
+        "psycopg", reason="psycopg 3 is not installed (pip install 'psycopg[binary]')"
+    )
+    with psycopg.connect(driver_server.dsn(), autocommit=True) as c:
+        yield c
+
+
 @pytest.fixture(scope="session")
 def driver_server() -> Iterator[Running]:
     """The server over the real driver and the embedded sandbox, as `pipedrive-sql serve --sandbox` runs it."""

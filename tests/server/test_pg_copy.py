@@ -6,15 +6,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import Running
-
 psycopg = pytest.importorskip("psycopg", reason="psycopg 3 is not installed (pip install 'psycopg[binary]')")
-
-
-@pytest.fixture(scope="module")
-def conn(driver_server: Running) -> Any:
-    with psycopg.connect(driver_server.dsn(), autocommit=True) as c:
-        yield c
 
 
 def _copy(conn: Any, sql: str) -> bytes:

@@ -42,12 +42,6 @@ def test_psql_prints_intervals_as_postgresql_does(driver_server: Running) -> Non
         assert result.stdout.strip() == printed, written
 
 
-@pytest.fixture(scope="module")
-def conn(driver_server: Running) -> Any:
-    with psycopg.connect(driver_server.dsn(), autocommit=True) as c:
-        yield c
-
-
 def test_binary_intervals_keep_months_days_and_time_apart(conn: Any) -> None:
     # read the raw binary value: psycopg's own loader folds months into days, as a timedelta must
     class Raw(psycopg.adapt.Loader):

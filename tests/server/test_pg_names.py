@@ -12,8 +12,6 @@ from typing import Any
 
 import pytest
 
-from .conftest import Running
-
 psycopg = pytest.importorskip("psycopg", reason="psycopg 3 is not installed (pip install 'psycopg[binary]')")
 
 NAMES = [
@@ -86,12 +84,6 @@ NAMES = [
     ("mod(5, 2)", "mod"),
     ("exp(1)", "exp"),
 ]
-
-
-@pytest.fixture(scope="module")
-def conn(driver_server: Running) -> Any:
-    with psycopg.connect(driver_server.dsn(), autocommit=True) as c:
-        yield c
 
 
 def test_columns_are_named_after_the_spelling_the_client_wrote(conn: Any) -> None:

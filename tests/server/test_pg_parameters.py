@@ -22,12 +22,6 @@ NUMERIC, INT4, INT8, FLOAT8, BOOL, DATE = 1700, 23, 20, 701, 16, 1082
 D = decimal.Decimal
 
 
-@pytest.fixture(scope="module")
-def conn(driver_server: Running) -> Any:
-    with psycopg.connect(driver_server.dsn(), autocommit=True) as c:
-        yield c
-
-
 # (statement, parameters, the value PostgreSQL returns, its type OIDs: the first is PostgreSQL's, others
 # are the server's equivalent where DuckDB has no int4)
 ARITHMETIC = [

@@ -18,12 +18,6 @@ TIMESTAMP, TIMESTAMPTZ = 1114, 1184
 UTC = dt.UTC
 
 
-@pytest.fixture(scope="module")
-def conn(driver_server: Running) -> Any:
-    with psycopg.connect(driver_server.dsn(), autocommit=True) as c:
-        yield c
-
-
 def _day(day: int, hour: int = 0, tz: dt.tzinfo | None = UTC) -> dt.datetime:
     return dt.datetime(2025, 1, day, hour, tzinfo=tz)
 
