@@ -3,6 +3,8 @@ they arrive; the client's answers are the same either way, and a body cut off mi
 
 from __future__ import annotations
 
+import os
+import signal
 import threading
 from collections.abc import Callable, Iterator
 from types import SimpleNamespace
@@ -81,3 +83,27 @@ def test_a_large_body_cut_off_mid_way_is_read_again(
     reader.join(60)
     assert not reader.is_alive()
     assert result[0].data == expected and client.counters.snapshot().retries >= 2
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="fork is POSIX-only")
+def test_a_forked_child_decodes_large_pages_on_a_body_thread_of_its_own(
+    sandbox: Sandbox, connect: Callable[..., ApiClient]
+) -> None:
+    """multiprocessing forks by default on Linux: a child of a process that already used the body thread
+    must not hand its pages to that thread, which does not exist in the child."""
+    connect(sandbox).get("/api/v2/deals", {"limit": 500})  # the parent's body thread is running
+    pid = os.fork()
+    if pid == 0:  # the child: exit 0 only if a large page is read
+        code = 1
+        try:
+            signal.alarm(60)  # a hang ends the child instead of the test run
+            with ApiClient(
+                build_settings({"APIToken": sandbox.api_token}),
+                ApiTokenAuth(sandbox.api_token),
+                base_url=sandbox.url,
+            ) as client:
+                code = 0 if len(client.get("/api/v2/deals", {"limit": 500}).data) > 100 else 1
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0

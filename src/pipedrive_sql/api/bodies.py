@@ -17,6 +17,7 @@ decoded where they arrive.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -44,6 +45,18 @@ def _on_body_thread(call: Callable[..., _T], *args: Any) -> _T:
             if _executor is None:
                 _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=THREAD_NAME)
     return _executor.submit(call, *args).result()
+
+
+def _forget_after_fork() -> None:
+    """In a forked child the body thread does not exist (only the thread that forked does): a new one is
+    started on first use, or every large answer would wait forever for a thread that is gone."""
+    global _executor, _lock
+    _executor = None
+    _lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_after_fork)
 
 
 def read_body(response: httpx.Response) -> bytes:
