@@ -32,6 +32,7 @@ from . import errors as pgerr
 from . import sqltext
 from .errors import PgError
 from .operands import WRITTEN_NAME, ColumnKinds, ParameterKinds, parameter_number, type_operands
+from .paramtypes import ColumnOids, infer_parameter_oids
 
 _EXPLAIN = re.compile(r"^\s*EXPLAIN\s+(?:ANALYZE\s+)?", re.I)
 
@@ -99,12 +100,18 @@ class DataQueryRewriter:
     """Rewrites one database's data queries; knows the tables the catalog shows and their schemas."""
 
     def __init__(
-        self, database: str, tables: Iterable[tuple[str, str]], column_kinds: ColumnKinds | None = None
+        self,
+        database: str,
+        tables: Iterable[tuple[str, str]],
+        column_kinds: ColumnKinds | None = None,
+        column_oids: ColumnOids | None = None,
     ) -> None:
         """`tables`: (schema, name) of every table the emulated catalog lists; `column_kinds`: which of
-        their columns are integers, numerics or doubles (PostgreSQL types arithmetic with them so)."""
+        their columns are integers, numerics or doubles (PostgreSQL types arithmetic with them so);
+        `column_oids`: every column's PostgreSQL type (what a parameter compared with it is)."""
         self.database = database
         self.column_kinds: ColumnKinds = column_kinds or {}
+        self.column_oids: ColumnOids = column_oids or {}
         self.exact: dict[str, str] = {}
         self.folded: dict[str, list[str]] = {}
         self.schemas = {"public"}
@@ -139,6 +146,20 @@ class DataQueryRewriter:
         for node in list(tree.find_all(*_KEYWORD_FUNCTIONS)):
             node.replace(exp.Anonymous(this=_KEYWORD_FUNCTIONS[type(node)], expressions=[]))
         return Rewritten(tree.sql(dialect="duckdb"), _array_parameters(tree))
+
+    def parameter_oids(self, sql: str, count: int) -> list[int]:
+        """The types PostgreSQL would infer for the untyped `$1`..`$count` of a client's query (0 where
+        nothing says; all 0 for text sqlglot does not read as PostgreSQL): see server/paramtypes.py."""
+        try:
+            trees = [
+                t for t in sqlglot.parse(sqltext.pad_placeholders(sql), read=ClientPostgres) if t is not None
+            ]
+        except Exception:
+            return [0] * count
+        if len(trees) != 1:
+            return [0] * count
+        self.resolve_tables(trees[0])
+        return infer_parameter_oids(trees[0], count, self.column_oids)
 
     def resolve_tables(self, tree: exp.Expr) -> None:
         ctes = {cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE)}

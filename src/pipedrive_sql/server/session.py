@@ -400,6 +400,7 @@ class Session(Statements):
         kind, name = r.byte(), r.cstring()
         if kind == b"S":
             statement = self._statement(name)
+            self.infer_parameter_types(statement)
             count = statement.param_count
             oids = [
                 (

@@ -400,8 +400,25 @@ class Statements:
                 self.database,
                 ((t.schema, t.name) for t in catalog.tables),
                 {t.name: {c.name: kind_of_oid(c.type.oid) for c in t.columns} for t in catalog.tables},
+                {t.name: {c.name: c.type.oid for c in t.columns} for t in catalog.tables},
             )
         return catalog
+
+    def infer_parameter_types(self, statement: Prepared) -> None:
+        """Fill in the types of the statement's untyped parameters that its text implies (Describe of a
+        prepared statement reports them, and Bind then decodes the arguments as them: asyncpg sends
+        them in binary, encoded as the reported type). Types the client named stay."""
+        count = statement.param_count
+        oids = list(statement.param_oids) + [0] * (count - len(statement.param_oids))
+        if all(oids):
+            return
+        try:
+            self.catalog()
+        except Exception:  # no catalog (the backend is down): the parameters stay untyped
+            return
+        assert self._rewriter is not None
+        inferred = self._rewriter.parameter_oids(statement.sql, count)
+        statement.param_oids = [oid or guess for oid, guess in zip(oids, inferred, strict=True)]
 
     def driver_sql(self, sql: str, params: Sequence[Any] = (), oids: Sequence[int] = ()) -> Rewritten:
         """A client's data query as the driver reads it: tables resolved, result columns named, integer
