@@ -345,18 +345,21 @@ def _fit_numeric_cast(cast: exp.Cast, columns: ColumnKinds, kinds: ParameterKind
 
 
 def _column_kind_of(column: exp.Column, columns: ColumnKinds) -> str | None:
+    found = [_column_kind(s, column.this, columns) for s in column_sources(column)]
+    known = [k for k in found if k is not MISSING]
+    return known[0] if len(known) == 1 and isinstance(known[0], str) else None
+
+
+def column_sources(column: exp.Column) -> list[exp.Expr]:
+    """The tables and sub-selects of the column's SELECT (FROM and JOINs) it may come from: the one its
+    qualifier names, else all of them (none for a column outside a SELECT)."""
     select = column.find_ancestor(exp.Select)
     if select is None or not isinstance(column.this, exp.Identifier):
-        return None
+        return []
     sources = _sources(select)
-    qualifier = column.table
-    if qualifier:
-        chosen = [s for alias, s in sources if alias.lower() == qualifier.lower()]
-    else:
-        chosen = [s for _alias, s in sources]
-    found = [_column_kind(s, column.this, columns) for s in chosen]
-    known = [k for k in found if k is not _MISSING]
-    return known[0] if len(known) == 1 and isinstance(known[0], str) else None
+    if column.table:
+        return [s for alias, s in sources if alias.lower() == column.table.lower()]
+    return [s for _alias, s in sources]
 
 
 def _sources(select: exp.Select) -> list[tuple[str, exp.Expr]]:
@@ -370,27 +373,33 @@ def _sources(select: exp.Select) -> list[tuple[str, exp.Expr]]:
     return [(s.alias_or_name, s) for s in found if isinstance(s, (exp.Table, exp.Subquery))]
 
 
-_MISSING = object()
+#: what `column_in` gives for a column the table does not have
+MISSING = object()
+
+
+def column_in(table: Mapping[str, object] | None, name: exp.Identifier) -> object:
+    """What `table` (column name -> anything) holds for the column `name`, matched as PostgreSQL matches
+    names (a quoted name exactly, another folded), or MISSING."""
+    if table is None:
+        return MISSING
+    if name.quoted:
+        return table.get(name.name, MISSING)
+    matches = [value for column, value in table.items() if column.lower() == name.name.lower()]
+    return matches[0] if len(matches) == 1 else MISSING
 
 
 def _column_kind(source: exp.Expr, name: exp.Identifier, columns: ColumnKinds) -> object:
-    """The column's kind in `source` (None: not a number), or _MISSING if the source has no such column."""
+    """The column's kind in `source` (None: not a number), or MISSING if the source has no such column."""
     if isinstance(source, exp.Table):
-        table = columns.get(source.name)
-        if table is None:
-            return _MISSING
-        if name.quoted:
-            return table.get(name.name, _MISSING)
-        matches = [kind for column, kind in table.items() if column.lower() == name.name.lower()]
-        return matches[0] if len(matches) == 1 else _MISSING
+        return column_in(columns.get(source.name), name)
     inner = source.this
     if not isinstance(inner, exp.Select):
-        return _MISSING
+        return MISSING
     for projection in inner.expressions:
         alias = projection.alias_or_name
         if alias == name.name or (not name.quoted and alias.lower() == name.name.lower()):
             return kind_of(projection.unalias(), columns, {})
-    return _MISSING
+    return MISSING
 
 
 def _series_of_dates(tree: exp.Expr, columns: ColumnKinds, kinds: ParameterKinds) -> None:

@@ -21,7 +21,7 @@ from collections.abc import Mapping
 
 from sqlglot import expressions as exp
 
-from .operands import parameter_number
+from .operands import MISSING, column_in, column_sources, parameter_number
 
 __all__ = ["ColumnOids", "infer_parameter_oids"]
 
@@ -113,21 +113,11 @@ def _oid_of(node: exp.Expr, columns: ColumnOids) -> int:
 
 
 def _column_oid(column: exp.Column, columns: ColumnOids) -> int:
-    """The column's type when exactly one table of its SELECT's FROM and JOINs has it (by its qualifier)."""
-    select = column.find_ancestor(exp.Select)
-    if select is None or not isinstance(column.this, exp.Identifier):
-        return 0
-    tables: list[exp.Table] = []
-    from_ = select.args.get("from_") or select.args.get("from")
-    if isinstance(from_, exp.From) and isinstance(from_.this, exp.Table):
-        tables.append(from_.this)
-    tables += [j.this for j in select.args.get("joins") or [] if isinstance(j.this, exp.Table)]
-    if column.table:
-        tables = [t for t in tables if t.alias_or_name.lower() == column.table.lower()]
-    name = column.this
-    found = set()
-    for table in tables:
-        for candidate, oid in (columns.get(table.name) or {}).items():
-            if candidate == name.name or (not name.quoted and candidate.lower() == name.name.lower()):
-                found.add(oid)
-    return found.pop() if len(found) == 1 else 0
+    """The column's type when the tables of its SELECT it may come from agree on one."""
+    found = {
+        column_in(columns.get(source.name), column.this)
+        for source in column_sources(column)
+        if isinstance(source, exp.Table)
+    } - {MISSING}
+    oid = found.pop() if len(found) == 1 else 0
+    return oid if isinstance(oid, int) else 0
