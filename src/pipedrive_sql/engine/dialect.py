@@ -102,13 +102,19 @@ _INTERVAL_UNITS = {
 }
 
 
+class WholeIntervals:
+    """A sqlglot parser's mixin: interval literals mean their whole text (``whole_interval``)."""
+
+    def _parse_interval_span(self, this: exp.Expr, parse_function_unit: bool = True) -> Any:
+        span = super()._parse_interval_span(this, parse_function_unit=parse_function_unit)  # type: ignore[misc]
+        return whole_interval(span, this)
+
+
 class PipedriveSQL(TSQL):
     NULL_ORDERING = "nulls_are_last"
 
-    class Parser(TSQLParser):
-        def _parse_interval_span(self, this: exp.Expr, parse_function_unit: bool = True) -> Any:
-            span = super()._parse_interval_span(this, parse_function_unit=parse_function_unit)
-            return whole_interval(span, this)
+    class Parser(WholeIntervals, TSQLParser):
+        pass
 
     class Tokenizer(TSQL.Tokenizer):
         QUOTES = ["'"]
@@ -126,10 +132,8 @@ class DuckDBAsWritten(DuckDB):
 
     INDEX_OFFSET = 0
 
-    class Parser(DuckDBParser):
-        def _parse_interval_span(self, this: exp.Expr, parse_function_unit: bool = True) -> Any:
-            span = super()._parse_interval_span(this, parse_function_unit=parse_function_unit)
-            return whole_interval(span, this)
+    class Parser(WholeIntervals, DuckDBParser):
+        pass
 
 
 def subscripts_as_written(tree: exp.Expression) -> exp.Expression:

@@ -26,7 +26,7 @@ from sqlglot.dialects.postgres import Postgres
 from sqlglot.parsers.postgres import PostgresParser
 from sqlglot.tokens import TokenType
 
-from pipedrive_sql.engine.dialect import whole_interval
+from pipedrive_sql.engine.dialect import WholeIntervals
 
 from . import errors as pgerr
 from . import sqltext
@@ -37,7 +37,7 @@ from .paramtypes import ColumnOids, infer_parameter_oids
 _EXPLAIN = re.compile(r"^\s*EXPLAIN\s+(?:ANALYZE\s+)?", re.I)
 
 
-class _ClientParser(PostgresParser):
+class _ClientParser(WholeIntervals, PostgresParser):
     """PostgreSQL's parser that remembers how each call was spelled: sqlglot folds spellings into one node
     (`date_part(...)` and `EXTRACT(...)`, `substr` and `substring`, `ceiling` and `ceil`), PostgreSQL
     names a result column after the spelling."""
@@ -54,10 +54,6 @@ class _ClientParser(PostgresParser):
         ):
             result.meta[WRITTEN_NAME] = token.text
         return result
-
-    def _parse_interval_span(self, this: exp.Expr, parse_function_unit: bool = True) -> exp.Interval:
-        interval = super()._parse_interval_span(this, parse_function_unit=parse_function_unit)
-        return whole_interval(interval, this)  # type: ignore[return-value]
 
 
 class ClientPostgres(Postgres):
@@ -96,6 +92,18 @@ def _array_parameters(tree: exp.Expr) -> frozenset[int]:
     return frozenset(numbers)
 
 
+def _client_tree(sql: str) -> exp.Expr | None:
+    """A client's one statement read as PostgreSQL, or None (not PostgreSQL that sqlglot reads, or several
+    statements)."""
+    try:
+        trees = [
+            t for t in sqlglot.parse(sqltext.pad_placeholders(sql), read=ClientPostgres) if t is not None
+        ]
+    except Exception:
+        return None
+    return trees[0] if len(trees) == 1 else None
+
+
 class DataQueryRewriter:
     """Rewrites one database's data queries; knows the tables the catalog shows and their schemas."""
 
@@ -131,15 +139,9 @@ class DataQueryRewriter:
             return Rewritten(explain.group(0) + inner.sql, inner.array_parameters) if inner else None
         if _has_bracket_names(sql):
             return None
-        try:
-            trees = [
-                t for t in sqlglot.parse(sqltext.pad_placeholders(sql), read=ClientPostgres) if t is not None
-            ]
-        except Exception:
+        tree = _client_tree(sql)
+        if not isinstance(tree, (exp.Query, exp.Values)):
             return None
-        if len(trees) != 1 or not isinstance(trees[0], (exp.Query, exp.Values)):
-            return None
-        tree = trees[0]
         name_outputs(tree)
         self.resolve_tables(tree)
         type_operands(tree, self.column_kinds, params)
@@ -150,16 +152,11 @@ class DataQueryRewriter:
     def parameter_oids(self, sql: str, count: int) -> list[int]:
         """The types PostgreSQL would infer for the untyped `$1`..`$count` of a client's query (0 where
         nothing says; all 0 for text sqlglot does not read as PostgreSQL): see server/paramtypes.py."""
-        try:
-            trees = [
-                t for t in sqlglot.parse(sqltext.pad_placeholders(sql), read=ClientPostgres) if t is not None
-            ]
-        except Exception:
+        tree = _client_tree(sql)
+        if tree is None:
             return [0] * count
-        if len(trees) != 1:
-            return [0] * count
-        self.resolve_tables(trees[0])
-        return infer_parameter_oids(trees[0], count, self.column_oids)
+        self.resolve_tables(tree)
+        return infer_parameter_oids(tree, count, self.column_oids)
 
     def resolve_tables(self, tree: exp.Expr) -> None:
         ctes = {cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE)}

@@ -412,10 +412,7 @@ class Statements:
         oids = list(statement.param_oids) + [0] * (count - len(statement.param_oids))
         if all(oids):
             return
-        try:
-            self.catalog()
-        except Exception:  # no catalog (the backend is down): the parameters stay untyped
-            return
+        self.catalog()
         assert self._rewriter is not None
         inferred = self._rewriter.parameter_oids(statement.sql, count)
         statement.param_oids = [oid or guess for oid, guess in zip(oids, inferred, strict=True)]
